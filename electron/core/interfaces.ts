@@ -1,0 +1,307 @@
+/**
+ * The core's modules as interfaces, so each can be built, faked and tested on its own and the
+ * wiring in `app.ts` reads as a diagram. Implementations live beside their tests' subjects:
+ *
+ *   lmstudio/client.ts        LmStudioClient   HTTP (greeting, models, load/unload, REST download)
+ *   lmstudio/lms/cli.ts       LmsCli           the `lms` executable, argument arrays, parsed output
+ *   health/monitor.ts         HealthMonitor    the server's state and its transitions
+ *   models/service.ts         ModelService     downloaded + loaded lists, load/unload
+ *   downloads/manager.ts      DownloadManager  concurrent downloads, progress, cancel, stall
+ *   notifications/policy.ts   NotificationPolicy  which events become desktop notifications
+ *   settings/store.ts         SettingsStore    settings.json, per-field validation, atomic writes
+ *   app.ts                    TrayCore         all of the above behind the contract's commands
+ */
+import type {
+  ApiGeneration,
+  AppEvent,
+  AppNotification,
+  AppSnapshot,
+  CommandName,
+  CommandResponse,
+  DownloadState,
+  LoadedInstance,
+  LoadingState,
+  LoadOptions,
+  ModelEntry,
+  ModelsSnapshot,
+  Result,
+  ServerStatus,
+  Settings,
+  SettingsPatch,
+  SettingsView,
+} from '../shared/contract';
+import type { Clock, Environment, FileSystem, Logger, Notifier, SecretCodec, SpawnFn } from './ports';
+
+// ---------------------------------------------------------------------------------------------
+// Errors: one class, with a code from the contract and a message the user can act on
+// ---------------------------------------------------------------------------------------------
+
+export type CoreErrorCode =
+  | 'invalid-input'
+  | 'not-found'
+  | 'unavailable'
+  | 'lms-missing'
+  | 'lms-failed'
+  | 'server-error'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'internal';
+
+// ---------------------------------------------------------------------------------------------
+// LM Studio over HTTP
+// ---------------------------------------------------------------------------------------------
+
+/** What `GET /lmstudio-greeting` (on a fresh connection) told us. */
+export type GreetingResult =
+  | { kind: 'lmstudio' }
+  /** 401/403, or an `error` body asking for an API token (some versions answer that with 200). */
+  | { kind: 'unauthorized'; message: string }
+  /** Something answered, but not `{"lmstudio":true}`: another program holds the port. */
+  | { kind: 'foreign'; message: string }
+  /** Nothing listens (ECONNREFUSED). */
+  | { kind: 'refused' }
+  /** Connected (or tried to) but no answer within the timeout. */
+  | { kind: 'timeout' }
+  /** Any other network failure (reset, DNS, unreachable host). */
+  | { kind: 'error'; message: string };
+
+export interface ModelListing {
+  generation: ApiGeneration;
+  models: ModelEntry[];
+  /** Null when the API cannot say what is loaded (`/v1/models` lists everything under JIT). */
+  loaded: LoadedInstance[] | null;
+}
+
+export type RestDownloadStatus = 'downloading' | 'paused' | 'completed' | 'failed' | 'already_downloaded';
+
+export interface RestDownloadJob {
+  jobId: string | null;
+  status: RestDownloadStatus;
+  totalBytes: number | null;
+  downloadedBytes: number | null;
+  bytesPerSecond: number | null;
+  /** Seconds left, derived from `estimated_completion` when given. */
+  etaSeconds: number | null;
+}
+
+export interface LmStudioClientOptions {
+  /** As the user typed it: with or without `/v1`, trailing slashes; normalised to an origin. */
+  baseUrl: string;
+  /** Read on every request, so a new token applies at once. */
+  token: () => string | null;
+  /** Per-request timeout for ordinary calls (loads get a longer one). */
+  timeoutMs?: number;
+  /** Largest response body accepted, in bytes. */
+  maxResponseBytes?: number;
+}
+
+export interface LmStudioClient {
+  /** Normalised origin, e.g. `http://127.0.0.1:1234`. */
+  readonly baseUrl: string;
+  readonly port: number;
+  /** True when the host is this machine (loopback or localhost): only then may the local `lms` act. */
+  readonly isLocal: boolean;
+  /** The greeting on a fresh (never pooled) connection; never throws. */
+  greet(options?: { timeoutMs?: number }): Promise<GreetingResult>;
+  /**
+   * Holds one idle keep-alive connection open and calls `onClosed` when it closes (the server
+   * process died or stopped listening): a fast hint between polls. Returns a function that
+   * stops watching and closes the socket.
+   */
+  watchConnection(onClosed: () => void): () => void;
+  /** `/api/v1/models`, then `/api/v0/models`, then `/v1/models`. Throws LmStudioError. */
+  listModels(): Promise<ModelListing>;
+  /** `POST /api/v1/models/load` (exact), else the minimal `/v1/responses` request. */
+  loadModel(modelKey: string, options: LoadOptions): Promise<{ identifier: string; via: 'rest' | 'responses' }>;
+  unloadModel(instanceId: string): Promise<void>;
+  startDownload(model: string): Promise<RestDownloadJob>;
+  downloadStatus(jobId: string): Promise<RestDownloadJob>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `lms` CLI
+// ---------------------------------------------------------------------------------------------
+
+/** Where discovery found `lms`, or everywhere it looked. */
+export interface LmsDiscovery {
+  path: string | null;
+  searched: string[];
+}
+
+/** One thing `lms get` said, parsed from its stdout/stderr bytes. */
+export type LmsGetEvent =
+  | { type: 'waking' }
+  | { type: 'resolving' }
+  /** `Resolution completed. Downloading 12.11 GB...` / `About to download ...` */
+  | { type: 'plan'; totalBytes: number | null }
+  /** `This download is already in progress.` */
+  | { type: 'attached' }
+  | {
+      type: 'progress';
+      /** 0..100, null for `NaN%`. */
+      percent: number | null;
+      downloadedBytes: number | null;
+      totalBytes: number | null;
+      bytesPerSecond: number | null;
+      /** null for `ETA Infinity:NaN:NaN`. */
+      etaSeconds: number | null;
+    }
+  | { type: 'finalizing' }
+  | { type: 'completed' }
+  | { type: 'already-downloaded'; message: string }
+  /** `Continue to download in the background? (Y/N): ` */
+  | { type: 'prompt' }
+  | { type: 'continuing' }
+  | { type: 'cancelled' }
+  | { type: 'error'; message: string };
+
+export type LmsGetOutcome =
+  | { kind: 'completed' }
+  | { kind: 'already-downloaded'; message: string }
+  | { kind: 'cancelled' }
+  /** Tracking stopped; the download goes on inside LM Studio. */
+  | { kind: 'continuing' }
+  | { kind: 'failed'; message: string; exitCode: number | null };
+
+/** A running `lms get`. */
+export interface LmsGetProcess {
+  readonly pid: number | undefined;
+  readonly done: Promise<LmsGetOutcome>;
+  /** Really cancels: SIGINT, then `N` at the prompt; a kill after a timeout. On Windows, detaches. */
+  cancel(): Promise<void>;
+  /** Stops tracking and leaves the download running in LM Studio: SIGINT, then `Y`. */
+  detach(): Promise<void>;
+}
+
+export interface LmsCli {
+  readonly path: string;
+  // Commands that never wake LM Studio (safe while it is not running):
+  serverStatus(): Promise<{ running: boolean; port: number | null }>;
+  daemonStatus(): Promise<{ running: boolean; pid: number | null }>;
+  version(): Promise<string | null>;
+  // Commands that wake LM Studio when it is not running:
+  ls(): Promise<ModelEntry[]>;
+  ps(): Promise<LoadedInstance[]>;
+  serverStart(options?: { port?: number }): Promise<void>;
+  serverStop(): Promise<void>;
+  /** `lms load --yes KEY` with the `NN%` spinner reported as 0..1 (null when the build shows none). */
+  load(
+    modelKey: string,
+    options: LoadOptions,
+    onProgress: (progress: number | null) => void,
+  ): Promise<{ identifier: string }>;
+  unload(identifier: string): Promise<void>;
+  unloadAll(): Promise<number>;
+  get(model: string, onEvent: (event: LmsGetEvent) => void): LmsGetProcess;
+}
+
+/** Every child process the core started, so none outlives the app. */
+export interface ProcessRegistry {
+  track(label: string, child: import('node:child_process').ChildProcess): void;
+  running(): Array<{ pid: number | undefined; label: string }>;
+  /** Ends every child: SIGTERM, then SIGKILL after `graceMs`; resolves when all have exited. */
+  endAll(graceMs?: number): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health
+// ---------------------------------------------------------------------------------------------
+
+export interface HealthMonitor {
+  current(): ServerStatus;
+  /** Called on every state change (and when `detail`/`apiGeneration`/`lmsPath` change). */
+  onChange(listener: (status: ServerStatus, previous: ServerStatus) => void): () => void;
+  start(): void;
+  stop(): void;
+  /** Probes now (coalescing with a probe already running). */
+  checkNow(): Promise<ServerStatus>;
+  /** The computer is going to sleep / has woken: a grace period follows resume. */
+  suspend(): void;
+  resume(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models, downloads, notifications, settings
+// ---------------------------------------------------------------------------------------------
+
+export interface ModelService {
+  snapshot(): ModelsSnapshot;
+  onChange(listener: (snapshot: ModelsSnapshot) => void): () => void;
+  /** HTTP refresh; with `instanceDetails`, also `lms ps --json` (TTL, last use): popup open and after actions only. */
+  refresh(options?: { instanceDetails?: boolean }): Promise<ModelsSnapshot>;
+  /** Offline: keep the last lists, marked stale. */
+  markStale(): void;
+  loading(): LoadingState[];
+  onLoadingChange(listener: (loading: LoadingState[]) => void): () => void;
+  load(modelKey: string, options?: LoadOptions): Promise<{ identifier: string }>;
+  unload(identifier: string): Promise<void>;
+  unloadAll(): Promise<number>;
+}
+
+export interface DownloadManager {
+  list(): DownloadState[];
+  /** Coalesced: at most ~10 calls a second. */
+  onChange(listener: (downloads: DownloadState[]) => void): () => void;
+  /** Called once when a download reaches a finished status. */
+  onFinished(listener: (download: DownloadState) => void): () => void;
+  start(model: string): DownloadState;
+  cancel(id: string): Promise<DownloadState>;
+  retry(id: string): DownloadState;
+  dismiss(id: string): void;
+  /** Quit: leave running downloads going inside LM Studio, or cancel them; no child survives either way. */
+  shutdown(mode: 'leave-running' | 'cancel'): Promise<void>;
+}
+
+export type PolicyInput =
+  | { type: 'server'; status: ServerStatus; previous: ServerStatus; userInitiated: boolean }
+  | { type: 'download-finished'; download: DownloadState }
+  | { type: 'download-failed'; download: DownloadState }
+  | { type: 'load-failed'; modelKey: string; message: string };
+
+/** Pure decisions (state, but no side effects): which inputs become notifications. */
+export interface NotificationPolicy {
+  decide(input: PolicyInput, toggles: Settings['notifications'], now: number): AppNotification[];
+}
+
+export interface SettingsStore {
+  /** Reads settings.json; a bad field falls back with a message, an unreadable file is backed up. */
+  load(): Promise<SettingsView>;
+  /** The settings in force: saved values with this run's overrides on top. */
+  get(): Settings;
+  view(): SettingsView;
+  update(patch: SettingsPatch): Promise<SettingsView>;
+  onChange(listener: (settings: Settings) => void): () => void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The core as a whole: what the Electron shell and the web server drive
+// ---------------------------------------------------------------------------------------------
+
+export interface TrayCoreDeps {
+  clock: Clock;
+  spawn: SpawnFn;
+  fs: FileSystem;
+  notifier: Notifier;
+  logger: Logger;
+  environment: Environment;
+  /** Folder of settings.json. */
+  configDir: string;
+  /** This run's overrides (web-mode flags): applied, never saved. */
+  overrides?: Partial<Settings>;
+  secretCodec?: SecretCodec;
+  transport: 'electron' | 'web';
+  appVersion: string;
+  /** Finds an executable on PATH (the `which` package in production). */
+  which: (name: string) => Promise<string | null>;
+}
+
+export interface TrayCore {
+  start(): Promise<void>;
+  snapshot(): AppSnapshot;
+  /** Validates the payload against the contract, runs the command, returns errors as values. */
+  invoke<C extends CommandName>(name: C, payload: unknown): Promise<Result<CommandResponse<C>>>;
+  onEvent(listener: (event: AppEvent) => void): () => void;
+  powerEvent(kind: 'suspend' | 'resume'): void;
+  /** Ends polling and every child process, honouring the quit behaviour setting. */
+  shutdown(options?: { cancelDownloads?: boolean }): Promise<void>;
+}

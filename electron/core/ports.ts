@@ -1,0 +1,61 @@
+/**
+ * The side effects the core needs, as small interfaces injected at construction.
+ *
+ * Production wires Node's real implementations (see `node-ports.ts`); tests pass fakes or
+ * real loopback servers and real child processes. Nothing below electron/core imports
+ * `electron`: the desktop shell and web mode both adapt these ports.
+ */
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
+import type { AppNotification } from '../shared/contract';
+
+/** Time, injectable so tests drive timers deterministically (vitest fake timers work with the real one). */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** `child_process.spawn` with argument arrays only (never a shell). */
+export type SpawnFn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
+/** The file-system calls the core makes (settings, discovery, LM Studio's home files). */
+export interface FileSystem {
+  readFile(path: string): Promise<string>;
+  /** Writes atomically: a temporary file beside it, fsync, then rename. */
+  writeFileAtomic(path: string, data: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  /** True when the path is a file the current user can execute. */
+  isExecutable(path: string): Promise<boolean>;
+  mkdir(path: string): Promise<void>;
+}
+
+/** Shows a desktop notification: Electron's Notification in main, a WebSocket event in web mode. */
+export interface Notifier {
+  show(notification: AppNotification): void;
+}
+
+/** Where messages for the developer go (never the user's only channel for an error). */
+export interface Logger {
+  debug(message: string, ...details: unknown[]): void;
+  info(message: string, ...details: unknown[]): void;
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** Encrypts the API token at rest (Electron's safeStorage on the desktop; absent in web mode). */
+export interface SecretCodec {
+  /** Whether encryption is really available (safeStorage may fall back to plain text on Linux). */
+  readonly available: boolean;
+  encrypt(plain: string): string;
+  decrypt(stored: string): string;
+}
+
+/** The environment the core reads, passed in rather than read from `process` directly. */
+export interface Environment {
+  platform: NodeJS.Platform;
+  homedir: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
