@@ -1,0 +1,182 @@
+/**
+ * The real implementations of the core's ports (see `ports.ts`), on Node's own APIs.
+ *
+ * The Electron shell and web mode both call `createNodePorts()` and hand the result to
+ * `createTrayCore`; tests pass fakes or parts of this instead.
+ */
+import { spawn as nodeSpawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import which from 'which';
+import type { Clock, Environment, FileSystem, Logger, SpawnFn } from './ports';
+
+export interface NodePorts {
+  clock: Clock;
+  spawn: SpawnFn;
+  fs: FileSystem;
+  logger: Logger;
+  environment: Environment;
+  which: (name: string) => Promise<string | null>;
+}
+
+/** Node's timers, the file system, `child_process.spawn` (never a shell) and `which`. */
+export function createNodePorts(options: { logLevel?: LogLevel } = {}): NodePorts {
+  const environment: Environment = { platform: process.platform, homedir: os.homedir(), env: process.env };
+  return {
+    clock: systemClock,
+    spawn: spawnWithoutShell,
+    fs: nodeFileSystem,
+    logger: createConsoleLogger(options.logLevel ?? logLevelFrom(process.env)),
+    environment,
+    which: (name) => which(name, { nothrow: true }),
+  };
+}
+
+/**
+ * Timers looked up on `globalThis` at each call rather than captured at import, so vitest's
+ * fake timers (installed after this module loads) still drive code that holds this clock.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  setInterval: (fn, ms) => globalThis.setInterval(fn, ms),
+  clearInterval: (handle) => globalThis.clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
+/** `spawn` with an argument array; `shell` is forced off so no argument is ever interpreted. */
+export const spawnWithoutShell: SpawnFn = (command, args, options) =>
+  nodeSpawn(command, [...args], { ...options, shell: false });
+
+export const nodeFileSystem: FileSystem = {
+  readFile: (file) => fsp.readFile(file, 'utf8'),
+  writeFileAtomic,
+  rename: (from, to) => fsp.rename(from, to),
+  async exists(file) {
+    try {
+      await fsp.access(file);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  async isExecutable(file) {
+    try {
+      const stat = await fsp.stat(file);
+      if (!stat.isFile()) return false;
+      // Windows has no execute bit: a file that exists is as executable as the OS will say.
+      if (process.platform === 'win32') return true;
+      await fsp.access(file, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  async mkdir(dir) {
+    await fsp.mkdir(dir, { recursive: true });
+  },
+};
+
+/**
+ * Writes `data` so that a reader sees either the old file or the new one, never half of it:
+ * a temporary file in the same folder (rename is only atomic within one file system), flushed
+ * to disk with fsync before the rename, so a power cut cannot leave an empty file behind the
+ * new name. A crash before the rename leaves the old file intact plus a stray `*.tmp`, which
+ * nothing reads.
+ */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const temp = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(temp, 'wx', 0o600);
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(temp, file);
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await fsp.rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+  await syncDirectory(path.dirname(file));
+}
+
+/** Makes the rename itself durable (POSIX); Windows cannot open a folder for fsync. */
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a folder; the data itself is already on disk.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+/** `LMSTUDIO_TRAY_LOG=debug|info|warn|error|silent`; `info` by default. */
+export function logLevelFrom(env: Readonly<Record<string, string | undefined>>): LogLevel {
+  const wanted = env.LMSTUDIO_TRAY_LOG?.toLowerCase();
+  return LEVELS.find((level) => level === wanted) ?? 'info';
+}
+
+/** Logs to stderr (stdout is kept for the web mode's `Open http://...` line). */
+export function createConsoleLogger(level: LogLevel, write: (line: string) => void = writeStderr): Logger {
+  const threshold = LEVELS.indexOf(level);
+  const at =
+    (name: Exclude<LogLevel, 'silent'>) =>
+    (message: string, ...details: unknown[]) => {
+      if (LEVELS.indexOf(name) < threshold) return;
+      const extra = details.map(formatDetail).join(' ');
+      write(`${new Date().toISOString()} ${name.toUpperCase()} ${message}${extra ? ` ${extra}` : ''}\n`);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+function writeStderr(line: string): void {
+  process.stderr.write(line);
+}
+
+function formatDetail(detail: unknown): string {
+  if (detail instanceof Error) return detail.stack ?? detail.message;
+  if (typeof detail === 'string') return detail;
+  try {
+    return JSON.stringify(detail);
+  } catch {
+    return String(detail);
+  }
+}
+
+/**
+ * The folder of settings.json, the same one the desktop app and web mode share:
+ *
+ * - Linux: `$XDG_CONFIG_HOME/lmstudio-tray` (default `~/.config/lmstudio-tray`)
+ * - macOS: `~/Library/Application Support/LM Studio Tray`
+ * - Windows: `%APPDATA%\LM Studio Tray` (default `~\AppData\Roaming\LM Studio Tray`)
+ *
+ * Electron's `app.getPath('userData')` is `<appData>/<app name>`, and one app name cannot give
+ * both spellings above, so the Electron shell must not rely on its default: it calls
+ * `app.setPath('userData', defaultConfigDir(environment))` before `ready` and passes the same
+ * folder as `configDir`.
+ */
+export function defaultConfigDir(environment: Environment): string {
+  const { platform, homedir, env } = environment;
+  if (platform === 'win32') {
+    return path.win32.join(env.APPDATA || path.win32.join(homedir, 'AppData', 'Roaming'), 'LM Studio Tray');
+  }
+  if (platform === 'darwin') return path.posix.join(homedir, 'Library', 'Application Support', 'LM Studio Tray');
+  const xdg = env.XDG_CONFIG_HOME;
+  // The XDG spec says a relative XDG_CONFIG_HOME is invalid and must be ignored.
+  const base = xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(homedir, '.config');
+  return path.posix.join(base, 'lmstudio-tray');
+}
