@@ -1,0 +1,253 @@
+/**
+ * settings.json: one file shared by the desktop app and web mode (design brief §8).
+ *
+ * - Each field is validated on its own: a bad field falls back to its default with a message,
+ *   the rest is kept.
+ * - Keys this version does not know (written by a newer one) are kept on every write.
+ * - Writes are atomic (`fs.writeFileAtomic`) and serialised, so two quick updates never
+ *   interleave or lose one another.
+ * - A file that is not JSON is renamed to `settings.json.corrupt-<timestamp>` (kept for the
+ *   user) and defaults are used.
+ * - The API token is stored as `{"encrypted": "..."}` when a working SecretCodec is given
+ *   (Electron's safeStorage), as plain text otherwise (web mode); it never appears in `view()`.
+ * - `overrides` (web-mode flags) apply to `get()` for this run and are never written.
+ */
+import path from 'node:path';
+import * as v from 'valibot';
+import {
+  DEFAULT_SETTINGS,
+  type Settings,
+  SettingsFieldSchemas,
+  type SettingsPatch,
+  SettingsPatchSchema,
+  type SettingsView,
+} from '../../shared/contract';
+import { CoreError } from '../errors';
+import type { SettingsStore } from '../interfaces';
+import type { FileSystem, Logger, SecretCodec } from '../ports';
+
+export const SETTINGS_FILE_NAME = 'settings.json';
+
+type FieldName = keyof Settings;
+const FIELD_NAMES = Object.keys(SettingsFieldSchemas) as FieldName[];
+
+/** Words for each field in messages ("The poll interval in settings.json ..."). */
+const FIELD_LABELS: Record<FieldName, string> = {
+  baseUrl: 'LM Studio address',
+  apiToken: 'API token',
+  lmsPath: 'lms path',
+  pollIntervalMs: 'poll interval',
+  notifications: 'notification choices',
+  launchAtLogin: 'launch at login choice',
+  loadDefaults: 'default load options',
+  quitBehaviour: 'quit behaviour',
+};
+
+const EncryptedTokenSchema = v.object({ encrypted: v.string() });
+
+export interface SettingsStoreOptions {
+  fs: FileSystem;
+  configDir: string;
+  overrides?: Partial<Settings>;
+  secretCodec?: SecretCodec;
+  logger: Logger;
+  /** For the corrupt-file backup's name; `Date.now` by default. */
+  now?: () => number;
+}
+
+export function createSettingsStore(options: SettingsStoreOptions): SettingsStore {
+  const { fs, configDir, secretCodec, logger } = options;
+  const now = options.now ?? Date.now;
+  const file = path.join(configDir, SETTINGS_FILE_NAME);
+  const overrides = pickKnown(options.overrides ?? {});
+
+  let saved: Settings = structuredClone(DEFAULT_SETTINGS);
+  /** Keys from a newer version, written back untouched. */
+  let unknownKeys: Record<string, unknown> = {};
+  /**
+   * An encrypted token this process cannot decrypt (web mode reading the desktop app's file):
+   * written back as it was until the user sets a new token, so the desktop app keeps it.
+   */
+  let keptEncryptedToken: unknown;
+  /** Problems found on load, by field (or `file`), cleared when the user sets that field. */
+  const problems = new Map<string, string>();
+  const listeners = new Set<(settings: Settings) => void>();
+  /** Serialises updates: each waits for the previous write to finish. */
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const get = (): Settings => ({ ...saved, ...overrides });
+
+  const view = (): SettingsView => {
+    const { apiToken, ...rest } = get();
+    const overrideMessages = (Object.keys(overrides) as FieldName[]).map(
+      (field) => `The ${FIELD_LABELS[field]} is set for this run only (by a command-line flag) and is not saved.`,
+    );
+    return {
+      ...structuredClone(rest),
+      apiTokenSet: apiToken !== null,
+      messages: [...problems.values(), ...overrideMessages],
+    };
+  };
+
+  async function load(): Promise<SettingsView> {
+    problems.clear();
+    unknownKeys = {};
+    keptEncryptedToken = undefined;
+    saved = structuredClone(DEFAULT_SETTINGS);
+    let text: string;
+    try {
+      text = await fs.readFile(file);
+    } catch (error) {
+      if (!isMissingFile(error)) {
+        logger.warn(`Could not read ${file}`, error);
+        problems.set('file', `settings.json could not be read (${errorText(error)}). Defaults are in use.`);
+      }
+      return view();
+    }
+
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      raw = undefined;
+    }
+    if (!isPlainObject(raw)) {
+      await backUpCorruptFile();
+      return view();
+    }
+
+    const next = structuredClone(DEFAULT_SETTINGS) as Record<FieldName, unknown>;
+    for (const [key, value] of Object.entries(raw)) {
+      if (!(FIELD_NAMES as string[]).includes(key)) unknownKeys[key] = value;
+    }
+    for (const field of FIELD_NAMES) {
+      if (!Object.hasOwn(raw, field)) continue;
+      const value = field === 'apiToken' ? decodeToken(raw[field]) : readField(field, raw[field]);
+      if (value !== undefined) next[field] = value;
+    }
+    saved = next as Settings;
+    return view();
+  }
+
+  /** The field's value, or undefined (default kept) with a message when it is invalid. */
+  function readField(field: FieldName, value: unknown): unknown {
+    // A file from an older version may lack a newer toggle: fill it rather than reset them all.
+    const candidate =
+      field === 'notifications' && isPlainObject(value) ? { ...DEFAULT_SETTINGS.notifications, ...value } : value;
+    const parsed = v.safeParse(SettingsFieldSchemas[field], candidate);
+    if (parsed.success) return parsed.output;
+    const why = parsed.issues.map((issue) => issue.message).join(' ');
+    problems.set(
+      field,
+      `The ${FIELD_LABELS[field]} in settings.json was not valid (${why}) and has been reset to its default.`,
+    );
+    return undefined;
+  }
+
+  function decodeToken(value: unknown): string | null | undefined {
+    if (value === null || typeof value === 'string') return readField('apiToken', value) as string | null | undefined;
+    const encrypted = v.safeParse(EncryptedTokenSchema, value);
+    if (!encrypted.success) return readField('apiToken', value) as undefined;
+    if (!secretCodec?.available) {
+      keptEncryptedToken = value;
+      problems.set(
+        'apiToken',
+        'The saved API token is encrypted by the desktop app and cannot be read here. Pass it with --token or LM_API_TOKEN, or enter it again in settings.',
+      );
+      return undefined;
+    }
+    try {
+      return secretCodec.decrypt(encrypted.output.encrypted);
+    } catch (error) {
+      logger.warn('Could not decrypt the saved API token', error);
+      keptEncryptedToken = value;
+      problems.set('apiToken', 'The saved API token could not be decrypted. Enter it again in settings.');
+      return undefined;
+    }
+  }
+
+  async function backUpCorruptFile(): Promise<void> {
+    const backup = `${file}.corrupt-${now()}`;
+    try {
+      await fs.rename(file, backup);
+      problems.set(
+        'file',
+        `settings.json was damaged and could not be read. It was kept as ${path.basename(backup)}, and defaults are in use.`,
+      );
+    } catch (error) {
+      logger.warn(`Could not back up the damaged ${file}`, error);
+      problems.set('file', 'settings.json was damaged and could not be read. Defaults are in use.');
+    }
+  }
+
+  function encodeToken(token: string | null): unknown {
+    if (token === null) return null;
+    if (secretCodec?.available) return { encrypted: secretCodec.encrypt(token) };
+    return token;
+  }
+
+  async function update(patch: SettingsPatch): Promise<SettingsView> {
+    const parsed = v.safeParse(SettingsPatchSchema, patch);
+    if (!parsed.success) {
+      throw new CoreError('invalid-input', parsed.issues.map((issue) => issue.message).join(' '));
+    }
+    const run = queue.then(async () => {
+      const next: Settings = { ...saved, ...parsed.output };
+      const document: Record<string, unknown> = { ...unknownKeys };
+      for (const field of FIELD_NAMES)
+        document[field] = field === 'apiToken' ? encodeToken(next.apiToken) : next[field];
+      const keepToken = keptEncryptedToken !== undefined && !('apiToken' in parsed.output);
+      if (keepToken) document.apiToken = keptEncryptedToken;
+      try {
+        await fs.mkdir(configDir);
+        await fs.writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
+      } catch (error) {
+        logger.error(`Could not save ${file}`, error);
+        throw new CoreError(
+          'internal',
+          `Could not save settings to ${file} (${errorText(error)}). Check that the folder is writable.`,
+          { cause: error },
+        );
+      }
+      saved = next;
+      if (!keepToken) keptEncryptedToken = undefined;
+      for (const field of Object.keys(parsed.output)) problems.delete(field);
+      problems.delete('file');
+      const settings = get();
+      for (const listener of listeners) listener(settings);
+      return view();
+    });
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  return {
+    load,
+    get,
+    view,
+    update,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Only the fields this version knows, so a stray override cannot leak into `get()`. */
+function pickKnown(partial: Partial<Settings>): Partial<Settings> {
+  const known: Record<string, unknown> = {};
+  for (const field of FIELD_NAMES) if (partial[field] !== undefined) known[field] = partial[field];
+  return known as Partial<Settings>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isMissingFile(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
