@@ -1,0 +1,502 @@
+/**
+ * LM Studio's HTTP API (protocol §1, §2, §5): the greeting, model lists of three API
+ * generations, load/unload and REST downloads.
+ *
+ * Ordinary calls go through ofetch (pooled connections are fine there). The greeting and the
+ * connection watch use node:http directly, because both are about the connection itself: a
+ * pooled keep-alive socket can keep answering after the server stopped listening, so the
+ * greeting always opens a fresh one, and the watch holds one idle socket on purpose to hear
+ * it close.
+ *
+ * Every call has a timeout and a cap on the response size. Every failure becomes a CoreError
+ * whose message says what happened and what to do; no stack or raw body reaches the user.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { ofetch } from 'ofetch';
+import type { ApiGeneration, LoadOptions } from '../../shared/contract';
+import { CoreError } from '../errors';
+import type {
+  GreetingResult,
+  LmStudioClient,
+  LmStudioClientOptions,
+  ModelListing,
+  RestDownloadJob,
+  RestDownloadStatus,
+} from '../interfaces';
+import { normaliseBaseUrl } from './base-url';
+import { mapOpenAiModels, mapV0Models, mapV1Models } from './model-mapping';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Loading a large model can take minutes and the REST load only returns when it is done. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10 * 60_000;
+/** Starting a REST download resolves the download plan first. */
+const DOWNLOAD_START_TIMEOUT_MS = 60_000;
+export const DEFAULT_GREETING_TIMEOUT_MS = 1_500;
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** The greeting is 17 bytes; anything much larger is not LM Studio. */
+const GREETING_MAX_BYTES = 64 * 1024;
+
+export const NOT_RESPONDING_MESSAGE =
+  'LM Studio is not responding. Install it from https://lmstudio.ai/download and run `lms server start`.';
+export const TOKEN_REQUIRED_MESSAGE =
+  'LM Studio asks for an API token. Add one in Settings (Developer → Server Settings → Manage Tokens in LM Studio).';
+const TOKEN_REFUSED_MESSAGE =
+  'LM Studio refused the API token. Check the token in Settings (Developer → Server Settings → Manage Tokens in LM Studio).';
+
+const GENERATION_PATHS: Record<ApiGeneration, string> = {
+  v1: '/api/v1/models',
+  v0: '/api/v0/models',
+  openai: '/v1/models',
+};
+const GENERATIONS: ApiGeneration[] = ['v1', 'v0', 'openai'];
+const REST_DOWNLOAD_STATUSES: readonly RestDownloadStatus[] = [
+  'downloading',
+  'paused',
+  'completed',
+  'failed',
+  'already_downloaded',
+];
+
+/** A body that was not JSON. */
+const MALFORMED = Symbol('malformed');
+
+/** What the server answered to an ordinary call, before any judgement. */
+interface Answer {
+  status: number;
+  json: unknown;
+}
+
+/** How to word a failure of one call. */
+interface CallContext {
+  /** Completes "LM Studio could not ...", e.g. "list its models". */
+  action: string;
+  /** Message when the server says the model / instance / job does not exist. */
+  notFound?: string;
+}
+
+/**
+ * Creates the client for one base URL. Throws CoreError('invalid-input') for an address that
+ * cannot be LM Studio's (see `normaliseBaseUrl`).
+ */
+export function createLmStudioClient(options: LmStudioClientOptions): LmStudioClient {
+  const { origin, port, isLocal } = normaliseBaseUrl(options.baseUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  /** The generation whose model list answered last; re-detected after any failure. */
+  let generation: ApiGeneration | null = null;
+
+  function authHeaders(): Record<string, string> {
+    const token = options.token()?.trim();
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  async function call(method: 'GET' | 'POST', path: string, body?: object, callTimeoutMs = timeoutMs): Promise<Answer> {
+    const controller = new AbortController();
+    let timedOut = false;
+    // One timer for the whole exchange, body included (ofetch's own stops at the headers).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, callTimeoutMs);
+    try {
+      const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(`${origin}${path}`, {
+        method,
+        body,
+        headers: { accept: 'application/json', ...authHeaders() },
+        signal: controller.signal,
+        retry: 0,
+        ignoreResponseError: true,
+        responseType: 'stream',
+      });
+      const declared = Number(response.headers.get('content-length'));
+      if (declared > maxResponseBytes) {
+        controller.abort();
+        throw tooLarge(maxResponseBytes);
+      }
+      const text = response._data ? await readCapped(response._data, maxResponseBytes, controller) : '';
+      return { status: response.status, json: parseJson(text) };
+    } catch (error) {
+      if (error instanceof CoreError) throw error;
+      generation = null;
+      if (timedOut) {
+        throw new CoreError(
+          'unavailable',
+          `LM Studio did not answer within ${formatSeconds(callTimeoutMs)}. It may be busy; try again in a moment.`,
+          { cause: error },
+        );
+      }
+      throw new CoreError('unavailable', NOT_RESPONDING_MESSAGE, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Throws the CoreError for a failed or unreadable answer; returns the JSON otherwise. */
+  function expectOk(answer: Answer, context: CallContext): Record<string, unknown> {
+    const failure = failureOf(answer, context);
+    if (failure) throw failure;
+    if (!isObject(answer.json)) throw unexpectedAnswer(context.action);
+    return answer.json;
+  }
+
+  async function listModels(): Promise<ModelListing> {
+    const order = generation ? [generation, ...GENERATIONS.filter((g) => g !== generation)] : GENERATIONS;
+    const context = { action: 'list its models' };
+    for (const candidate of order) {
+      const answer = await call('GET', GENERATION_PATHS[candidate]);
+      if (isRouteMissing(answer)) continue;
+      const json = expectOk(answer, context);
+      const listing = toListing(candidate, json);
+      if (!listing) throw unexpectedAnswer(context.action);
+      generation = candidate;
+      return listing;
+    }
+    generation = null;
+    throw new CoreError(
+      'server-error',
+      'The server answered, but offers none of LM Studio’s model lists. Check that the LM Studio address in Settings points at LM Studio.',
+    );
+  }
+
+  async function loadModel(modelKey: string, loadOptions: LoadOptions) {
+    const notFound = `LM Studio has no model called ${modelKey}.`;
+    const context = { action: `load ${modelKey}`, notFound };
+    // v0 and openai were chosen because /api/v1 was missing: skip the doomed request.
+    if (generation !== 'v0' && generation !== 'openai') {
+      const body: Record<string, unknown> = { model: modelKey };
+      if (loadOptions.contextLength !== undefined) body.context_length = loadOptions.contextLength;
+      const answer = await call('POST', '/api/v1/models/load', body, DEFAULT_LOAD_TIMEOUT_MS);
+      if (!isRouteMissing(answer)) {
+        const json = expectOk(answer, context);
+        return { identifier: text(json.instance_id) ?? modelKey, via: 'rest' as const };
+      }
+    }
+    // LM Studio 0.3.x: an inference request JIT-loads the model (Codex's minimal request).
+    const answer = await call(
+      'POST',
+      '/v1/responses',
+      { model: modelKey, input: '', max_output_tokens: 1 },
+      DEFAULT_LOAD_TIMEOUT_MS,
+    );
+    if (isRouteMissing(answer)) {
+      throw new CoreError(
+        'unavailable',
+        'This LM Studio version cannot load models over HTTP. Update LM Studio, or load the model with `lms load`.',
+      );
+    }
+    expectOk(answer, context);
+    return { identifier: modelKey, via: 'responses' as const };
+  }
+
+  async function unloadModel(instanceId: string): Promise<void> {
+    const context = {
+      action: `unload ${instanceId}`,
+      notFound: `No model called ${instanceId} is loaded in LM Studio.`,
+    };
+    const answer = await call('POST', '/api/v1/models/unload', { instance_id: instanceId });
+    if (isRouteMissing(answer)) throw needsRestApi('unload models', '`lms unload`');
+    expectOk(answer, context);
+  }
+
+  async function startDownload(model: string): Promise<RestDownloadJob> {
+    const context = { action: `download ${model}`, notFound: `LM Studio found no model called ${model} to download.` };
+    const answer = await call('POST', '/api/v1/models/download', { model }, DOWNLOAD_START_TIMEOUT_MS);
+    if (isRouteMissing(answer)) throw needsRestApi('download models', '`lms get`');
+    return toDownloadJob(expectOk(answer, context), context.action);
+  }
+
+  async function downloadStatus(jobId: string): Promise<RestDownloadJob> {
+    const context = { action: 'report the download’s progress', notFound: `LM Studio has no download job ${jobId}.` };
+    const answer = await call('GET', `/api/v1/models/download/status/${encodeURIComponent(jobId)}`);
+    if (isRouteMissing(answer)) throw needsRestApi('report downloads', '`lms get`');
+    return toDownloadJob(expectOk(answer, context), context.action);
+  }
+
+  async function greet(greetOptions?: { timeoutMs?: number }): Promise<GreetingResult> {
+    try {
+      const { status, body } = await rawGet(`${origin}/lmstudio-greeting`, {
+        agent: false,
+        headers: authHeaders(),
+        timeoutMs: greetOptions?.timeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS,
+        maxBytes: GREETING_MAX_BYTES,
+      });
+      return classifyGreeting(status, body);
+    } catch (error) {
+      generation = null;
+      return classifyConnectionError(error);
+    }
+  }
+
+  function watchConnection(onClosed: () => void): () => void {
+    const agent = new (origin.startsWith('https:') ? https : http).Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      maxFreeSockets: 1,
+    });
+    let done = false;
+    const finish = (notify: boolean) => {
+      if (done) return;
+      done = true;
+      agent.destroy();
+      if (notify) onClosed();
+    };
+    rawGet(`${origin}/lmstudio-greeting`, {
+      agent,
+      headers: authHeaders(),
+      timeoutMs: DEFAULT_GREETING_TIMEOUT_MS,
+      maxBytes: GREETING_MAX_BYTES,
+      // The socket outlives the response: its close is the signal.
+      onSocket: (socket) => socket.once('close', () => finish(true)),
+    }).catch(() => finish(true));
+    return () => finish(false);
+  }
+
+  return {
+    baseUrl: origin,
+    port,
+    isLocal,
+    greet,
+    watchConnection,
+    listModels,
+    loadModel,
+    unloadModel,
+    startDownload,
+    downloadStatus,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Judging answers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An unknown route: LM Studio answers HTTP 200 `{"error":"Unexpected endpoint or method. (...)"}`
+ * (protocol §1); other servers (and proxies) answer a plain 404.
+ */
+function isRouteMissing(answer: Answer): boolean {
+  const { message, code } = errorOf(answer.json);
+  if (message && /^Unexpected endpoint/i.test(message)) return true;
+  return answer.status === 404 && code === null && (answer.json === MALFORMED || message === null);
+}
+
+/** The CoreError for a failed answer (by status or by an `error` body), or null when it succeeded. */
+function failureOf(answer: Answer, context: CallContext): CoreError | null {
+  const { status, json } = answer;
+  const { message, code } = errorOf(json);
+  if (status === 401 || asksForToken(message, code)) return new CoreError('unauthorized', TOKEN_REQUIRED_MESSAGE);
+  if (status === 403) return new CoreError('forbidden', TOKEN_REFUSED_MESSAGE);
+  if (code === 'model_not_found' || code === 'job_not_found' || (status === 404 && context.notFound)) {
+    return new CoreError('not-found', context.notFound ?? `LM Studio could not ${context.action}: ${message}`);
+  }
+  if (status >= 400 || message !== null) {
+    const reason = message ? oneLine(message) : `it answered HTTP ${status}`;
+    return new CoreError('server-error', `LM Studio could not ${context.action}: ${reason}`);
+  }
+  if (json === MALFORMED) return unexpectedAnswer(context.action);
+  return null;
+}
+
+/** `error` is a string in some answers and `{message, type, code}` in others (protocol §1, §2). */
+function errorOf(json: unknown): { message: string | null; code: string | null } {
+  if (!isObject(json) || json.error === undefined || json.error === null) return { message: null, code: null };
+  const { error } = json;
+  if (typeof error === 'string') return { message: error, code: null };
+  if (isObject(error)) {
+    const message = text(error.message) ?? 'no reason given';
+    return { message, code: text(error.code) ?? text(error.type) };
+  }
+  return { message: String(error), code: null };
+}
+
+/** LM Studio 0.4's missing-token answer, sent as 401 by some versions and 200 by others. */
+function asksForToken(message: string | null, code: string | null): boolean {
+  if (code === 'invalid_api_key') return true;
+  return message !== null && /API token|Authorization header|Bearer/i.test(message);
+}
+
+export function classifyGreeting(status: number, body: string): GreetingResult {
+  const json = parseJson(body);
+  const { message, code } = errorOf(json);
+  if (status === 401 || status === 403 || asksForToken(message, code)) {
+    return { kind: 'unauthorized', message: message ? oneLine(message) : `HTTP ${status}` };
+  }
+  // Exactly the greeting. Extra fields are tolerated so a newer LM Studio that adds some is
+  // still recognised; no other program answers `"lmstudio": true` by accident.
+  if (status === 200 && isObject(json) && json.lmstudio === true) return { kind: 'lmstudio' };
+  const what =
+    json === MALFORMED ? (/^\s*</.test(body) ? 'a web page' : 'text') : message ? `"${oneLine(message)}"` : 'JSON';
+  return { kind: 'foreign', message: `It answered HTTP ${status} with ${what} instead of LM Studio’s greeting.` };
+}
+
+function classifyConnectionError(error: unknown): GreetingResult {
+  if (error instanceof TimeoutError) return { kind: 'timeout' };
+  const code = errorCode(error);
+  if (code === 'ECONNREFUSED') return { kind: 'refused' };
+  return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The errno code of a network error, looking through `cause` and AggregateError (happy eyeballs). */
+function errorCode(error: unknown): string | null {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (typeof current !== 'object') return null;
+    const { code, errors, cause } = current as { code?: unknown; errors?: unknown; cause?: unknown };
+    if (typeof code === 'string') return code;
+    if (Array.isArray(errors) && errors.length > 0) current = errors[0];
+    else current = cause;
+  }
+  return null;
+}
+
+function toListing(generation: ApiGeneration, json: unknown): ModelListing | null {
+  if (generation === 'openai') {
+    const mapped = mapOpenAiModels(json);
+    return mapped && { generation, models: mapped.models, loaded: null };
+  }
+  const mapped = generation === 'v1' ? mapV1Models(json) : mapV0Models(json);
+  return mapped && { generation, models: mapped.models, loaded: mapped.loaded };
+}
+
+function toDownloadJob(json: Record<string, unknown>, action: string): RestDownloadJob {
+  const status = REST_DOWNLOAD_STATUSES.find((s) => s === json.status);
+  if (!status) throw unexpectedAnswer(action);
+  const completion = typeof json.estimated_completion === 'string' ? Date.parse(json.estimated_completion) : Number.NaN;
+  return {
+    jobId: text(json.job_id),
+    status,
+    totalBytes: count(json.total_size_bytes),
+    downloadedBytes: count(json.downloaded_bytes),
+    bytesPerSecond: count(json.bytes_per_second),
+    etaSeconds: Number.isFinite(completion) ? Math.max(0, Math.round((completion - Date.now()) / 1000)) : null,
+  };
+}
+
+function unexpectedAnswer(action: string): CoreError {
+  return new CoreError(
+    'server-error',
+    `LM Studio sent an unexpected answer when asked to ${action}. Check that the LM Studio address in Settings points at LM Studio, and that LM Studio is up to date.`,
+  );
+}
+
+function needsRestApi(what: string, alternative: string): CoreError {
+  return new CoreError(
+    'unavailable',
+    `This LM Studio version cannot ${what} over HTTP (LM Studio 0.4 or later can). Update LM Studio, or use ${alternative} on the machine that runs it.`,
+  );
+}
+
+function tooLarge(maxBytes: number): CoreError {
+  return new CoreError(
+    'server-error',
+    `LM Studio sent an answer larger than ${formatSize(maxBytes)}, so it was not read. Check that the LM Studio address in Settings points at LM Studio.`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bytes
+// ---------------------------------------------------------------------------------------------
+
+/** Reads a body up to `maxBytes`, aborting the request as soon as it would pass the cap. */
+async function readCapped(stream: ReadableStream<Uint8Array>, maxBytes: number, controller: AbortController) {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let total = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    total += value.byteLength;
+    if (total > maxBytes) {
+      controller.abort();
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+interface RawGetOptions {
+  /** `false` for a fresh connection that is closed afterwards. */
+  agent: http.Agent | false;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxBytes: number;
+  onSocket?: (socket: import('node:net').Socket) => void;
+}
+
+/** A GET over node:http(s), for when the connection itself matters. Rejects on any network error. */
+function rawGet(url: string, options: RawGetOptions): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const transport = url.startsWith('https:') ? https : http;
+    const request = transport.get(url, { agent: options.agent, headers: options.headers });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      request.destroy(new TimeoutError('no answer in time'));
+    }, options.timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      // Destroying mid-body surfaces as a reset on the response: report the cause, the timeout.
+      reject(timedOut ? new TimeoutError('no answer in time') : error);
+    };
+    request.on('error', fail);
+    if (options.onSocket) request.once('socket', options.onSocket);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > options.maxBytes) request.destroy(new Error('answer too large'));
+        else chunks.push(chunk);
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+// ---------------------------------------------------------------------------------------------
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return null;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return MALFORMED;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function count(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+/** A server message fit for one line of the popup: whitespace collapsed, length capped. */
+function oneLine(message: string): string {
+  const flat = message.replace(/\s+/g, ' ').trim();
+  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat;
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

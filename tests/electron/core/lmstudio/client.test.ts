@@ -1,0 +1,638 @@
+/**
+ * The client against real loopback servers: small purpose-built ones for the odd answers
+ * (malformed, oversized, 200-with-error, HTML, hangs, a server that stopped listening).
+ * The simulator suite in client-simulator.test.ts covers LM Studio's own routes.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CoreError } from '../../../../electron/core/errors';
+import type { LmStudioClient } from '../../../../electron/core/interfaces';
+import {
+  createLmStudioClient,
+  NOT_RESPONDING_MESSAGE,
+  TOKEN_REQUIRED_MESSAGE,
+} from '../../../../electron/core/lmstudio/client';
+
+interface Seen {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: string;
+}
+
+type Handler = (request: Seen, response: http.ServerResponse) => void;
+
+interface TestServer {
+  url: string;
+  port: number;
+  seen: Seen[];
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+const servers: TestServer[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A loopback HTTP server whose every answer comes from `handler`. */
+async function serve(handler: Handler): Promise<TestServer> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      seen.push(request);
+      handler(request, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const handle: TestServer = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    seen,
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  servers.push(handle);
+  return handle;
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/** LM Studio 0.3's answer to a route it does not have. */
+function unexpectedEndpoint(req: Seen, res: http.ServerResponse) {
+  json(res, 200, { error: `Unexpected endpoint or method. (${req.method} ${req.path})` });
+}
+
+/** A port nothing listens on (taken, then released). */
+async function closedPort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function client(url: string, extra: Partial<Parameters<typeof createLmStudioClient>[0]> = {}): LmStudioClient {
+  return createLmStudioClient({ baseUrl: url, token: () => null, ...extra });
+}
+
+async function failure(promise: Promise<unknown>): Promise<CoreError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(CoreError);
+    return error as CoreError;
+  }
+  throw new Error('expected a CoreError');
+}
+
+const V1_MODELS = {
+  models: [
+    {
+      type: 'llm',
+      publisher: 'qwen',
+      key: 'qwen/qwen3-4b',
+      display_name: 'Qwen3 4B',
+      architecture: 'qwen3',
+      quantization: { name: 'Q4_K_M', bits_per_weight: 4 },
+      size_bytes: 2_500_000_000,
+      params_string: '4B',
+      loaded_instances: [{ id: 'qwen/qwen3-4b', config: { context_length: 8192 } }],
+      max_context_length: 32768,
+      format: 'gguf',
+      capabilities: { vision: false, trained_for_tool_use: true, reasoning: { allowed_options: ['on', 'off'] } },
+    },
+    {
+      type: 'llm',
+      publisher: 'google',
+      key: 'google/gemma-3-4b',
+      display_name: 'Gemma 3 4B',
+      quantization: { name: '4bit', bits_per_weight: 4 },
+      size_bytes: 3_000_000_000,
+      params_string: null,
+      loaded_instances: [],
+      max_context_length: 131072,
+      format: 'mlx',
+      capabilities: { vision: true, trained_for_tool_use: false },
+    },
+    {
+      type: 'embedding',
+      publisher: 'nomic-ai',
+      key: 'text-embedding-nomic-embed-text-v1.5',
+      display_name: 'Nomic Embed',
+      quantization: null,
+      size_bytes: 84_000_000,
+      params_string: null,
+      loaded_instances: [],
+      max_context_length: 2048,
+      format: 'gguf',
+    },
+  ],
+};
+
+const V0_MODELS = {
+  object: 'list',
+  data: [
+    {
+      id: 'qwen/qwen3-4b',
+      object: 'model',
+      type: 'llm',
+      publisher: 'qwen',
+      arch: 'qwen3',
+      compatibility_type: 'gguf',
+      quantization: 'Q4_K_M',
+      state: 'loaded',
+      max_context_length: 32768,
+      loaded_context_length: 4096,
+      capabilities: ['tool_use'],
+    },
+    {
+      id: 'google/gemma-3-4b',
+      object: 'model',
+      type: 'vlm',
+      publisher: 'google',
+      compatibility_type: 'gguf',
+      quantization: 'Q4_0',
+      state: 'not-loaded',
+      max_context_length: 131072,
+    },
+    { id: 'text-embedding-nomic', object: 'model', type: 'embeddings', state: 'not-loaded', max_context_length: 2048 },
+  ],
+};
+
+describe('greet', () => {
+  it('recognises LM Studio and sends the token', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const result = await client(server.url, { token: () => 'sk-lm-abc' }).greet();
+    expect(result).toEqual({ kind: 'lmstudio' });
+    expect(server.seen[0]).toMatchObject({ path: '/lmstudio-greeting', authorization: 'Bearer sk-lm-abc' });
+  });
+
+  it.each([
+    [401, { error: { code: 'invalid_api_key', message: 'An LM Studio API token is required' } }],
+    [403, { error: 'Forbidden' }],
+    [
+      200,
+      {
+        error: {
+          type: 'invalid_request',
+          message: "An LM Studio API token is required ... using the Authorization header using the 'Bearer' scheme",
+        },
+      },
+    ],
+  ])('HTTP %i asking for a token is "unauthorized"', async (status, body) => {
+    const server = await serve((_req, res) => json(res, status, body));
+    expect((await client(server.url).greet()).kind).toBe('unauthorized');
+  });
+
+  it.each([
+    ['an HTML page', (res: http.ServerResponse) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html/>')],
+    ['a 404', (res: http.ServerResponse) => res.writeHead(404).end('Cannot GET /lmstudio-greeting')],
+    ['other JSON', (res: http.ServerResponse) => json(res, 200, { ok: true })],
+    ['lmstudio:false', (res: http.ServerResponse) => json(res, 200, { lmstudio: false })],
+    ['lmstudio:"true"', (res: http.ServerResponse) => json(res, 200, { lmstudio: 'true' })],
+    ['a 500 greeting', (res: http.ServerResponse) => json(res, 500, { lmstudio: true })],
+    ['an array', (res: http.ServerResponse) => json(res, 200, [{ lmstudio: true }])],
+    [
+      '"Unexpected endpoint"',
+      (res: http.ServerResponse) => json(res, 200, { error: 'Unexpected endpoint or method.' }),
+    ],
+  ])('%s is "foreign"', async (_name, answer) => {
+    const server = await serve((_req, res) => answer(res));
+    const result = await client(server.url).greet();
+    expect(result.kind).toBe('foreign');
+    if (result.kind === 'foreign') expect(result.message).toMatch(/instead of LM Studio’s greeting/);
+  });
+
+  it('reports a closed port as "refused"', async () => {
+    expect(await client(`http://127.0.0.1:${await closedPort()}`).greet()).toEqual({ kind: 'refused' });
+  });
+
+  it('reports silence as "timeout" within its short timeout', async () => {
+    const server = await serve(() => {});
+    expect(await client(server.url).greet({ timeoutMs: 200 })).toEqual({ kind: 'timeout' });
+  });
+
+  it('reports a body that stops half-way as "timeout"', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"lmst');
+    });
+    expect(await client(server.url).greet({ timeoutMs: 200 })).toEqual({ kind: 'timeout' });
+  });
+
+  it('reports a reset connection as "error", never throwing', async () => {
+    const server = await serve((_req, res) => res.socket?.destroy());
+    const result = await client(server.url).greet();
+    expect(result.kind).toBe('error');
+  });
+
+  it('notices a server that stopped listening while an old keep-alive socket still answers', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const pooled = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const viaPool = () =>
+      new Promise<number>((resolve, reject) => {
+        http
+          .get(`${server.url}/lmstudio-greeting`, { agent: pooled }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', reject);
+      });
+    expect(await viaPool()).toBe(200);
+    // Stop listening but keep idle connections, as a server in the middle of going away does.
+    server.server.closeIdleConnections = () => {};
+    server.server.close();
+    try {
+      // The trap: the pooled socket still gets answers...
+      expect(await viaPool()).toBe(200);
+      // ...while a fresh connection is refused, which greet() reports.
+      expect(await client(server.url).greet()).toEqual({ kind: 'refused' });
+    } finally {
+      pooled.destroy();
+    }
+  });
+});
+
+describe('watchConnection', () => {
+  it('calls back when the server drops its connections', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    let closed = 0;
+    const stop = client(server.url).watchConnection(() => closed++);
+    await expect.poll(() => server.seen.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(0);
+    server.server.closeAllConnections();
+    await expect.poll(() => closed).toBe(1);
+    stop();
+  });
+
+  it('calls back when the server is not there at all', async () => {
+    let closed = 0;
+    client(`http://127.0.0.1:${await closedPort()}`).watchConnection(() => closed++);
+    await expect.poll(() => closed).toBe(1);
+  });
+
+  it('stays quiet after it was stopped', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    let closed = 0;
+    const stop = client(server.url).watchConnection(() => closed++);
+    await expect.poll(() => server.seen.length).toBe(1);
+    stop();
+    server.server.closeAllConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(closed).toBe(0);
+  });
+});
+
+describe('listModels', () => {
+  it('maps /api/v1/models (LM Studio 0.4)', async () => {
+    const server = await serve((_req, res) => json(res, 200, V1_MODELS));
+    const listing = await client(server.url).listModels();
+    expect(listing.generation).toBe('v1');
+    expect(listing.models.map((m) => [m.key, m.type, m.quantization, m.vision, m.toolUse, m.reasoning])).toEqual([
+      ['qwen/qwen3-4b', 'llm', 'Q4_K_M', false, true, true],
+      ['google/gemma-3-4b', 'vlm', '4bit', true, false, false],
+      ['text-embedding-nomic-embed-text-v1.5', 'embedding', null, false, false, false],
+    ]);
+    expect(listing.models[0]).toMatchObject({
+      displayName: 'Qwen3 4B',
+      publisher: 'qwen',
+      format: 'gguf',
+      paramsString: '4B',
+      sizeBytes: 2_500_000_000,
+      maxContextLength: 32768,
+    });
+    expect(listing.loaded).toEqual([
+      {
+        identifier: 'qwen/qwen3-4b',
+        modelKey: 'qwen/qwen3-4b',
+        contextLength: 8192,
+        ttlMs: null,
+        lastUsedTime: null,
+        activity: null,
+        sizeBytes: 2_500_000_000,
+      },
+    ]);
+  });
+
+  it('falls back to /api/v0/models past the HTTP-200 "Unexpected endpoint" answer, and remembers it', async () => {
+    const server = await serve((req, res) =>
+      req.path === '/api/v0/models' ? json(res, 200, V0_MODELS) : unexpectedEndpoint(req, res),
+    );
+    const lmstudio = client(server.url);
+    const listing = await lmstudio.listModels();
+    expect(listing.generation).toBe('v0');
+    expect(listing.models.map((m) => [m.key, m.type, m.vision, m.toolUse, m.quantization, m.format])).toEqual([
+      ['qwen/qwen3-4b', 'llm', false, true, 'Q4_K_M', 'gguf'],
+      ['google/gemma-3-4b', 'vlm', true, false, 'Q4_0', 'gguf'],
+      ['text-embedding-nomic', 'embedding', false, false, null, null],
+    ]);
+    expect(listing.loaded).toEqual([expect.objectContaining({ identifier: 'qwen/qwen3-4b', contextLength: 4096 })]);
+    expect(server.seen.map((s) => s.path)).toEqual(['/api/v1/models', '/api/v0/models']);
+
+    await lmstudio.listModels();
+    expect(server.seen.map((s) => s.path).slice(2)).toEqual(['/api/v0/models']);
+  });
+
+  it('merges a v0 model listed twice (loaded and not-loaded rows)', async () => {
+    const row = V0_MODELS.data[0]!;
+    const server = await serve((req, res) =>
+      req.path === '/api/v0/models'
+        ? json(res, 200, { data: [{ ...row, state: 'not-loaded' }, row] })
+        : unexpectedEndpoint(req, res),
+    );
+    const listing = await client(server.url).listModels();
+    expect(listing.models).toHaveLength(1);
+    expect(listing.loaded).toHaveLength(1);
+  });
+
+  it('falls back to /v1/models past plain 404s, and never infers what is loaded from it', async () => {
+    const server = await serve((req, res) =>
+      req.path === '/v1/models'
+        ? json(res, 200, { data: [{ id: 'openai/gpt-oss-20b', object: 'model' }], object: 'list' })
+        : res.writeHead(404, { 'content-type': 'text/html' }).end('<pre>Cannot GET</pre>'),
+    );
+    const listing = await client(server.url).listModels();
+    expect(listing).toMatchObject({ generation: 'openai', loaded: null });
+    expect(listing.models[0]).toMatchObject({ key: 'openai/gpt-oss-20b', publisher: 'openai', loadedInstances: [] });
+  });
+
+  it('says so when no model list exists', async () => {
+    const server = await serve(unexpectedEndpoint);
+    expect((await failure(client(server.url).listModels())).message).toMatch(/none of LM Studio’s model lists/);
+  });
+
+  it.each([
+    [401, { error: { code: 'invalid_api_key', message: 'An LM Studio API token is required' } }],
+    [200, { error: { message: 'An LM Studio API token is required to make requests to this server' } }],
+  ])('HTTP %i asking for a token -> "unauthorized" with how to add one', async (status, body) => {
+    const server = await serve((_req, res) => json(res, status, body));
+    const error = await failure(client(server.url).listModels());
+    expect(error.code).toBe('unauthorized');
+    expect(error.message).toBe(TOKEN_REQUIRED_MESSAGE);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it('403 -> "forbidden": the token was refused', async () => {
+    const server = await serve((_req, res) => json(res, 403, { error: 'bad token' }));
+    const error = await failure(client(server.url).listModels());
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(/refused the API token/);
+  });
+
+  it.each([
+    ['a string', { error: 'Something broke\n  at stack' }, 'Something broke at stack'],
+    ['an object', { error: { message: 'Internal problem', type: 'internal_error' } }, 'Internal problem'],
+  ])('an error given as %s becomes a readable message', async (_name, body, reason) => {
+    const server = await serve((_req, res) => json(res, 500, body));
+    const error = await failure(client(server.url).listModels());
+    expect(error.code).toBe('server-error');
+    expect(error.message).toBe(`LM Studio could not list its models: ${reason}`);
+  });
+
+  it('a 500 with an HTML body names the status, not the page', async () => {
+    const server = await serve((_req, res) => res.writeHead(500).end('<html>oops</html>'));
+    const error = await failure(client(server.url).listModels());
+    expect(error.message).toBe('LM Studio could not list its models: it answered HTTP 500');
+  });
+
+  it('malformed JSON -> a clear "unexpected answer"', async () => {
+    const server = await serve((_req, res) => json(res, 200, '{"models": [ {"key": '));
+    const error = await failure(client(server.url).listModels());
+    expect(error.code).toBe('server-error');
+    expect(error.message).toMatch(/^LM Studio sent an unexpected answer when asked to list its models\./);
+  });
+
+  it('the wrong shape -> "unexpected answer"', async () => {
+    const server = await serve((_req, res) => json(res, 200, { models: 'none' }));
+    expect((await failure(client(server.url).listModels())).message).toMatch(/unexpected answer/);
+  });
+
+  it('aborts a body past the size cap while streaming', async () => {
+    let aborted = false;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.on('close', () => {
+        aborted = !res.writableFinished;
+      });
+      res.write(`{"models":[${'{"key":"x"},'.repeat(1000)}`);
+      // Never ends on its own: only the client's cap stops it.
+      const timer = setInterval(() => res.write('{"key":"y"},'.repeat(100)), 5);
+      res.on('close', () => clearInterval(timer));
+    });
+    const error = await failure(client(server.url, { maxResponseBytes: 64 * 1024 }).listModels());
+    expect(error.message).toMatch(/^LM Studio sent an answer larger than 64 KB, so it was not read\./);
+    await expect.poll(() => aborted).toBe(true);
+  });
+
+  it('refuses a declared Content-Length past the cap without reading it', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(50 * 1024 * 1024) });
+      res.write('{');
+    });
+    const error = await failure(client(server.url, { maxResponseBytes: 1024 * 1024 }).listModels());
+    expect(error.message).toBe(
+      'LM Studio sent an answer larger than 1 MB, so it was not read. Check that the LM Studio address in Settings points at LM Studio.',
+    );
+  });
+
+  it('unreachable -> how to install and start LM Studio', async () => {
+    const error = await failure(client(`http://127.0.0.1:${await closedPort()}`).listModels());
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe(NOT_RESPONDING_MESSAGE);
+    expect(error.message).not.toMatch(/\bat \w+ \(/);
+  });
+
+  it('times out a server that never answers', async () => {
+    const server = await serve(() => {});
+    const error = await failure(client(server.url, { timeoutMs: 200 }).listModels());
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe('LM Studio did not answer within 0.2 s. It may be busy; try again in a moment.');
+  });
+
+  it('reads the token on every request', async () => {
+    const server = await serve((_req, res) => json(res, 200, V1_MODELS));
+    let token: string | null = null;
+    const lmstudio = client(server.url, { token: () => token });
+    await lmstudio.listModels();
+    token = 'sk-lm-new';
+    await lmstudio.listModels();
+    expect(server.seen.map((s) => s.authorization)).toEqual([undefined, 'Bearer sk-lm-new']);
+  });
+});
+
+describe('loadModel', () => {
+  it('POSTs exactly {model, context_length} to /api/v1/models/load; GPU offload and TTL are not sent', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 200, { type: 'llm', instance_id: 'qwen/qwen3-4b:2', load_time_seconds: 1.2, status: 'loaded' }),
+    );
+    const result = await client(server.url).loadModel('qwen/qwen3-4b', {
+      contextLength: 8192,
+      gpuOffload: 'max',
+      ttlSeconds: 600,
+    });
+    expect(result).toEqual({ identifier: 'qwen/qwen3-4b:2', via: 'rest' });
+    expect(server.seen[0]).toMatchObject({ method: 'POST', path: '/api/v1/models/load' });
+    expect(JSON.parse(server.seen[0]!.body)).toEqual({ model: 'qwen/qwen3-4b', context_length: 8192 });
+  });
+
+  it('without /api/v1, sends the minimal /v1/responses request', async () => {
+    const server = await serve((req, res) =>
+      req.path === '/v1/responses' ? json(res, 200, { id: 'resp_1', output: [] }) : unexpectedEndpoint(req, res),
+    );
+    const result = await client(server.url).loadModel('qwen/qwen3-4b', { contextLength: 4096 });
+    expect(result).toEqual({ identifier: 'qwen/qwen3-4b', via: 'responses' });
+    expect(server.seen.map((s) => s.path)).toEqual(['/api/v1/models/load', '/v1/responses']);
+    expect(JSON.parse(server.seen[1]!.body)).toEqual({ model: 'qwen/qwen3-4b', input: '', max_output_tokens: 1 });
+  });
+
+  it('goes straight to /v1/responses once the model list showed there is no v1 API', async () => {
+    const server = await serve((req, res) =>
+      req.path === '/api/v0/models'
+        ? json(res, 200, V0_MODELS)
+        : req.path === '/v1/responses'
+          ? json(res, 200, { id: 'resp_1' })
+          : unexpectedEndpoint(req, res),
+    );
+    const lmstudio = client(server.url);
+    await lmstudio.listModels();
+    await lmstudio.loadModel('qwen/qwen3-4b', {});
+    expect(server.seen.map((s) => s.path)).toEqual(['/api/v1/models', '/api/v0/models', '/v1/responses']);
+  });
+
+  it('model_not_found -> "LM Studio has no model called X."', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 404, {
+        error: {
+          message: 'Model "nope/nope" not found. Please specify a valid model.\n\nYour models:\n\nqwen/qwen3-4b',
+          type: 'invalid_request_error',
+          param: 'model',
+          code: 'model_not_found',
+        },
+      }),
+    );
+    const error = await failure(client(server.url).loadModel('nope/nope', {}));
+    expect(error.code).toBe('not-found');
+    expect(error.message).toBe('LM Studio has no model called nope/nope.');
+  });
+
+  it('a failed load reports the server’s reason', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 500, { error: { type: 'internal_error', message: 'Not enough memory to load the model' } }),
+    );
+    const error = await failure(client(server.url).loadModel('qwen/qwen3-4b', {}));
+    expect(error.message).toBe('LM Studio could not load qwen/qwen3-4b: Not enough memory to load the model');
+  });
+});
+
+describe('unload and REST downloads', () => {
+  it('unloads by instance id', async () => {
+    const server = await serve((_req, res) => json(res, 200, { instance_id: 'qwen/qwen3-4b' }));
+    await client(server.url).unloadModel('qwen/qwen3-4b');
+    expect(server.seen[0]).toMatchObject({ method: 'POST', path: '/api/v1/models/unload' });
+    expect(JSON.parse(server.seen[0]!.body)).toEqual({ instance_id: 'qwen/qwen3-4b' });
+  });
+
+  it('an unknown instance -> not-found', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 404, { error: { type: 'model_not_found', message: 'No instance' } }),
+    );
+    const error = await failure(client(server.url).unloadModel('ghost'));
+    expect(error).toMatchObject({ code: 'not-found', message: 'No model called ghost is loaded in LM Studio.' });
+  });
+
+  it('starts a download and polls its status by path segment', async () => {
+    const eta = new Date(Date.now() + 120_000).toISOString();
+    const server = await serve((req, res) =>
+      req.path === '/api/v1/models/download'
+        ? json(res, 200, {
+            job_id: 'job_493c7c9ded',
+            status: 'downloading',
+            total_size_bytes: 2279145003,
+            started_at: '2025-10-03T15:33:23.496Z',
+          })
+        : json(res, 200, {
+            job_id: 'job_493c7c9ded',
+            status: 'downloading',
+            bytes_per_second: 25_000_000,
+            estimated_completion: eta,
+            total_size_bytes: 2279145003,
+            downloaded_bytes: 1_000_000_000,
+          }),
+    );
+    const lmstudio = client(server.url);
+    expect(await lmstudio.startDownload('openai/gpt-oss-20b')).toEqual({
+      jobId: 'job_493c7c9ded',
+      status: 'downloading',
+      totalBytes: 2279145003,
+      downloadedBytes: null,
+      bytesPerSecond: null,
+      etaSeconds: null,
+    });
+    expect(JSON.parse(server.seen[0]!.body)).toEqual({ model: 'openai/gpt-oss-20b' });
+    const status = await lmstudio.downloadStatus('job_493c7c9ded');
+    expect(server.seen[1]!.path).toBe('/api/v1/models/download/status/job_493c7c9ded');
+    expect(status).toMatchObject({ downloadedBytes: 1_000_000_000, bytesPerSecond: 25_000_000 });
+    expect(status.etaSeconds).toBeGreaterThan(100);
+    expect(status.etaSeconds).toBeLessThanOrEqual(120);
+  });
+
+  it('already_downloaded has no job', async () => {
+    const server = await serve((_req, res) => json(res, 200, { status: 'already_downloaded' }));
+    expect(await client(server.url).startDownload('qwen/qwen3-4b')).toMatchObject({
+      jobId: null,
+      status: 'already_downloaded',
+    });
+  });
+
+  it('an unknown status is an unexpected answer, and an unknown job is not-found', async () => {
+    const server = await serve((req, res) =>
+      req.path.endsWith('/download')
+        ? json(res, 200, { status: 'exploding' })
+        : json(res, 404, { error: { type: 'job_not_found', message: 'no job' } }),
+    );
+    const lmstudio = client(server.url);
+    expect((await failure(lmstudio.startDownload('a/b'))).message).toMatch(/unexpected answer/);
+    expect(await failure(lmstudio.downloadStatus('job_x'))).toMatchObject({
+      code: 'not-found',
+      message: 'LM Studio has no download job job_x.',
+    });
+  });
+
+  it('LM Studio 0.3 cannot download over HTTP: says what to use instead', async () => {
+    const server = await serve(unexpectedEndpoint);
+    const error = await failure(client(server.url).startDownload('qwen/qwen3-4b'));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toMatch(/cannot download models over HTTP.*`lms get`/);
+  });
+});
+
+describe('construction', () => {
+  it('exposes the normalised address', () => {
+    const lmstudio = client('localhost:4321/v1/');
+    expect([lmstudio.baseUrl, lmstudio.port, lmstudio.isLocal]).toEqual(['http://localhost:4321', 4321, true]);
+  });
+
+  it('refuses an address with credentials', () => {
+    expect(() => client('http://me:pw@127.0.0.1:1234')).toThrow(CoreError);
+  });
+});
