@@ -1,0 +1,477 @@
+/**
+ * Web mode's server: the built popup over HTTP and the core's commands and events over one
+ * WebSocket per page, on node:http + `ws`.
+ *
+ * Every request passes the same gate, in this order: the `Host` header names this server (DNS
+ * rebinding), then the request carries the token (`?token=`, answered with a cookie and a
+ * redirect that takes the token out of the address bar) or that cookie; WebSocket upgrades must
+ * also come from the page's own origin. See `auth.ts` for why each check exists.
+ */
+import { promises as fsp } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { toCommandError } from '../core/errors';
+import type { TrayCore } from '../core/interfaces';
+import type { Logger } from '../core/ports';
+import type { AppEvent, CommandName, Result } from '../shared/contract';
+import {
+  CLOSE_CODES,
+  type EventMessage,
+  MAX_CLIENT_MESSAGE_BYTES,
+  parseClientMessage,
+  type ResultMessage,
+  WEB_SOCKET_PATH,
+} from '../shared/web-protocol';
+import {
+  type Credential,
+  checkCredential,
+  formatHostPort,
+  isAllowedHostHeader,
+  isSameOrigin,
+  sessionSetCookie,
+} from './auth';
+import { resolveStaticFile } from './static-files';
+
+/** The popup's CSP (the same policy as renderer/index.html's meta tag), sent as a header too. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Sent on every response, refusals included. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Referrer-Policy': 'no-referrer',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const OPEN_THE_PRINTED_URL =
+  'Open the address LM Studio Tray printed in the terminal (the one that ends with ?token=...).';
+
+export interface WebServerOptions {
+  core: TrayCore;
+  /** Address to bind; the CLI only passes a non-loopback one when the user asked with `--host`. */
+  host: string;
+  /** 0 lets the OS choose. */
+  port: number;
+  token: string;
+  /** The built renderer (index.html and assets/). */
+  staticDir: string;
+  logger: Logger;
+  /** How often to ping each page; a page that missed the previous pong is dropped. */
+  heartbeatMs?: number;
+}
+
+export interface WebServer {
+  /** `http://HOST:PORT/`, without the token. */
+  url: string;
+  port: number;
+  /** Closes every page's socket (1001), stops listening and ends kept-alive connections. */
+  close(): Promise<void>;
+}
+
+/** A page may have this many commands running at once; more are answered with an error. */
+const MAX_COMMANDS_IN_FLIGHT = 64;
+/** Above this many unsent bytes a page's state events are merged (latest wins) until it catches up. */
+const BACKPRESSURE_HIGH_BYTES = 256 * 1024;
+/** A page this far behind is not reading at all: dropped, it reconnects and starts fresh. */
+const BACKPRESSURE_LIMIT_BYTES = 8 * 1024 * 1024;
+const DRAIN_CHECK_MS = 50;
+/** How long pages get to finish the closing handshake at shutdown before their sockets are cut. */
+const CLOSE_GRACE_MS = 1000;
+
+/** Starts serving; resolves once listening, rejects with a clear message when it cannot bind. */
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { core, logger, staticDir, token } = options;
+  const heartbeatMs = options.heartbeatMs ?? 30_000;
+  // Known once listening (the OS may choose the port); no request arrives before that.
+  let port = 0;
+
+  const clients = new Set<PageClient>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
+
+  const server = createServer((req, res) => {
+    handleHttp(req, res).catch((error: unknown) => {
+      logger.error('Web server: a request failed', error);
+      if (!res.headersSent) sendText(res, 500, 'LM Studio Tray could not answer this request. See the terminal.');
+      else res.destroy();
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isAllowedHostHeader(req.headers.host, { host: options.host, port })) {
+      logger.warn(`Web server: refused a request for host ${JSON.stringify(req.headers.host ?? '')}`);
+      sendText(res, 403, `This server only answers at http://${formatHostPort(options.host, port)}/.`);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendText(res, 405, 'Only GET and HEAD are served here.');
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const credential = checkCredential(url.searchParams.get('token'), req.headers.cookie, { token, port });
+    if (!refuseUnlessAuthorized(credential, res)) return;
+
+    if (credential.kind === 'query-token') {
+      // Trade the token for the cookie and take it out of the address bar and the history.
+      res.setHeader('Set-Cookie', sessionSetCookie(token, port));
+      res.setHeader('Location', safeRedirectPath(url.pathname));
+      sendText(res, 303, 'Signed in; continuing to LM Studio Tray.');
+      return;
+    }
+    if (url.pathname === WEB_SOCKET_PATH) {
+      sendText(res, 426, 'This address speaks WebSocket only.');
+      return;
+    }
+    const file = await resolveStaticFile(staticDir, url.pathname);
+    if (!file) {
+      sendText(res, 404, 'Not found.');
+      return;
+    }
+    const body = await fsp.readFile(file.absolutePath);
+    applySecurityHeaders(res);
+    res.writeHead(200, {
+      'Content-Type': file.contentType,
+      'Content-Length': body.length,
+      'Cache-Control': file.cacheControl,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Writes the refusal and returns false, or returns true for a valid credential. */
+  function refuseUnlessAuthorized(credential: Credential, res: ServerResponse): boolean {
+    if (credential.kind !== 'none' && credential.valid) return true;
+    if (credential.kind === 'none') {
+      sendText(res, 401, `LM Studio Tray needs its access token. ${OPEN_THE_PRINTED_URL}`);
+    } else {
+      // A wrong token, or a cookie from an earlier run (each run has a new token).
+      sendText(res, 403, `This access token is not valid (LM Studio Tray may have restarted). ${OPEN_THE_PRINTED_URL}`);
+    }
+    return false;
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A socket error before the handshake completes must not crash the process.
+    socket.on('error', (error) => logger.debug('Web server: upgrade socket error', error));
+    const refuse = (status: number, text: string) => {
+      logger.warn(`Web server: refused a WebSocket (${status}): ${text}`);
+      rejectUpgrade(socket, status, text);
+    };
+    if (!isAllowedHostHeader(req.headers.host, { host: options.host, port })) {
+      refuse(403, `This server only answers at http://${formatHostPort(options.host, port)}/.`);
+      return;
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== WEB_SOCKET_PATH) {
+      refuse(404, 'Not found.');
+      return;
+    }
+    if (!isSameOrigin(req.headers.origin, req.headers.host)) {
+      refuse(403, 'WebSocket connections are only accepted from LM Studio Tray’s own page.');
+      return;
+    }
+    const credential = checkCredential(url.searchParams.get('token'), req.headers.cookie, { token, port });
+    if (credential.kind === 'none' || !credential.valid) {
+      refuse(credential.kind === 'none' ? 401 : 403, `Missing or invalid access token. ${OPEN_THE_PRINTED_URL}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const client = createPageClient(ws, core, logger);
+      clients.add(client);
+      ws.once('close', () => {
+        client.dispose();
+        clients.delete(client);
+        logger.debug(`Web server: a page disconnected (${clients.size} connected)`);
+      });
+      logger.debug(`Web server: a page connected (${clients.size} connected)`);
+    });
+  });
+
+  const unsubscribe = core.onEvent((event: AppEvent) => {
+    if (clients.size === 0) return;
+    const text = serialize({ type: 'event', name: event.name, payload: event.payload } as EventMessage);
+    if (text === null) {
+      logger.error(`Web server: could not serialise the ${event.name} event`);
+      return;
+    }
+    for (const client of clients) client.sendEvent(event.name, text);
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const client of clients) client.heartbeat();
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  try {
+    await listen(server, options.host, options.port);
+  } catch (error) {
+    clearInterval(heartbeat);
+    unsubscribe();
+    wss.close();
+    throw describeListenError(error, options.host, options.port);
+  }
+  port = (server.address() as AddressInfo).port;
+  const url = `http://${formatHostPort(options.host, port)}/`;
+  logger.debug(`Web server: listening on ${url}`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        await Promise.all([...clients].map((client) => client.close(CLOSE_GRACE_MS)));
+        wss.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One connected page
+// ---------------------------------------------------------------------------------------------
+
+interface PageClient {
+  sendEvent(name: AppEvent['name'], text: string): void;
+  /** Drops the page when it missed the previous ping, else pings again. */
+  heartbeat(): void;
+  /** Asks the page to close (1001), then cuts the socket after `graceMs`. */
+  close(graceMs: number): Promise<void>;
+  dispose(): void;
+}
+
+function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageClient {
+  let alive = true;
+  let inFlight = 0;
+  /** State events held back while the page is slow: only the latest of each name matters. */
+  const deferred = new Map<AppEvent['name'], string>();
+  let drainTimer: ReturnType<typeof setInterval> | null = null;
+
+  ws.on('pong', () => {
+    alive = true;
+  });
+  ws.on('error', (error) => logger.debug('Web server: page socket error', error));
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) {
+      ws.close(CLOSE_CODES.unsupportedData, 'Only JSON text messages are accepted.');
+      return;
+    }
+    const parsed = parseClientMessage(rawDataToString(data));
+    switch (parsed.kind) {
+      case 'close':
+        logger.warn(`Web server: closing a page's socket: ${parsed.reason}`);
+        ws.close(parsed.code, parsed.reason);
+        return;
+      case 'reject':
+        sendResult(parsed.id, { ok: false, error: parsed.error });
+        return;
+      case 'invoke':
+        void runCommand(parsed.message.id, parsed.message.name, parsed.message.payload);
+        return;
+    }
+  });
+
+  async function runCommand(id: number, name: CommandName, payload: unknown): Promise<void> {
+    if (inFlight >= MAX_COMMANDS_IN_FLIGHT) {
+      sendResult(id, {
+        ok: false,
+        error: { code: 'unavailable', message: 'Too many commands at once. Wait for the running ones to finish.' },
+      });
+      return;
+    }
+    inFlight += 1;
+    let result: Result<unknown>;
+    try {
+      result = await core.invoke(name, payload);
+    } catch (error) {
+      // The core returns errors as values; a throw is a bug, but the page still gets an answer.
+      logger.error(`Web server: ${name} threw`, error);
+      result = { ok: false, error: toCommandError(error) };
+    } finally {
+      inFlight -= 1;
+    }
+    sendResult(id, result);
+  }
+
+  function sendResult(id: number, result: Result<unknown>): void {
+    if (ws.readyState !== ws.OPEN) return;
+    const text =
+      serialize({ type: 'result', id, result } satisfies ResultMessage) ??
+      serialize({
+        type: 'result',
+        id,
+        result: { ok: false, error: toCommandError(new Error('the answer could not be serialised')) },
+      } satisfies ResultMessage);
+    if (text !== null) ws.send(text);
+  }
+
+  function flushDeferred(): void {
+    if (ws.readyState !== ws.OPEN) {
+      stopDrainCheck();
+      return;
+    }
+    if (ws.bufferedAmount > BACKPRESSURE_HIGH_BYTES) return;
+    for (const text of deferred.values()) ws.send(text);
+    deferred.clear();
+    stopDrainCheck();
+  }
+
+  function stopDrainCheck(): void {
+    if (drainTimer !== null) clearInterval(drainTimer);
+    drainTimer = null;
+  }
+
+  return {
+    sendEvent(name, text) {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > BACKPRESSURE_LIMIT_BYTES) {
+        logger.warn('Web server: dropping a page that stopped reading');
+        ws.terminate();
+        return;
+      }
+      // Notifications are one-offs (each must be shown), so they are never merged.
+      const mergeable = name !== 'notification:show';
+      if (mergeable && (deferred.has(name) || ws.bufferedAmount > BACKPRESSURE_HIGH_BYTES)) {
+        // Delete first so the re-inserted entry keeps the order the events were last raised in.
+        deferred.delete(name);
+        deferred.set(name, text);
+        if (drainTimer === null) {
+          drainTimer = setInterval(flushDeferred, DRAIN_CHECK_MS);
+          drainTimer.unref();
+        }
+        return;
+      }
+      ws.send(text);
+    },
+    heartbeat() {
+      if (!alive) {
+        logger.debug('Web server: dropping a page that stopped answering pings');
+        ws.terminate();
+        return;
+      }
+      alive = false;
+      ws.ping();
+    },
+    close(graceMs) {
+      if (ws.readyState === ws.CLOSED) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => ws.terminate(), graceMs);
+        ws.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        ws.close(CLOSE_CODES.goingAway, 'LM Studio Tray is shutting down.');
+      });
+    },
+    dispose() {
+      stopDrainCheck();
+      deferred.clear();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function applySecurityHeaders(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  applySecurityHeaders(res);
+  const body = Buffer.from(`${text}\n`, 'utf8');
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+  });
+  res.end(res.req?.method === 'HEAD' ? undefined : body);
+}
+
+/** Answers a refused upgrade with a plain HTTP response, then closes the socket. */
+function rejectUpgrade(socket: Duplex, status: number, text: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = Buffer.from(`${text}\n`, 'utf8');
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Bad Request';
+  const head = [
+    `HTTP/1.1 ${status} ${reason}`,
+    'Connection: close',
+    'Content-Type: text/plain; charset=utf-8',
+    `Content-Length: ${body.length}`,
+    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
+  socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+}
+
+/**
+ * Where to send the browser after it traded its token for the cookie: the same path, but never
+ * something a browser reads as another site (`//evil.example`, `/\evil.example`).
+ */
+function safeRedirectPath(pathname: string): string {
+  return /^\/(?![/\\])/.test(pathname) ? pathname : '/';
+}
+
+function serialize(message: ResultMessage | EventMessage): string | null {
+  try {
+    return JSON.stringify(message);
+  } catch {
+    return null;
+  }
+}
+
+function rawDataToString(data: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+function listen(server: import('node:http').Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function describeListenError(error: unknown, host: string, port: number): Error {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = formatHostPort(host, port);
+  if (code === 'EADDRINUSE') {
+    return new Error(
+      `Port ${port} on ${host} is already in use. Choose another with --port, or --port 0 to let the system pick.`,
+      { cause: error },
+    );
+  }
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return new Error(`${host} is not an address of this machine. Pass one of its addresses with --host.`, {
+      cause: error,
+    });
+  }
+  if (code === 'EACCES') {
+    return new Error(`Not allowed to listen on ${where}. Ports below 1024 need special rights; try --port 0.`, {
+      cause: error,
+    });
+  }
+  return new Error(`Could not listen on ${where}: ${error instanceof Error ? error.message : String(error)}`, {
+    cause: error,
+  });
+}
