@@ -1,0 +1,70 @@
+/**
+ * The private protocol between the fake `lms` and the simulator that started it: one JSON
+ * request per call, `POST /rpc` on a loopback port, authorised by a secret baked into `bin/lms`.
+ * Standing in for the WebSocket the real `lms` uses to reach LM Studio.
+ */
+import type { SimGeneration, SimModel } from './types';
+
+export const CONTROL_ENV = {
+  url: 'LMS_SIM_CONTROL',
+  secret: 'LMS_SIM_SECRET',
+  home: 'LMS_SIM_HOME',
+} as const;
+
+export interface RpcInstance {
+  identifier: string;
+  modelKey: string;
+  contextLength: number;
+  ttlMs: number | null;
+  lastUsedTime: number | null;
+  parallel: number | null;
+}
+
+export interface RpcDownload {
+  id: string;
+  status: 'downloading' | 'completed' | 'failed' | 'cancelled' | 'paused';
+  downloadedBytes: number;
+  totalBytes: number;
+  bytesPerSecond: number;
+  /** All bytes arrived; LM Studio is finalizing. */
+  finalizing: boolean;
+  error: string | null;
+}
+
+export type RpcResolution =
+  | { kind: 'started' | 'attached'; download: RpcDownload; model: SimModel; planKey: string }
+  | { kind: 'already-downloaded'; model: SimModel }
+  | { kind: 'variant-missing'; variant: string }
+  | { kind: 'not-found' };
+
+export interface RpcMethods {
+  /** Every run starts here: records argv, tells the CLI what to be. */
+  hello: {
+    params: { argv: string[] };
+    result: { generation: SimGeneration; hang: boolean; appRunning: boolean; pid: number };
+  };
+  /** Launches the app (counted as a wake), ~300 ms. */
+  wake: { params: Record<string, never>; result: Record<string, never> };
+  models: { params: Record<string, never>; result: { models: SimModel[]; instances: RpcInstance[] } };
+  serverStart: { params: { port?: number }; result: { ok: true; port: number } | { ok: false } };
+  serverStop: { params: Record<string, never>; result: Record<string, never> };
+  beginLoad: {
+    params: { modelKey: string; identifier?: string; contextLength?: number; ttlMs?: number };
+    result: { loadId: string; durationMs: number };
+  };
+  loadStatus: {
+    params: { loadId: string };
+    result:
+      | { progress: number; done: false }
+      | { progress: number; done: true; identifier: string | null; error: string | null };
+  };
+  cancelLoad: { params: { loadId: string }; result: Record<string, never> };
+  unload: { params: { identifier: string }; result: { unloaded: boolean } };
+  unloadAll: { params: Record<string, never>; result: { identifiers: string[] } };
+  /** Resolves a `lms get` target and starts (or attaches to) its download. */
+  resolveDownload: { params: { target: string }; result: RpcResolution };
+  downloadStatus: { params: { id: string }; result: RpcDownload | null };
+  cancelDownload: { params: { id: string }; result: Record<string, never> };
+}
+
+export type RpcName = keyof RpcMethods;
