@@ -1,0 +1,330 @@
+/**
+ * The downloaded and loaded models, and loading/unloading them (design brief §5).
+ *
+ * Listing: HTTP first (`client.listModels()`: `/api/v1`, `/api/v0`, then `/v1/models`).
+ * - `/v1/models` cannot say what is loaded (with JIT on it lists every downloaded model). Then,
+ *   when LM Studio is up and the local `lms` is available, `lms ls` + `lms ps` give both lists
+ *   (`source: 'lms'`); otherwise the loaded list is empty with `source: 'openai'`, which the
+ *   popup shows as "unknown". The periodic refresh reuses the last `lms` reading rather than
+ *   spawning `lms` on a timer.
+ * - `instanceDetails` adds `lms ps --json` (TTL, last use, activity), only while the server is
+ *   online: `lms ps` would wake a LM Studio that has quit.
+ *
+ * Loading exactly the model the user clicked:
+ * 1. REST `POST /api/v1/models/load` (exact; no progress, so `progress: null`).
+ * 2. Without REST v1, `lms load --yes KEY` with its `NN%`, only when the key is unambiguous:
+ *    `lms load` matches fuzzily and loads the first match, so no other downloaded key may
+ *    contain it (`qwen/qwen3-4b` vs `qwen/qwen3-4b-2507`).
+ * 3. Else the minimal `/v1/responses` request (LM Studio 0.3.x without `lms`).
+ * Afterwards the lists are refreshed and the new instance checked. Decision: when LM Studio
+ * loaded a different model than the one asked for, the wrong instance is unloaded again (the
+ * user did not ask for it and it holds memory) and the load fails with a message that says so.
+ * A remote server never gets the local `lms`.
+ */
+import type {
+  LoadedInstance,
+  LoadingState,
+  LoadOptions,
+  ModelEntry,
+  ModelsSnapshot,
+  ServerStatus,
+} from '../../shared/contract';
+import { CoreError } from '../errors';
+import type { LmStudioClient, LmsCli, ModelService } from '../interfaces';
+import type { Clock, Logger } from '../ports';
+
+export interface ModelServiceOptions {
+  client: () => LmStudioClient;
+  lms: () => LmsCli | null;
+  status: () => ServerStatus;
+  clock: Clock;
+  logger: Logger;
+  /** The user's default load options (settings), under the ones given to `load`. */
+  loadDefaults: () => LoadOptions;
+}
+
+const REST_UNSUPPORTED: Array<keyof LoadOptions> = ['gpuOffload', 'ttlSeconds'];
+const RESPONSES_UNSUPPORTED: Array<keyof LoadOptions> = ['contextLength', 'gpuOffload', 'ttlSeconds'];
+
+export function createModelService(options: ModelServiceOptions): ModelService {
+  const { clock, logger } = options;
+  let snapshot: ModelsSnapshot = { models: [], loaded: [], stale: false, updatedAt: null, source: null };
+  /** The last `lms ls` + `lms ps` reading, reused when only `/v1/models` answers. */
+  let lmsReading: { models: ModelEntry[]; loaded: LoadedInstance[] } | null = null;
+  const loading = new Map<string, LoadingState>();
+  const listeners = new Set<(snapshot: ModelsSnapshot) => void>();
+  const loadingListeners = new Set<(loading: LoadingState[]) => void>();
+  let inflight: { promise: Promise<ModelsSnapshot>; instanceDetails: boolean } | null = null;
+
+  const loadingList = () => [...loading.values()].map((state) => ({ ...state }));
+  const emitLoading = () => {
+    const list = loadingList();
+    for (const listener of loadingListeners) safely(() => listener(list));
+  };
+
+  function safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      logger.error('A models listener threw', error);
+    }
+  }
+
+  /** The local `lms`, only while it may act: a remote server is not this machine's LM Studio. */
+  function localLms(): LmsCli | null {
+    return options.client().isLocal ? options.lms() : null;
+  }
+
+  function isOnline(): boolean {
+    return options.status().state === 'online';
+  }
+
+  function publish(next: ModelsSnapshot): ModelsSnapshot {
+    const { updatedAt: _a, ...before } = snapshot;
+    const { updatedAt: _b, ...after } = next;
+    const changed = JSON.stringify(before) !== JSON.stringify(after);
+    snapshot = next;
+    // A periodic refresh that found nothing new is not an event (the page would redraw for nothing).
+    if (changed) for (const listener of listeners) safely(() => listener(snapshot));
+    return snapshot;
+  }
+
+  async function readLists(instanceDetails: boolean): Promise<ModelsSnapshot> {
+    const listing = await options.client().listModels();
+    const lms = isOnline() ? localLms() : null;
+    let models = listing.models;
+    let loaded = listing.loaded;
+    let source: ModelsSnapshot['source'] = listing.generation;
+
+    if (loaded === null) {
+      if (lms && (instanceDetails || !lmsReading)) {
+        try {
+          const [lsModels, psLoaded] = await Promise.all([lms.ls(), lms.ps()]);
+          lmsReading = { models: lsModels, loaded: psLoaded };
+        } catch (error) {
+          logger.warn('lms ls/ps failed; the loaded models are unknown', error);
+        }
+      }
+      if (lmsReading && lms) {
+        models = lmsReading.models;
+        loaded = lmsReading.loaded;
+        source = 'lms';
+      } else {
+        loaded = [];
+      }
+    } else if (instanceDetails && lms) {
+      try {
+        loaded = withDetails(loaded, await lms.ps());
+      } catch (error) {
+        logger.warn('lms ps failed; showing loaded models without TTL and last use', error);
+      }
+    } else {
+      // Keep details read earlier (TTL, last use) for instances still loaded.
+      loaded = withDetails(loaded, snapshot.loaded);
+    }
+
+    const byKey = new Map<string, LoadedInstance[]>();
+    for (const instance of loaded) byKey.set(instance.modelKey, [...(byKey.get(instance.modelKey) ?? []), instance]);
+    models = models.map((model) => ({ ...model, loadedInstances: byKey.get(model.key) ?? [] }));
+    return publish({ models, loaded, stale: false, updatedAt: clock.now(), source });
+  }
+
+  function refresh(refreshOptions: { instanceDetails?: boolean } = {}): Promise<ModelsSnapshot> {
+    const instanceDetails = refreshOptions.instanceDetails ?? false;
+    // Join a refresh already running unless this one needs more than it will give.
+    if (inflight && (inflight.instanceDetails || !instanceDetails)) return inflight.promise;
+    const previous = inflight?.promise.catch(() => undefined);
+    const promise = (async () => {
+      await previous;
+      return readLists(instanceDetails);
+    })();
+    const entry = { promise, instanceDetails };
+    inflight = entry;
+    const clear = () => {
+      if (inflight === entry) inflight = null;
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Loading
+  // -------------------------------------------------------------------------------------------
+
+  /** True when `lms load --yes KEY` can only mean this model among the downloaded ones. */
+  function isUnambiguousForLms(modelKey: string): boolean {
+    const keys = snapshot.models.map((model) => model.key);
+    if (!keys.includes(modelKey)) return false;
+    return keys.every((other) => other === modelKey || !fuzzyMatches(modelKey, other));
+  }
+
+  async function load(modelKey: string, loadOptions: LoadOptions = {}): Promise<{ identifier: string }> {
+    if (loading.has(modelKey)) throw new CoreError('invalid-input', `${modelKey} is already loading.`);
+    const merged: LoadOptions = { ...options.loadDefaults(), ...loadOptions };
+    const client = options.client();
+    const generation = options.status().apiGeneration;
+    const lms = localLms();
+    // Reserve the slot at once, so a double click cannot start a second load while we decide.
+    const state: LoadingState = {
+      modelKey,
+      progress: null,
+      via: 'rest',
+      startedAt: clock.now(),
+      unsupportedOptions: [],
+    };
+    loading.set(modelKey, state);
+
+    try {
+      if (generation !== 'v1' && lms && snapshot.models.length === 0) await refresh().catch(() => undefined);
+      const useLms = generation !== 'v1' && lms !== null && isUnambiguousForLms(modelKey);
+      let identifier: string;
+      if (useLms) {
+        Object.assign(state, { via: 'lms', progress: 0, unsupportedOptions: [] });
+        emitLoading();
+        ({ identifier } = await lms.load(modelKey, merged, (progress) => {
+          state.progress = progress;
+          emitLoading();
+        }));
+      } else {
+        const expected = generation === 'v0' || generation === 'openai' ? 'responses' : 'rest';
+        Object.assign(state, { via: expected, unsupportedOptions: unsupported(merged, expected) });
+        emitLoading();
+        const result = await client.loadModel(modelKey, merged);
+        identifier = result.identifier;
+      }
+      await verifyLoaded(modelKey, identifier, useLms ? lms : null);
+      return { identifier };
+    } finally {
+      loading.delete(modelKey);
+      emitLoading();
+    }
+  }
+
+  /** Refreshes and checks the instance is the requested model; unloads a wrong one (see above). */
+  async function verifyLoaded(modelKey: string, identifier: string, lms: LmsCli | null): Promise<void> {
+    let after: ModelsSnapshot;
+    try {
+      after = await refresh({ instanceDetails: true });
+    } catch (error) {
+      logger.warn(`Could not list models after loading ${modelKey}`, error);
+      return;
+    }
+    const instance = after.loaded.find((candidate) => candidate.identifier === identifier);
+    if (!instance || instance.modelKey === modelKey) return;
+    logger.warn(`Asked for ${modelKey}, LM Studio loaded ${instance.modelKey} as ${identifier}`);
+    try {
+      await unloadInstance(identifier, lms);
+      await refresh({ instanceDetails: true }).catch(() => undefined);
+    } catch (error) {
+      throw new CoreError(
+        'lms-failed',
+        `LM Studio loaded ${instance.modelKey} instead of ${modelKey}, and could not unload it (${errorText(error)}). Unload ${identifier} from the list.`,
+      );
+    }
+    throw new CoreError(
+      'lms-failed',
+      `LM Studio loaded ${instance.modelKey} instead of ${modelKey}, so it was unloaded again. Load ${modelKey} from LM Studio itself.`,
+    );
+  }
+
+  /** REST when the server has `/api/v1`, else the local `lms`; neither: say what to do. */
+  async function unloadInstance(identifier: string, lms: LmsCli | null = localLms()): Promise<void> {
+    const generation = options.status().apiGeneration;
+    if (generation === 'v1' || !lms) {
+      await options.client().unloadModel(identifier);
+      return;
+    }
+    await lms.unload(identifier);
+  }
+
+  return {
+    snapshot: () => snapshot,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    refresh,
+    markStale() {
+      if (snapshot.stale) return;
+      publish({ ...snapshot, stale: true });
+    },
+    loading: loadingList,
+    onLoadingChange(listener) {
+      loadingListeners.add(listener);
+      return () => loadingListeners.delete(listener);
+    },
+    load,
+    async unload(identifier) {
+      try {
+        await unloadInstance(identifier);
+      } finally {
+        await refresh({ instanceDetails: true }).catch((error: unknown) =>
+          logger.warn('Refresh after unload failed', error),
+        );
+      }
+    },
+    async unloadAll() {
+      const generation = options.status().apiGeneration;
+      const lms = localLms();
+      let count: number;
+      try {
+        if (generation !== 'v1' && lms) {
+          count = await lms.unloadAll();
+        } else {
+          const current = await refresh();
+          const identifiers = current.loaded.map((instance) => instance.identifier);
+          for (const identifier of identifiers) await options.client().unloadModel(identifier);
+          count = identifiers.length;
+        }
+      } finally {
+        await refresh({ instanceDetails: true }).catch((error: unknown) =>
+          logger.warn('Refresh after unload failed', error),
+        );
+      }
+      return count;
+    },
+  };
+}
+
+/** Options the chosen path cannot apply, shown as unavailable rather than dropped silently. */
+function unsupported(loadOptions: LoadOptions, via: 'rest' | 'responses'): Array<keyof LoadOptions> {
+  const cannot = via === 'rest' ? REST_UNSUPPORTED : RESPONSES_UNSUPPORTED;
+  return cannot.filter((option) => loadOptions[option] !== undefined);
+}
+
+/**
+ * Whether `pattern` matches `text` the way lms's fuzzy filter does: every character of the
+ * pattern appears in the text in order (case-insensitive). `qwen/qwen3-4b` matches
+ * `qwen/qwen3-4b-2507`, so lms could load either.
+ */
+export function fuzzyMatches(pattern: string, text: string): boolean {
+  const p = pattern.toLowerCase();
+  const t = text.toLowerCase();
+  let at = 0;
+  for (const char of t) {
+    if (char === p[at]) at += 1;
+    if (at === p.length) return true;
+  }
+  return p.length === 0;
+}
+
+/** The HTTP list's instances with TTL, last use and activity from `lms ps` (or an earlier reading). */
+function withDetails(loaded: LoadedInstance[], details: LoadedInstance[]): LoadedInstance[] {
+  const byId = new Map(details.map((detail) => [detail.identifier, detail]));
+  return loaded.map((instance) => {
+    const detail = byId.get(instance.identifier);
+    if (!detail) return instance;
+    return {
+      ...instance,
+      ttlMs: detail.ttlMs ?? instance.ttlMs,
+      lastUsedTime: detail.lastUsedTime ?? instance.lastUsedTime,
+      activity: detail.activity ?? instance.activity,
+      contextLength: instance.contextLength ?? detail.contextLength,
+      sizeBytes: instance.sizeBytes ?? detail.sizeBytes,
+    };
+  });
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
