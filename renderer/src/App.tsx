@@ -1,0 +1,95 @@
+import { useEffect, useRef } from 'react';
+import { DownloadedModels } from './components/DownloadedModels';
+import { Downloads } from './components/Downloads';
+import { ErrorList } from './components/ErrorList';
+import { GetModels } from './components/GetModels';
+import { BackIcon, GearIcon, RefreshIcon } from './components/icons';
+import { LoadedModels } from './components/LoadedModels';
+import { SettingsView } from './components/SettingsView';
+import { StatusPanel } from './components/StatusPanel';
+import { TrayProvider, useActions, useTray } from './context';
+import type { TrayStore } from './store';
+
+/** The popup. `store` is built on whichever Bridge the page has (see main.tsx), or a test's fake. */
+export function App({ store }: { store: TrayStore }) {
+  return (
+    <TrayProvider store={store}>
+      <Popup />
+    </TrayProvider>
+  );
+}
+
+function Popup() {
+  const view = useTray((s) => s.view);
+  const { showView, refresh } = useActions();
+  const settingsButton = useRef<HTMLButtonElement>(null);
+  const previousView = useRef(view);
+
+  // Coming back from settings, focus returns to the button that opened them.
+  useEffect(() => {
+    if (previousView.current === 'settings' && view === 'main') settingsButton.current?.focus();
+    previousView.current = view;
+  }, [view]);
+
+  if (view === 'settings') {
+    return (
+      <div className="app">
+        <header className="topbar">
+          <button type="button" className="icon-button" aria-label="Back" title="Back" onClick={() => showView('main')}>
+            <BackIcon />
+          </button>
+          <h1 className="topbar__title">Settings</h1>
+        </header>
+        <main className="content">
+          <SettingsView />
+          <AppFooter />
+        </main>
+      </div>
+    );
+  }
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1 className="topbar__title">LM Studio</h1>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Refresh"
+          title="Refresh"
+          onClick={() => void refresh()}
+        >
+          <RefreshIcon />
+        </button>
+        <button
+          ref={settingsButton}
+          type="button"
+          className="icon-button"
+          aria-label="Settings"
+          title="Settings"
+          onClick={() => showView('settings')}
+        >
+          <GearIcon />
+        </button>
+      </header>
+      <main className="content">
+        <StatusPanel />
+        <ErrorList />
+        <LoadedModels />
+        <Downloads />
+        <DownloadedModels />
+        <GetModels />
+      </main>
+    </div>
+  );
+}
+
+function AppFooter() {
+  const app = useTray((s) => s.app);
+  if (!app) return null;
+  return (
+    <p className="footer">
+      LM Studio Tray {app.version} · {app.transport === 'web' ? 'web mode' : 'desktop'} · {app.platform}
+    </p>
+  );
+}

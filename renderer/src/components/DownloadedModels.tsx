@@ -1,0 +1,359 @@
+import { type FormEvent, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { LoadingState, LoadOptions, ModelEntry } from '../../../electron/shared/contract';
+import { useActions, useCssVariables, useTray } from '../context';
+import { formatBytes, formatPercent, formatTokens } from '../format';
+import {
+  draftFromOptions,
+  LMS_ONLY_OPTIONS,
+  type LoadOptionField,
+  LoadOptionsFields,
+  parseLoadOptions,
+} from '../load-options';
+import { pendingKey } from '../store';
+import { computeWindow } from '../windowing';
+import { ChevronIcon } from './icons';
+import { ProgressBar } from './ProgressBar';
+
+/** Above this many rows only the visible ones are rendered. */
+export const WINDOW_THRESHOLD = 200;
+/** A model row's fixed height in a windowed list, in CSS pixels (the stylesheet reads --row-h). */
+export const ROW_HEIGHT = 64;
+/** Used until the list's box has been measured (and under test DOMs that do no layout). */
+const FALLBACK_VIEWPORT = 320;
+const OVERSCAN = 6;
+
+const EMPTY_MODELS: ModelEntry[] = [];
+const NO_DEFAULTS: LoadOptions = {};
+
+const searchIndex = new WeakMap<ModelEntry, string>();
+function haystack(model: ModelEntry): string {
+  let text = searchIndex.get(model);
+  if (text === undefined) {
+    text = [model.key, model.displayName, model.publisher, model.paramsString, model.quantization, model.format]
+      .filter(Boolean)
+      .join(' ')
+      .toLowerCase();
+    searchIndex.set(model, text);
+  }
+  return text;
+}
+
+/** Models whose key, name, publisher, size, quantization or format contain every word of `query`. */
+export function filterModels(models: readonly ModelEntry[], query: string): readonly ModelEntry[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return models;
+  return models.filter((model) => {
+    const text = haystack(model);
+    return words.every((word) => text.includes(word));
+  });
+}
+
+/** Everything on disk, filterable; long lists are windowed so 1,000 models stay fast. */
+export function DownloadedModels() {
+  const models = useTray((s) => s.models?.models ?? EMPTY_MODELS);
+  const known = useTray((s) => s.models !== null);
+  const stale = useTray((s) => s.models?.stale === true);
+  const [query, setQuery] = useState('');
+  const deferredQuery = useDeferredValue(query);
+  const filtered = useMemo(() => filterModels(models, deferredQuery), [models, deferredQuery]);
+  const [expandedKey, setExpandedKey] = useState<string | null>(null);
+
+  return (
+    <section className="section" aria-labelledby="downloaded-heading">
+      <div className="section__head">
+        <h2 id="downloaded-heading">Downloaded models</h2>
+        {models.length > 0 && <span className="count">{models.length.toLocaleString('en-US')}</span>}
+        {stale && <span className="stale">Last known list · offline</span>}
+      </div>
+      {!known ? (
+        <p className="empty">Reading the model list…</p>
+      ) : models.length === 0 ? (
+        <NoModelsYet stale={stale} />
+      ) : (
+        <>
+          <input
+            type="search"
+            className="filter"
+            aria-label="Filter downloaded models"
+            placeholder={`Filter ${models.length.toLocaleString('en-US')} models by name, key or publisher`}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+          />
+          {filtered.length === 0 ? (
+            <p className="empty">No downloaded model matches “{deferredQuery.trim()}”.</p>
+          ) : (
+            <ModelList
+              models={filtered}
+              resetKey={deferredQuery}
+              expandedKey={expandedKey}
+              onToggle={(key) => setExpandedKey((current) => (current === key ? null : key))}
+              stale={stale}
+            />
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function NoModelsYet({ stale }: { stale: boolean }) {
+  if (stale) return <p className="empty">No models known yet. Start LM Studio to see what is downloaded.</p>;
+  return (
+    <div className="empty">
+      <p>No models downloaded yet. Pick one of the suggestions under Get models, or type one to download.</p>
+      <button
+        type="button"
+        className="button button--small"
+        onClick={() => {
+          const input = document.querySelector<HTMLInputElement>('input[aria-label="Model to download"]');
+          input?.scrollIntoView({ block: 'center' });
+          input?.focus();
+        }}
+      >
+        Show suggestions
+      </button>
+    </div>
+  );
+}
+
+function ModelList({
+  models,
+  resetKey,
+  expandedKey,
+  onToggle,
+  stale,
+}: {
+  models: readonly ModelEntry[];
+  resetKey: string;
+  expandedKey: string | null;
+  onToggle: (key: string) => void;
+  stale: boolean;
+}) {
+  const windowed = models.length > WINDOW_THRESHOLD;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewportHeight, setViewportHeight] = useState(FALLBACK_VIEWPORT);
+  const [expandedExtra, setExpandedExtra] = useState(0);
+
+  const expandedIndex = expandedKey === null ? -1 : models.findIndex((m) => m.key === expandedKey);
+  const range = windowed
+    ? computeWindow({
+        count: models.length,
+        rowHeight: ROW_HEIGHT,
+        viewportHeight,
+        scrollTop,
+        overscan: OVERSCAN,
+        expanded: expandedIndex >= 0 ? { index: expandedIndex, extraHeight: expandedExtra } : null,
+      })
+    : { start: 0, end: models.length, paddingTop: 0, paddingBottom: 0 };
+
+  useCssVariables(listRef, {
+    '--row-h': `${ROW_HEIGHT}px`,
+    '--pad-top': `${range.paddingTop}px`,
+    '--pad-bottom': `${range.paddingBottom}px`,
+  });
+
+  // A new filter shows its first match at the top.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the filter changes
+  useEffect(() => {
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+    setScrollTop(0);
+  }, [resetKey]);
+
+  // Measure the viewport and the open row (the only one taller than ROW_HEIGHT) after each layout.
+  useLayoutEffect(() => {
+    if (!windowed) return;
+    const height = scrollRef.current?.clientHeight;
+    if (height && height !== viewportHeight) setViewportHeight(height);
+    const open = listRef.current?.querySelector<HTMLElement>('li[data-expanded="true"]');
+    if (open) {
+      const extra = Math.max(0, open.offsetHeight - ROW_HEIGHT);
+      if (extra !== expandedExtra) setExpandedExtra(extra);
+    } else if (expandedKey === null && expandedExtra !== 0) setExpandedExtra(0);
+  });
+
+  const rows = models
+    .slice(range.start, range.end)
+    .map((model, offset) => (
+      <ModelRow
+        key={model.key}
+        model={model}
+        position={range.start + offset + 1}
+        setSize={models.length}
+        expanded={model.key === expandedKey}
+        onToggle={onToggle}
+        stale={stale}
+      />
+    ));
+
+  return (
+    <div
+      ref={scrollRef}
+      className={windowed ? 'model-scroll' : undefined}
+      onScroll={windowed ? (e) => setScrollTop(e.currentTarget.scrollTop) : undefined}
+    >
+      <ul ref={listRef} className={`rows rows--models${windowed ? ' rows--windowed' : ''}`}>
+        {rows}
+      </ul>
+    </div>
+  );
+}
+
+const OPTION_NAMES: Record<LoadOptionField, string> = {
+  contextLength: 'context length',
+  gpuOffload: 'GPU offload',
+  ttlSeconds: 'TTL',
+};
+const VIA_NAMES: Record<LoadingState['via'], string> = { rest: 'REST API', lms: 'lms', responses: 'a first request' };
+
+function loadingText(loading: LoadingState | undefined): string {
+  if (!loading) return 'Loading…';
+  const parts = [`Loading via ${VIA_NAMES[loading.via]}`];
+  if (loading.progress != null) parts.push(formatPercent(loading.progress * 100));
+  if (loading.unsupportedOptions.length > 0) {
+    parts.push(`${loading.unsupportedOptions.map((o) => OPTION_NAMES[o]).join(', ')} unavailable on this path`);
+  }
+  return parts.join(' · ');
+}
+
+function ModelRow({
+  model,
+  position,
+  setSize,
+  expanded,
+  onToggle,
+  stale,
+}: {
+  model: ModelEntry;
+  position: number;
+  setSize: number;
+  expanded: boolean;
+  onToggle: (key: string) => void;
+  stale: boolean;
+}) {
+  const { load } = useActions();
+  const defaults = useTray((s) => s.settings?.loadDefaults ?? NO_DEFAULTS);
+  const loading = useTray((s) => s.loading.find((l) => l.modelKey === model.key));
+  const requested = useTray((s) => s.pending[pendingKey.load(model.key)] === true);
+  const busy = loading !== undefined || requested;
+  const panelId = `load-options-${position}`;
+  const meta = [
+    model.publisher,
+    model.paramsString,
+    model.quantization,
+    model.format?.toUpperCase(),
+    formatBytes(model.sizeBytes),
+    model.maxContextLength ? `${formatTokens(model.maxContextLength)} max context` : null,
+  ].filter(Boolean);
+
+  return (
+    <li
+      className={`row row--model${expanded ? ' row--expanded' : ''}`}
+      aria-setsize={setSize}
+      aria-posinset={position}
+      data-expanded={expanded || undefined}
+    >
+      <div className="row__body">
+        <div className="row__main">
+          <div className="row__title">
+            <span className="row__name" title={model.displayName}>
+              {model.displayName}
+            </span>
+            <Badges model={model} />
+          </div>
+          <div className="row__key mono" title={model.key}>
+            {model.key}
+          </div>
+          <div className={`row__meta${busy ? ' row__meta--busy' : ''}`} title={busy ? undefined : meta.join(' · ')}>
+            {busy ? loadingText(loading) : meta.join(' · ')}
+          </div>
+        </div>
+        <div className="row__actions">
+          {busy ? (
+            <ProgressBar
+              label={`Loading ${model.key}`}
+              value={loading?.progress == null ? null : loading.progress * 100}
+            />
+          ) : (
+            <>
+              <button
+                type="button"
+                className="button button--small"
+                aria-label={`Load ${model.key}`}
+                disabled={stale}
+                onClick={() => void load(model.key, defaults)}
+              >
+                Load
+              </button>
+              <button
+                type="button"
+                className="icon-button icon-button--small disclosure"
+                aria-label={`Load options for ${model.key}`}
+                aria-expanded={expanded}
+                aria-controls={expanded ? panelId : undefined}
+                title="Load options"
+                disabled={stale}
+                onClick={() => onToggle(model.key)}
+              >
+                <ChevronIcon />
+              </button>
+            </>
+          )}
+        </div>
+      </div>
+      {expanded && !busy && <LoadOptionsPanel id={panelId} model={model} onDone={() => onToggle(model.key)} />}
+    </li>
+  );
+}
+
+function Badges({ model }: { model: ModelEntry }) {
+  const loaded = model.loadedInstances.length > 0;
+  return (
+    <span className="badges">
+      {loaded && <span className="badge badge--ok">Loaded</span>}
+      {model.type === 'embedding' ? <span className="badge">Embedding</span> : <span className="badge">LLM</span>}
+      {(model.vision || model.type === 'vlm') && <span className="badge">Vision</span>}
+      {model.toolUse && <span className="badge">Tools</span>}
+    </span>
+  );
+}
+
+function LoadOptionsPanel({ id, model, onDone }: { id: string; model: ModelEntry; onDone: () => void }) {
+  const { load } = useActions();
+  const defaults = useTray((s) => s.settings?.loadDefaults ?? NO_DEFAULTS);
+  const lmsUsable = useTray((s) => s.status !== null && !s.status.remote && s.status.lmsPath !== null);
+  const [draft, setDraft] = useState(() => draftFromOptions(defaults));
+  const [errors, setErrors] = useState<Partial<Record<LoadOptionField, string>>>({});
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = parseLoadOptions(draft);
+    if (!parsed.ok) {
+      setErrors(parsed.errors);
+      return;
+    }
+    onDone();
+    // Sent as chosen even where unavailable: the core reports what it could not apply.
+    void load(model.key, parsed.value);
+  };
+
+  return (
+    <form id={id} className="load-options" onSubmit={submit} noValidate>
+      <LoadOptionsFields
+        idPrefix={id}
+        draft={draft}
+        onChange={setDraft}
+        errors={errors}
+        unavailable={lmsUsable ? [] : LMS_ONLY_OPTIONS}
+        unavailableReason="GPU offload and TTL need the lms command-line tool on this computer; LM Studio's REST API takes only the context length."
+        contextPlaceholder={model.maxContextLength ? `Up to ${formatTokens(model.maxContextLength)}` : 'Default'}
+      />
+      <div className="load-options__actions">
+        <button type="submit" className="button button--small button--primary">
+          Load with these options
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,133 @@
+import { type DownloadState, type DownloadStatus, FINISHED_DOWNLOAD_STATUSES } from '../../../electron/shared/contract';
+import { useActions, useTray } from '../context';
+import { formatBytes, formatEta, formatSpeed } from '../format';
+import { pendingKey } from '../store';
+import { ProgressBar } from './ProgressBar';
+
+const STATUS_LABELS: Record<DownloadStatus, string> = {
+  queued: 'Queued',
+  waking: 'Waking LM Studio…',
+  resolving: 'Finding the files…',
+  downloading: 'Downloading',
+  finalizing: 'Finalizing…',
+  stalled: 'Stalled',
+  completed: 'Completed',
+  'already-downloaded': 'Already downloaded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  continuing: 'Continues in LM Studio',
+};
+
+/** Why a state needs no action, or what the user can do, when the core gave no message. */
+const STATUS_EXPLANATIONS: Partial<Record<DownloadStatus, string>> = {
+  waking: 'LM Studio is starting up to run the download; this can take a little while.',
+  finalizing: 'LM Studio is checking and unpacking the files; this can be silent for a while.',
+  stalled: 'No new bytes for a while. It resumes by itself when the connection comes back; or cancel and retry.',
+  continuing: 'No longer followed here; the download goes on inside LM Studio and its model will show up when done.',
+  completed: 'Ready to load from Downloaded models.',
+  cancelled: 'Nothing more is downloaded. Retry to start again.',
+};
+
+const isFinished = (status: DownloadStatus): boolean => FINISHED_DOWNLOAD_STATUSES.includes(status);
+
+/** Downloads in progress and finished ones, each kept with its outcome until dismissed. */
+export function Downloads() {
+  const downloads = useTray((s) => s.downloads);
+  if (downloads.length === 0) return null;
+  const active = downloads.filter((d) => !isFinished(d.status)).length;
+  return (
+    <section className="section" aria-labelledby="downloads-heading">
+      <div className="section__head">
+        <h2 id="downloads-heading">Downloads</h2>
+        {active > 0 && <span className="count">{active}</span>}
+      </div>
+      <ul className="rows">
+        {downloads.map((download) => (
+          <DownloadRow key={download.id} download={download} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function progressText(download: DownloadState): string {
+  const { downloadedBytes, totalBytes } = download;
+  const amount =
+    downloadedBytes != null && totalBytes != null
+      ? `${formatBytes(downloadedBytes)} of ${formatBytes(totalBytes)}`
+      : formatBytes(downloadedBytes ?? totalBytes);
+  if (download.status !== 'downloading') return amount;
+  return [amount, formatSpeed(download.bytesPerSecond), formatEta(download.etaSeconds)].filter(Boolean).join(' · ');
+}
+
+function DownloadRow({ download }: { download: DownloadState }) {
+  const actions = useActions();
+  const busy = useTray((s) => s.pending[pendingKey.downloadRow(download.id)] === true);
+  const finished = isFinished(download.status);
+  const succeeded = download.status === 'completed' || download.status === 'already-downloaded';
+  const failed = download.status === 'failed' || download.status === 'cancelled';
+  const explanation = download.message ?? STATUS_EXPLANATIONS[download.status] ?? null;
+  const progress = progressText(download);
+
+  return (
+    <li className={`row row--download row--${download.status}`}>
+      <div className="row__main">
+        <div className="row__title">
+          <span className="row__name mono" title={download.model}>
+            {download.model}
+          </span>
+          <span className={`badge badge--status badge--${download.status}`}>{STATUS_LABELS[download.status]}</span>
+        </div>
+        {(!finished || succeeded) && (
+          <ProgressBar
+            label={`Downloading ${download.model}`}
+            value={succeeded ? 100 : download.percent}
+            tone={succeeded ? 'done' : download.status === 'stalled' ? 'warn' : undefined}
+          />
+        )}
+        {download.attached && !finished && (
+          <div className="row__meta">Already in progress in LM Studio: following it here.</div>
+        )}
+        {progress && !finished && <div className="row__meta">{progress}</div>}
+        {explanation && (
+          <div className={`row__note${download.status === 'failed' ? ' row__note--error' : ''}`}>{explanation}</div>
+        )}
+      </div>
+      <div className="row__actions">
+        {!finished && (
+          <button
+            type="button"
+            className="button button--small"
+            aria-label={`Cancel download of ${download.model}`}
+            disabled={busy}
+            onClick={() => void actions.cancelDownload(download.id)}
+          >
+            Cancel
+          </button>
+        )}
+        {failed && (
+          <button
+            type="button"
+            className="button button--small"
+            aria-label={`Retry download of ${download.model}`}
+            disabled={busy}
+            onClick={() => void actions.retryDownload(download.id)}
+          >
+            Retry
+          </button>
+        )}
+        {finished && (
+          <button
+            type="button"
+            className="button button--small button--quiet"
+            aria-label={`Dismiss download of ${download.model}`}
+            disabled={busy}
+            onClick={() => void actions.dismissDownload(download.id)}
+          >
+            Dismiss
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}

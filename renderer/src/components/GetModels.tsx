@@ -1,0 +1,101 @@
+import { type FormEvent, useState } from 'react';
+import * as v from 'valibot';
+import { DownloadTargetSchema, FINISHED_DOWNLOAD_STATUSES } from '../../../electron/shared/contract';
+import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
+import { useActions, useTray } from '../context';
+import { formatBytes } from '../format';
+
+/**
+ * Download by catalog key or Hugging Face URL, or one click on a suggestion. Input the core
+ * would refuse is refused here first, with an alert saying what is accepted.
+ */
+export function GetModels() {
+  const { download } = useActions();
+  const [target, setTarget] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const parsed = v.safeParse(DownloadTargetSchema, target);
+    if (!parsed.success) {
+      setError(parsed.issues[0].message);
+      return;
+    }
+    setError(null);
+    setSubmitting(true);
+    const started = await download(parsed.output);
+    setSubmitting(false);
+    if (started) setTarget('');
+  };
+
+  return (
+    <section className="section" aria-labelledby="get-heading">
+      <div className="section__head">
+        <h2 id="get-heading">Get models</h2>
+      </div>
+      <form className="get-form" onSubmit={submit} noValidate>
+        <input
+          type="text"
+          aria-label="Model to download"
+          placeholder="qwen/qwen3-4b or a Hugging Face URL"
+          autoComplete="off"
+          spellCheck={false}
+          value={target}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? 'download-error' : undefined}
+          onChange={(e) => {
+            setTarget(e.target.value);
+            if (error) setError(null);
+          }}
+        />
+        <button type="submit" className="button button--primary" disabled={submitting}>
+          Download
+        </button>
+      </form>
+      {error && (
+        <p role="alert" id="download-error" className="field__error">
+          {error}
+        </p>
+      )}
+      <h3 className="subhead" id="suggestions-heading">
+        Suggested
+      </h3>
+      <ul className="suggestions" aria-labelledby="suggestions-heading">
+        {MODEL_SUGGESTIONS.map((suggestion) => (
+          <Suggestion key={suggestion.key} suggestion={suggestion} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Suggestion({ suggestion }: { suggestion: (typeof MODEL_SUGGESTIONS)[number] }) {
+  const { download } = useActions();
+  const downloaded = useTray((s) => s.models?.models.some((m) => m.key === suggestion.key) === true);
+  const downloading = useTray((s) =>
+    s.downloads.some((d) => d.model === suggestion.key && !FINISHED_DOWNLOAD_STATUSES.includes(d.status)),
+  );
+  return (
+    <li className="suggestion">
+      <div className="suggestion__main">
+        <div className="row__title">
+          <span className="suggestion__name">{suggestion.name}</span>
+          <span className="suggestion__size">{formatBytes(suggestion.sizeBytes)}</span>
+          {downloaded && <span className="badge badge--ok">Downloaded</span>}
+        </div>
+        <div className="row__meta">{suggestion.goodFor}</div>
+      </div>
+      <button
+        type="button"
+        className="button button--small"
+        aria-label={`Download ${suggestion.key}`}
+        title={suggestion.key}
+        disabled={downloading}
+        onClick={() => void download(suggestion.key)}
+      >
+        {downloading ? 'Downloading…' : 'Download'}
+      </button>
+    </li>
+  );
+}

@@ -1,0 +1,26 @@
+/**
+ * Start-up: find the Bridge (preload or WebSocket), build the one store on it, subscribe once,
+ * and render. Nothing below this file knows which transport it has.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { getBridge } from './bridge';
+import { startWebNotifications } from './notifications';
+import { createTrayStore } from './store';
+import { reportPopupVisibility } from './visibility';
+import './styles.css';
+
+const bridge = getBridge();
+const store = createTrayStore(bridge);
+store.getState().start();
+startWebNotifications(bridge);
+reportPopupVisibility(bridge);
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element.');
+createRoot(root).render(
+  <StrictMode>
+    <App store={store} />
+  </StrictMode>,
+);

@@ -1,0 +1,21 @@
+/**
+ * Builds the popup (renderer/) into dist/renderer with relative paths, so the same files load
+ * from file:// in Electron and from the web-mode server. The page's CSP allows no inline
+ * script or style, so nothing may be inlined: no data: assets, no modulepreload polyfill.
+ */
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+export default defineConfig({
+  root: 'renderer',
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: '../dist/renderer',
+    emptyOutDir: true,
+    assetsInlineLimit: 0,
+    modulePreload: { polyfill: false },
+    target: 'es2022',
+    sourcemap: false,
+  },
+});
