@@ -1,0 +1,454 @@
+/**
+ * The LM Studio server's state, kept current cheaply and told apart precisely.
+ *
+ * - Liveness is judged by the greeting on a fresh connection (a pooled socket can keep
+ *   answering after the server stopped listening).
+ * - While online, one idle keep-alive connection is held open: its `close` arrives within
+ *   milliseconds of the server dying, so an outage is noticed between polls. Servers also close
+ *   idle sockets on their keep-alive timeout; then a probe finds the server well and the watch is
+ *   re-armed, at most once a second.
+ * - A refused connection is told apart (not running / server off) only with `lms daemon status`
+ *   and `lms server status`, which never wake LM Studio; nothing else of `lms` runs from here.
+ * - A failure is confirmed once before leaving online; after the computer wakes, failures are
+ *   not declared outages until a grace period ends; outages and recoveries faster than a minute
+ *   apart mark the status `unstable`.
+ *
+ * All timing goes through the injected Clock.
+ */
+import type { ApiGeneration, ServerState, ServerStatus } from '../../shared/contract';
+import { CoreError } from '../errors';
+import type { GreetingResult, HealthMonitor, LmStudioClient, LmsCli, LmsDiscovery } from '../interfaces';
+import { TOKEN_REQUIRED_MESSAGE } from '../lmstudio/client';
+import type { Clock, Logger } from '../ports';
+
+export interface HealthMonitorOptions {
+  /** Read before every probe, so a new address or token applies at once. */
+  client: () => LmStudioClient;
+  /** The `lms` runner, or null when discovery found none. */
+  lms: () => LmsCli | null;
+  lmsDiscovery: () => LmsDiscovery;
+  clock: Clock;
+  logger: Logger;
+  /** Read after every probe, so a settings change applies from the next poll. */
+  pollIntervalMs: () => number;
+  /** Wait before the confirming second probe (default 250 ms). */
+  confirmDelayMs?: number;
+  /** After resume(), failures are not outages for this long (default 10 s). */
+  resumeGraceMs?: number;
+  /** Timeout of each greeting (default 1.5 s). */
+  probeTimeoutMs?: number;
+  /** The generation the model service last listed with, when it knows. */
+  modelsGeneration?: () => ApiGeneration | null;
+}
+
+/** Outages plus recoveries within this window that make the status `unstable`. */
+export const FLAP_WINDOW_MS = 60_000;
+export const FLAP_TRANSITIONS = 3;
+/** The connection watch is re-armed at most this often (bounds the cost of servers that close idle sockets fast). */
+export const MIN_REARM_INTERVAL_MS = 1_000;
+/** How often a failing server is re-probed during the grace period after resume. */
+export const GRACE_RECHECK_MS = 1_000;
+/** Longest wait between `lms daemon status` runs while the server stays refused. */
+export const LMS_RECHECK_MAX_MS = 30_000;
+
+const DEFAULT_CONFIRM_DELAY_MS = 250;
+const DEFAULT_RESUME_GRACE_MS = 10_000;
+const DEFAULT_PROBE_TIMEOUT_MS = 1_500;
+
+const INSTALL_URL = 'https://lmstudio.ai/download';
+
+/** What one probe concluded. */
+interface Observation {
+  state: Exclude<ServerState, 'checking'>;
+  detail: string;
+}
+
+/** The last `lms` verdict on a refused port, reused (with back-off) while nothing changes. */
+interface RefusedVerdict {
+  client: LmStudioClient;
+  observation: Observation;
+  nextAt: number;
+  backoffMs: number;
+}
+
+/** The connection being watched. */
+interface Watch {
+  client: LmStudioClient;
+  stop: (() => void) | null;
+}
+
+/**
+ * Creates the monitor. It does nothing until `start()`; `checkNow()` works either way.
+ */
+export function createHealthMonitor(options: HealthMonitorOptions): HealthMonitor {
+  const { clock, logger } = options;
+  const confirmDelayMs = options.confirmDelayMs ?? DEFAULT_CONFIRM_DELAY_MS;
+  const resumeGraceMs = options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
+  const probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const listeners = new Set<(status: ServerStatus, previous: ServerStatus) => void>();
+
+  let status = initialStatus(options.client(), clock.now());
+  let running = false;
+  let suspended = false;
+  let inFlight: Promise<ServerStatus> | null = null;
+  let pollTimer: unknown = null;
+  let rearmTimer: unknown = null;
+  let watch: Watch | null = null;
+  let lastArmAt = Number.NEGATIVE_INFINITY;
+  let graceUntil = 0;
+  /** Times the server went down or came back, for `unstable`. */
+  let transitions: number[] = [];
+  /** The client whose token was last found acceptable while online. */
+  let authorisedClient: LmStudioClient | null = null;
+  let ownGeneration: ApiGeneration | null = null;
+  let refusedVerdict: RefusedVerdict | null = null;
+  /** The last probe failed during the resume grace period and was not declared. */
+  let deferredFailure = false;
+
+  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
+  const inGrace = () => clock.now() < graceUntil;
+  const active = () => running && !suspended;
+
+  // -------------------------------------------------------------------------------------------
+  // One check: probe, confirm, conclude
+  // -------------------------------------------------------------------------------------------
+
+  async function check(force: boolean): Promise<ServerStatus> {
+    const client = options.client();
+    let greeting = await client.greet({ timeoutMs: probeTimeoutMs });
+    let early: Promise<Observation> | null = null;
+
+    if (status.state === 'online' && greeting.kind !== 'lmstudio') {
+      // Confirm once on a fresh connection before leaving online. Ask `lms` meanwhile, so a
+      // confirmed outage is classified without a further wait.
+      if (greeting.kind === 'refused') early = classifyRefused(client, true);
+      await sleep(confirmDelayMs);
+      greeting = await client.greet({ timeoutMs: probeTimeoutMs });
+    }
+
+    const observation = greeting.kind === 'refused' && early ? await early : await observe(client, greeting, force);
+
+    if (status.state === 'online' && observation.state !== 'online' && inGrace()) {
+      // Just woken: the network may not be back yet. Keep online and look again shortly.
+      logger.debug(`health: ${observation.state} during the resume grace period; not declared yet`);
+      deferredFailure = true;
+      return status;
+    }
+    apply(client, observation);
+    return status;
+  }
+
+  async function observe(client: LmStudioClient, greeting: GreetingResult, force: boolean): Promise<Observation> {
+    switch (greeting.kind) {
+      case 'lmstudio':
+        return checkAuthorisation(client);
+      case 'unauthorized':
+        authorisedClient = null;
+        return { state: 'unauthorized', detail: TOKEN_REQUIRED_MESSAGE };
+      case 'foreign':
+        return {
+          state: 'foreign',
+          detail: client.isLocal
+            ? `Another program answers on port ${client.port}. Change the LM Studio address in Settings.`
+            : `Another program answers at ${client.baseUrl}. Change the LM Studio address in Settings.`,
+        };
+      case 'timeout':
+        return {
+          state: 'not-responding',
+          detail: `LM Studio accepts connections on port ${client.port} but did not answer within ${seconds(probeTimeoutMs)}. It may be busy or stuck: wait a moment, or restart LM Studio.`,
+        };
+      case 'error':
+        return {
+          state: 'not-responding',
+          detail: `LM Studio at ${client.baseUrl} could not be reached (${greeting.message}). Check the LM Studio address in Settings.`,
+        };
+      case 'refused':
+        return classifyRefused(client, force);
+    }
+  }
+
+  /**
+   * The greeting does not need a token (`lms` sends none), so an authenticated request proves
+   * the token is accepted. It runs when the server comes (back) online or the client changed,
+   * not on every poll.
+   */
+  async function checkAuthorisation(client: LmStudioClient): Promise<Observation> {
+    if (status.state === 'online' && authorisedClient === client) return { state: 'online', detail: '' };
+    try {
+      ownGeneration = (await client.listModels()).generation;
+    } catch (error) {
+      if (error instanceof CoreError && (error.code === 'unauthorized' || error.code === 'forbidden')) {
+        authorisedClient = null;
+        return { state: 'unauthorized', detail: error.message };
+      }
+      // Anything else is the model service's to report; the server itself answered.
+      logger.debug('health: model list failed while checking the token', error);
+    }
+    authorisedClient = client;
+    return { state: 'online', detail: '' };
+  }
+
+  /**
+   * Nothing listens on the port: is LM Studio closed, or open with its server off? Only the
+   * `lms` commands that never wake LM Studio may answer this.
+   */
+  async function classifyRefused(client: LmStudioClient, force: boolean): Promise<Observation> {
+    if (!client.isLocal) {
+      return {
+        state: 'offline',
+        detail: `Nothing answers at ${client.baseUrl}. Start LM Studio’s server on that machine (\`lms server start\`), or check the LM Studio address in Settings.`,
+      };
+    }
+    const lms = options.lms();
+    if (!lms) {
+      const searched = options.lmsDiscovery().searched;
+      const where = searched.length > 0 ? ` (looked in ${searched.join(', ')})` : '';
+      return {
+        state: 'offline',
+        detail: `LM Studio is not running, and its \`lms\` command was not found${where}. Install LM Studio from ${INSTALL_URL}, or set the path to \`lms\` in Settings.`,
+      };
+    }
+    const now = clock.now();
+    const cached = refusedVerdict;
+    if (!force && cached && cached.client === client && now < cached.nextAt) return cached.observation;
+
+    const [daemon, server] = await Promise.allSettled([lms.daemonStatus(), lms.serverStatus()]);
+    const observation = refusedObservation(client, daemon, server);
+    // Ask again after one poll interval, then less and less often while the answer stays the same.
+    const pollMs = options.pollIntervalMs();
+    const backoffMs =
+      cached && cached.client === client && sameObservation(cached.observation, observation)
+        ? Math.min(cached.backoffMs * 2, Math.max(LMS_RECHECK_MAX_MS, pollMs))
+        : pollMs;
+    refusedVerdict = { client, observation, nextAt: clock.now() + backoffMs, backoffMs };
+    return observation;
+  }
+
+  function refusedObservation(
+    client: LmStudioClient,
+    daemon: PromiseSettledResult<{ running: boolean }>,
+    server: PromiseSettledResult<{ running: boolean; port: number | null }>,
+  ): Observation {
+    if (daemon.status === 'rejected') {
+      logger.warn('health: `lms daemon status` failed', daemon.reason);
+      return {
+        state: 'offline',
+        detail: `LM Studio is not running, or its server is off (\`lms\` could not tell: ${reasonOf(daemon.reason)}). Open LM Studio, or start the server with \`lms server start\`.`,
+      };
+    }
+    if (!daemon.value.running) {
+      return {
+        state: 'offline',
+        detail: 'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
+      };
+    }
+    if (
+      server.status === 'fulfilled' &&
+      server.value.running &&
+      server.value.port &&
+      server.value.port !== client.port
+    ) {
+      const port = server.value.port;
+      return {
+        state: 'server-stopped',
+        detail: `LM Studio’s server runs on port ${port}, not ${client.port}. Change the LM Studio address in Settings to http://127.0.0.1:${port}.`,
+      };
+    }
+    return {
+      state: 'server-stopped',
+      detail: 'LM Studio is open but its server is off. Start it here or run `lms server start`.',
+    };
+  }
+
+  function apply(client: LmStudioClient, observation: Observation): void {
+    deferredFailure = false;
+    const now = clock.now();
+    const previous = status;
+    const wasOnline = previous.state === 'online';
+    const isOnline = observation.state === 'online';
+    if (previous.state !== 'checking' && wasOnline !== isOnline) transitions.push(now);
+    transitions = transitions.filter((at) => now - at < FLAP_WINDOW_MS);
+    const lmsPath = client.isLocal ? (options.lms()?.path ?? null) : null;
+    status = {
+      state: observation.state,
+      detail: observation.detail,
+      baseUrl: client.baseUrl,
+      port: client.port,
+      remote: !client.isLocal,
+      apiGeneration: options.modelsGeneration?.() ?? ownGeneration,
+      lmsPath,
+      lmsSearched: options.lmsDiscovery().searched,
+      since: observation.state === previous.state ? previous.since : now,
+      checkedAt: now,
+      unstable: transitions.length >= FLAP_TRANSITIONS,
+    };
+    if (!sameMeaning(previous, status)) {
+      if (previous.state !== status.state) logger.info(`health: ${previous.state} -> ${status.state}`);
+      for (const listener of [...listeners]) {
+        try {
+          listener(status, previous);
+        } catch (error) {
+          logger.error('health: a status listener threw', error);
+        }
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scheduling: polls, the connection watch, coalescing
+  // -------------------------------------------------------------------------------------------
+
+  function runCheck(force: boolean): Promise<ServerStatus> {
+    if (inFlight) return inFlight;
+    const current = check(force)
+      .catch((error: unknown) => {
+        logger.error('health: probe failed unexpectedly', error);
+        return status;
+      })
+      .finally(() => {
+        inFlight = null;
+        afterCheck();
+      });
+    inFlight = current;
+    return current;
+  }
+
+  function afterCheck(): void {
+    if (!active()) return;
+    updateWatch();
+    // A failure held back by the grace period is looked at again soon, and once more when it ends.
+    const delay = deferredFailure
+      ? Math.max(0, Math.min(GRACE_RECHECK_MS, graceUntil - clock.now()))
+      : options.pollIntervalMs();
+    schedulePoll(delay);
+  }
+
+  function schedulePoll(delayMs: number): void {
+    if (pollTimer !== null) clock.clearTimeout(pollTimer);
+    pollTimer = clock.setTimeout(() => {
+      pollTimer = null;
+      void runCheck(false);
+    }, delayMs);
+  }
+
+  function updateWatch(): void {
+    const client = options.client();
+    if (status.state !== 'online') {
+      disarm();
+      return;
+    }
+    if (watch && watch.client === client) return;
+    disarm();
+    const wait = lastArmAt + MIN_REARM_INTERVAL_MS - clock.now();
+    if (wait <= 0) {
+      arm(client);
+      return;
+    }
+    rearmTimer = clock.setTimeout(() => {
+      rearmTimer = null;
+      if (active() && status.state === 'online' && !watch) arm(options.client());
+    }, wait);
+  }
+
+  function arm(client: LmStudioClient): void {
+    lastArmAt = clock.now();
+    const current: Watch = { client, stop: null };
+    watch = current;
+    const stop = client.watchConnection(() => {
+      if (watch !== current) return;
+      watch = null;
+      current.stop?.();
+      // The server died, stopped, or closed an idle socket: a fresh probe tells which.
+      void runCheck(false);
+    });
+    if (watch === current) current.stop = stop;
+    else stop();
+  }
+
+  function disarm(): void {
+    if (rearmTimer !== null) {
+      clock.clearTimeout(rearmTimer);
+      rearmTimer = null;
+    }
+    const current = watch;
+    watch = null;
+    current?.stop?.();
+  }
+
+  function halt(): void {
+    if (pollTimer !== null) clock.clearTimeout(pollTimer);
+    pollTimer = null;
+    disarm();
+  }
+
+  return {
+    current: () => status,
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    start() {
+      if (running) return;
+      running = true;
+      void runCheck(true);
+    },
+    stop() {
+      running = false;
+      halt();
+    },
+    checkNow: () => runCheck(true),
+    suspend() {
+      suspended = true;
+      halt();
+    },
+    resume() {
+      suspended = false;
+      graceUntil = clock.now() + resumeGraceMs;
+      if (running) void runCheck(true);
+    },
+  };
+}
+
+function initialStatus(client: LmStudioClient, now: number): ServerStatus {
+  return {
+    state: 'checking',
+    detail: 'Looking for LM Studio…',
+    baseUrl: client.baseUrl,
+    port: client.port,
+    remote: !client.isLocal,
+    apiGeneration: null,
+    lmsPath: null,
+    lmsSearched: [],
+    since: now,
+    checkedAt: now,
+    unstable: false,
+  };
+}
+
+/** Equal for listeners: everything but the timestamps. */
+function sameMeaning(a: ServerStatus, b: ServerStatus): boolean {
+  return (
+    a.state === b.state &&
+    a.detail === b.detail &&
+    a.baseUrl === b.baseUrl &&
+    a.port === b.port &&
+    a.remote === b.remote &&
+    a.apiGeneration === b.apiGeneration &&
+    a.lmsPath === b.lmsPath &&
+    a.unstable === b.unstable &&
+    a.lmsSearched.join('\n') === b.lmsSearched.join('\n')
+  );
+}
+
+function sameObservation(a: Observation, b: Observation): boolean {
+  return a.state === b.state && a.detail === b.detail;
+}
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1).replace(/\.0$/, '')} s`;
+}
