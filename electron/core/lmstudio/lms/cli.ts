@@ -1,0 +1,519 @@
+/**
+ * The `lms` runner: each method spawns `lms` with an argument array (never a shell), validates
+ * every model key, identifier and download target before it reaches argv, bounds every run in
+ * time, and turns lms's output into values (parsers.ts) and its failures into `CoreError`s whose
+ * message is lms's own `Error: ` line.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import type { LoadOptions } from '../../../shared/contract';
+import { CoreError } from '../../errors';
+import type { LmsCli, LmsGetEvent, LmsGetOutcome, LmsGetProcess, ProcessRegistry } from '../../interfaces';
+import type { Clock, Logger, SpawnFn } from '../../ports';
+import {
+  cleanLine,
+  createGetOutputParser,
+  createLoadOutputParser,
+  parseDaemonStatusJson,
+  parseLsJson,
+  parsePsJson,
+  parseServerStatusJson,
+  parseVersionJson,
+} from './parsers';
+import { assertSafeDownloadTarget, assertSafeIdentifier, assertSafeModelKey } from './validate';
+
+export interface LmsCliOptions {
+  /** The executable found by `discoverLms`. */
+  path: string;
+  spawn: SpawnFn;
+  registry: ProcessRegistry;
+  clock: Clock;
+  logger: Logger;
+  platform: NodeJS.Platform;
+  /** Limit for commands that may wake LM Studio (ls, ps, server start/stop, unload). */
+  timeoutMs?: number;
+  /** The environment lms runs with (default: this process's); colours are always turned off. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** `server status`, `daemon status`, `version`: local files and one probe, never a wake-up. */
+const QUICK_TIMEOUT_MS = 5_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** lms polls a waking LM Studio once a second, 60 times: allow that on top of the limit. */
+const WAKE_ALLOWANCE_MS = 65_000;
+/** `lms load` redraws its spinner every 80 ms; this long without a byte means it is stuck. */
+const LOAD_SILENCE_LIMIT_MS = 120_000;
+/** After SIGINT, how long `lms get` may take to show its Y/N prompt before we answer anyway. */
+const PROMPT_WAIT_MS = 1_500;
+/** After the answer, how long it may take to exit before it is killed. */
+const ANSWER_EXIT_WAIT_MS = 5_000;
+/** After `exit`, how long to wait for the pipes to drain (a detached grandchild may hold them). */
+const DRAIN_WAIT_MS = 250;
+const MAX_STDOUT_CHARS = 32 * 1024 * 1024;
+const STDERR_TAIL_CHARS = 64 * 1024;
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  spawnError: Error | null;
+  /** Why we killed it, if we did. */
+  stoppedBy: 'deadline' | 'silence' | 'output-limit' | null;
+  /** The time limit in force at the end (0 for none). */
+  limitMs: number;
+}
+
+interface RunOptions {
+  /** Kill after this long (extended once when lms says it is waking LM Studio). */
+  timeoutMs?: number;
+  /** Kill after this long without output. */
+  silenceMs?: number;
+  /** Keep stdin open (for `lms get`'s Y/N prompt); otherwise it is closed at once. */
+  keepStdinOpen?: boolean;
+  /** Keep all of stdout in the result (JSON commands). */
+  collectStdout?: boolean;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+}
+
+interface Running {
+  child: ChildProcess | null;
+  result: Promise<RunResult>;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
+
+/** The message of lms's first `Error: ` line, else its last line of stderr, else null. */
+export function lmsErrorMessage(stderr: string): string | null {
+  const lines = stderr
+    .split(/\r|\n/)
+    .map(cleanLine)
+    .filter((line) => line && !/^at\s/.test(line));
+  const error = lines.find((line) => line.startsWith('Error: '));
+  if (error) return error.slice('Error: '.length).trim() || null;
+  return lines.at(-1) ?? null;
+}
+
+function gpuArgument(gpu: NonNullable<LoadOptions['gpuOffload']>): string {
+  if (gpu === 'off' || gpu === 'max') return gpu;
+  if (typeof gpu === 'number' && Number.isFinite(gpu) && gpu >= 0 && gpu <= 1) return String(gpu);
+  throw new CoreError('invalid-input', 'GPU offload must be "off", "max" or a number from 0 to 1.');
+}
+
+function integerArgument(name: string, value: number, min: number, max: number): string {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new CoreError('invalid-input', `${name} must be a whole number from ${min} to ${max}.`);
+  }
+  return String(value);
+}
+
+/** `lms load` flags for the options given (the model key is appended after them). */
+export function loadArguments(modelKey: string, options: LoadOptions): string[] {
+  assertSafeModelKey(modelKey);
+  const args = ['load', '--yes'];
+  if (options.contextLength !== undefined) {
+    args.push('--context-length', integerArgument('The context length', options.contextLength, 256, 16_777_216));
+  }
+  if (options.gpuOffload !== undefined) args.push('--gpu', gpuArgument(options.gpuOffload));
+  if (options.ttlSeconds !== undefined)
+    args.push('--ttl', integerArgument('The TTL', options.ttlSeconds, 1, 31_536_000));
+  args.push(modelKey);
+  return args;
+}
+
+/** Creates the runner for the `lms` at `options.path`. */
+export function createLmsCli(options: LmsCliOptions): LmsCli {
+  const { path, spawn, registry, clock, logger, platform } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const env = { ...(options.env ?? process.env), FORCE_COLOR: '0', NO_COLOR: '1' };
+
+  function sleep(ms: number): { promise: Promise<'timeout'>; cancel: () => void } {
+    let handle: unknown;
+    const promise = new Promise<'timeout'>((resolve) => {
+      handle = clock.setTimeout(() => resolve('timeout'), ms);
+    });
+    return { promise, cancel: () => clock.clearTimeout(handle) };
+  }
+
+  /** Spawns `lms ARGS`, feeds its decoded output to the callbacks and resolves when it has exited. */
+  function execute(args: string[], run: RunOptions): Running {
+    const command = `lms ${args.join(' ')}`;
+    let child: ChildProcess;
+    try {
+      child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'], env, windowsHide: true });
+    } catch (error) {
+      const spawnError = error instanceof Error ? error : new Error(String(error));
+      return {
+        child: null,
+        result: Promise.resolve({
+          code: null,
+          signal: null,
+          stdout: '',
+          stderr: '',
+          spawnError,
+          stoppedBy: null,
+          limitMs: 0,
+        }),
+      };
+    }
+    registry.track(command, child);
+    logger.debug(`started ${command} (pid ${child.pid})`);
+
+    const result = new Promise<RunResult>((resolve) => {
+      const outDecoder = new StringDecoder('utf8');
+      const errDecoder = new StringDecoder('utf8');
+      let stdout = '';
+      let stderr = '';
+      let spawnError: Error | null = null;
+      let stoppedBy: RunResult['stoppedBy'] = null;
+      let lastOutputAt = clock.now();
+      let woke = false;
+      const startedAt = clock.now();
+      let limitMs = run.timeoutMs ?? 0;
+      let deadline: unknown = null;
+      const timers: unknown[] = [];
+      const stop = (reason: NonNullable<RunResult['stoppedBy']>) => {
+        if (stoppedBy || child.exitCode !== null || child.signalCode !== null) return;
+        stoppedBy = reason;
+        logger.warn(`${command} stopped (${reason}); killing pid ${child.pid}`);
+        child.kill('SIGKILL');
+      };
+
+      const onStdout = (text: string) => {
+        if (!text) return;
+        if (run.collectStdout) {
+          stdout += text;
+          if (stdout.length > MAX_STDOUT_CHARS) stop('output-limit');
+        }
+        run.onStdout?.(text);
+      };
+      const onStderr = (text: string) => {
+        if (!text) return;
+        stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
+        if (deadline !== null && !woke && stderr.includes('Waking up LM Studio service')) {
+          woke = true;
+          clock.clearTimeout(deadline);
+          limitMs += WAKE_ALLOWANCE_MS;
+          deadline = clock.setTimeout(() => stop('deadline'), startedAt + limitMs - clock.now());
+        }
+        run.onStderr?.(text);
+      };
+      child.stdout?.on('data', (data: Buffer) => {
+        lastOutputAt = clock.now();
+        onStdout(outDecoder.write(data));
+      });
+      child.stderr?.on('data', (data: Buffer) => {
+        lastOutputAt = clock.now();
+        onStderr(errDecoder.write(data));
+      });
+      child.stdin?.on('error', (error) => logger.debug(`${command}: stdin closed (${error.message})`));
+      if (!run.keepStdinOpen) child.stdin?.end();
+
+      if (run.timeoutMs !== undefined) deadline = clock.setTimeout(() => stop('deadline'), limitMs);
+      if (run.silenceMs !== undefined) {
+        const silenceMs = run.silenceMs;
+        const check = () => {
+          const quietFor = clock.now() - lastOutputAt;
+          if (quietFor >= silenceMs) stop('silence');
+          else timers.push(clock.setTimeout(check, silenceMs - quietFor));
+        };
+        timers.push(clock.setTimeout(check, silenceMs));
+      }
+
+      let finished = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (finished) return;
+        finished = true;
+        for (const timer of timers) clock.clearTimeout(timer);
+        if (deadline !== null) clock.clearTimeout(deadline);
+        onStdout(outDecoder.end());
+        onStderr(errDecoder.end());
+        logger.debug(`${command} exited (code ${code}, signal ${signal})`);
+        resolve({ code, signal, stdout, stderr, spawnError, stoppedBy, limitMs });
+      };
+      child.once('error', (error) => {
+        spawnError = error;
+        if (child.pid === undefined) finish(null, null);
+      });
+      child.once('exit', (code, signal) => {
+        // Output written just before exit may still be in the pipes: wait for them to close,
+        // but not for ever (LM Studio, started detached by lms, could inherit them).
+        const drained = sleep(DRAIN_WAIT_MS);
+        child.once('close', () => {
+          drained.cancel();
+          finish(code, signal);
+        });
+        void drained.promise.then(() => finish(code, signal));
+      });
+    });
+    return { child, result };
+  }
+
+  function spawnFailure(error: Error): CoreError {
+    return new CoreError(
+      'lms-missing',
+      `Could not run LM Studio's \`lms\` at ${path} (${error.message}). Check the path in Settings, or reinstall LM Studio.`,
+      { cause: error },
+    );
+  }
+
+  /** Runs a command to completion; throws for a spawn failure or a run that had to be killed. */
+  async function run(args: string[], limitMs: number): Promise<RunResult> {
+    const result = await execute(args, { timeoutMs: limitMs, collectStdout: true }).result;
+    const command = `lms ${args.join(' ')}`;
+    if (result.spawnError) throw spawnFailure(result.spawnError);
+    if (result.stoppedBy === 'deadline') {
+      throw new CoreError(
+        'lms-failed',
+        `\`${command}\` did not answer within ${seconds(result.limitMs)} and was stopped. LM Studio may be busy or stuck: try again, or restart LM Studio.`,
+      );
+    }
+    if (result.stoppedBy === 'output-limit') {
+      throw new CoreError('lms-failed', `\`${command}\` printed far more output than expected and was stopped.`);
+    }
+    return result;
+  }
+
+  function failure(args: string[], result: RunResult): CoreError {
+    const message =
+      lmsErrorMessage(result.stderr) ??
+      (result.signal
+        ? `\`lms ${args[0]}\` was stopped by ${result.signal}.`
+        : `\`lms ${args[0]}\` exited with code ${result.code}.`);
+    return new CoreError('lms-failed', message);
+  }
+
+  /** Runs a command that must exit 0 and returns its stdout. */
+  async function runOk(args: string[], limitMs: number): Promise<RunResult> {
+    const result = await run(args, limitMs);
+    if (result.code !== 0) throw failure(args, result);
+    return result;
+  }
+
+  async function load(
+    modelKey: string,
+    loadOptions: LoadOptions,
+    onProgress: (progress: number | null) => void,
+  ): Promise<{ identifier: string }> {
+    const args = loadArguments(modelKey, loadOptions);
+    const parser = createLoadOutputParser();
+    let identifier: string | null = null;
+    let errorMessage: string | null = null;
+    let cancelled = false;
+    const result = await execute(args, {
+      silenceMs: LOAD_SILENCE_LIMIT_MS,
+      onStdout: (chunk) => {
+        for (const event of parser.stdout(chunk)) {
+          try {
+            onProgress(event.progress);
+          } catch (error) {
+            logger.error('load progress listener failed', error);
+          }
+        }
+      },
+      onStderr: (chunk) => {
+        for (const event of parser.stderr(chunk)) {
+          if (event.type === 'loaded') identifier = event.identifier ?? identifier;
+          else if (event.type === 'error') errorMessage ??= event.message;
+          else if (event.type === 'cancelled') cancelled = true;
+          else if (event.type === 'ambiguous') logger.warn(`lms load ${modelKey}: ${event.message}`);
+        }
+      },
+    }).result;
+    if (result.spawnError) throw spawnFailure(result.spawnError);
+    if (result.stoppedBy === 'silence') {
+      throw new CoreError(
+        'lms-failed',
+        `\`lms load\` showed no sign of progress for ${seconds(LOAD_SILENCE_LIMIT_MS)} and was stopped. Restart LM Studio and try again.`,
+      );
+    }
+    if (result.code === 0) return { identifier: identifier ?? modelKey };
+    if (cancelled) throw new CoreError('lms-failed', `Loading ${modelKey} was cancelled.`);
+    if (!errorMessage && /not found/i.test(result.stderr)) {
+      throw new CoreError(
+        'not-found',
+        `No downloaded model matches "${modelKey}". Download it first, or pick another model.`,
+      );
+    }
+    throw errorMessage ? new CoreError('lms-failed', errorMessage) : failure(args, result);
+  }
+
+  function get(model: string, onEvent: (event: LmsGetEvent) => void): LmsGetProcess {
+    assertSafeDownloadTarget(model);
+    const parser = createGetOutputParser();
+    const seen = {
+      completed: false,
+      alreadyDownloaded: null as string | null,
+      progress: false,
+      cancelled: false,
+      continuing: false,
+      error: null as string | null,
+    };
+    let intent: 'cancel' | 'detach' | null = null;
+    let killedByUs = false;
+    let exited = false;
+    let promptShown = false;
+    const promptWaiters: Array<() => void> = [];
+
+    const handle = (events: LmsGetEvent[]) => {
+      for (const event of events) {
+        if (event.type === 'completed') seen.completed = true;
+        else if (event.type === 'already-downloaded') seen.alreadyDownloaded = event.message;
+        else if (event.type === 'progress') seen.progress = true;
+        else if (event.type === 'cancelled') seen.cancelled = true;
+        else if (event.type === 'continuing') seen.continuing = true;
+        else if (event.type === 'error') seen.error ??= event.message;
+        else if (event.type === 'prompt') {
+          promptShown = true;
+          for (const wake of promptWaiters.splice(0)) wake();
+        }
+        try {
+          onEvent(event);
+        } catch (error) {
+          logger.error('lms get event listener failed', error);
+        }
+      }
+    };
+    const running = execute(['get', '--yes', model], {
+      keepStdinOpen: true,
+      onStdout: (chunk) => handle(parser.stdout(chunk)),
+      onStderr: (chunk) => handle(parser.stderr(chunk)),
+    });
+    const child = running.child;
+    const settled = running.result.then((result) => {
+      exited = true;
+      return result;
+    });
+
+    const done = settled.then((result): LmsGetOutcome => {
+      if (result.spawnError)
+        return { kind: 'failed', message: spawnFailure(result.spawnError).message, exitCode: null };
+      if (result.code === 0 && seen.completed) return { kind: 'completed' };
+      if (result.code === 0 && seen.alreadyDownloaded)
+        return { kind: 'already-downloaded', message: seen.alreadyDownloaded };
+      if (intent === 'detach' || (intent === 'cancel' && platform === 'win32')) return { kind: 'continuing' };
+      if (intent === 'cancel') {
+        if (killedByUs && !seen.cancelled) {
+          // It never confirmed; like a second Ctrl+C, the download probably goes on in LM Studio.
+          logger.warn(`lms get ${model} did not confirm the cancel and was killed`);
+          return { kind: 'continuing' };
+        }
+        return { kind: 'cancelled' };
+      }
+      if (result.code === 0) {
+        // Older builds say nothing on success after a bar, and only print the plan
+        // (`✓ Satisfied ...`) when the model is already there.
+        return seen.progress
+          ? { kind: 'completed' }
+          : { kind: 'already-downloaded', message: `${model} is already downloaded.` };
+      }
+      if (seen.continuing) return { kind: 'continuing' };
+      if (seen.cancelled) return { kind: 'cancelled' };
+      const message =
+        seen.error ??
+        (result.signal ? `lms get was stopped by ${result.signal}.` : `lms get exited with code ${result.code}.`);
+      return { kind: 'failed', message, exitCode: result.code };
+    });
+
+    let stopping: Promise<void> | null = null;
+    /** SIGINT, then the answer to the Y/N prompt, then (if need be) SIGKILL. */
+    async function interrupt(kind: 'cancel' | 'detach'): Promise<void> {
+      intent = kind;
+      if (!child) return;
+      child.kill('SIGINT');
+      // On Windows SIGINT terminates the process: there is no prompt to answer.
+      if (platform !== 'win32') {
+        const promptWait = sleep(PROMPT_WAIT_MS);
+        const prompt = promptShown ? Promise.resolve() : new Promise<void>((resolve) => promptWaiters.push(resolve));
+        await Promise.race([prompt, settled, promptWait.promise]);
+        promptWait.cancel();
+        if (exited) return;
+        if (child.stdin?.writable) child.stdin.end(kind === 'cancel' ? 'N\n' : 'Y\n');
+      }
+      const exitWait = sleep(ANSWER_EXIT_WAIT_MS);
+      const outcome = await Promise.race([settled.then(() => 'exited' as const), exitWait.promise]);
+      exitWait.cancel();
+      if (outcome === 'timeout' && !exited) {
+        killedByUs = true;
+        logger.warn(`lms get ${model} (pid ${child.pid}) did not exit after the answer; killing it`);
+        child.kill('SIGKILL');
+      }
+    }
+    const stopWith = (kind: 'cancel' | 'detach') => {
+      if (exited) return done.then(() => undefined);
+      stopping ??= interrupt(kind);
+      return stopping.then(() => done).then(() => undefined);
+    };
+
+    return {
+      get pid() {
+        return child?.pid;
+      },
+      done,
+      cancel: () => stopWith('cancel'),
+      detach: () => stopWith('detach'),
+    };
+  }
+
+  return {
+    path,
+    async serverStatus() {
+      return parseServerStatusJson((await runOk(['server', 'status', '--json'], QUICK_TIMEOUT_MS)).stdout);
+    },
+    async daemonStatus() {
+      return parseDaemonStatusJson((await runOk(['daemon', 'status', '--json'], QUICK_TIMEOUT_MS)).stdout);
+    },
+    async version() {
+      const result = await runOk(['version', '--json'], QUICK_TIMEOUT_MS);
+      try {
+        return parseVersionJson(result.stdout);
+      } catch {
+        // Builds before 2026-01 ignore --json and print `lms - LM Studio CLI - v0.0.47` or ASCII art.
+        return /\bv(\d+\.\d+\.\d+)\b/.exec(cleanLine(result.stdout))?.[1] ?? null;
+      }
+    },
+    async ls() {
+      return parseLsJson((await runOk(['ls', '--json'], timeoutMs)).stdout);
+    },
+    async ps() {
+      return parsePsJson((await runOk(['ps', '--json'], timeoutMs)).stdout);
+    },
+    async serverStart(startOptions = {}) {
+      const args = ['server', 'start'];
+      if (startOptions.port !== undefined)
+        args.push('--port', integerArgument('The port', startOptions.port, 1, 65_535));
+      await runOk(args, timeoutMs);
+    },
+    async serverStop() {
+      const result = await run(['server', 'stop'], timeoutMs);
+      // Stopping a stopped server is what the user wanted anyway.
+      if (result.code !== 0 && !/The server is not running/.test(result.stderr))
+        throw failure(['server', 'stop'], result);
+    },
+    load,
+    async unload(identifier) {
+      assertSafeIdentifier(identifier);
+      const result = await run(['unload', identifier], timeoutMs);
+      const unloaded = /unloaded\./i.test(result.stderr);
+      // An unknown identifier prints a "Model Not Found" block but exits 0.
+      if (!unloaded && /not found|don't have any models loaded/i.test(result.stderr)) {
+        throw new CoreError(
+          'not-found',
+          `No loaded model has the identifier "${identifier}". It may have been unloaded already.`,
+        );
+      }
+      if (result.code !== 0) throw failure(['unload'], result);
+    },
+    async unloadAll() {
+      const result = await runOk(['unload', '--all'], timeoutMs);
+      const count = /Unloaded (\d+) models?\./.exec(result.stderr);
+      if (count) return Number(count[1]);
+      if (/No models to unload/.test(result.stderr)) return 0;
+      return (result.stderr.match(/^Unloading "/gm) ?? []).length;
+    },
+    get,
+  };
+}
