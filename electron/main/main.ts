@@ -1,0 +1,17 @@
+/**
+ * The desktop app's entry (bundled to dist-electron/main/main.js): real Node ports, the real
+ * core, the real Electron shell. Everything it calls is tested on its own.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTrayCore } from '../core/app';
+import { createNodePorts } from '../core/node-ports';
+import { startShell } from './shell';
+
+const ports = createNodePorts();
+startShell({ createCore: createTrayCore, ports, mainDir: path.dirname(fileURLToPath(import.meta.url)) }).catch(
+  (error: unknown) => {
+    ports.logger.error('LM Studio Tray could not start.', error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,158 @@
+/**
+ * What the tray shows for a snapshot of the core: the icon state, the tooltip and the context
+ * menu's items. Pure functions of `AppSnapshot`, so every state is unit-tested without Electron;
+ * `tray.ts` turns the result into a real `Tray` and `Menu`.
+ */
+import type { MenuItemConstructorOptions } from 'electron';
+import {
+  type AppSnapshot,
+  type DownloadState,
+  FINISHED_DOWNLOAD_STATUSES,
+  SERVER_STATE_LABELS,
+  type ServerState,
+} from '../shared/contract';
+
+/** The five looks of the tray icon, one glyph each (see scripts/make-icons.ts). */
+export const TRAY_ICON_STATES = ['idle', 'loaded', 'downloading', 'offline', 'attention'] as const;
+export type TrayIconState = (typeof TRAY_ICON_STATES)[number];
+
+/** States where the user must act before anything works: a token, or another program on the port. */
+const ATTENTION_STATES: readonly ServerState[] = ['unauthorized', 'foreign'];
+
+/** Downloads still running (or about to), as opposed to finished ones kept for their outcome. */
+export function activeDownloads(snapshot: AppSnapshot): DownloadState[] {
+  return snapshot.downloads.filter((download) => !FINISHED_DOWNLOAD_STATUSES.includes(download.status));
+}
+
+/**
+ * The icon for a snapshot. A problem the user must fix wins, then a running download (it may run
+ * while the HTTP server is stopped: `lms get` talks to LM Studio directly), then offline, then
+ * whether a model is loaded.
+ */
+export function trayIconState(snapshot: AppSnapshot): TrayIconState {
+  const { state } = snapshot.status;
+  if (ATTENTION_STATES.includes(state)) return 'attention';
+  if (activeDownloads(snapshot).length > 0) return 'downloading';
+  if (state !== 'online') return 'offline';
+  return snapshot.models.loaded.length > 0 ? 'loaded' : 'idle';
+}
+
+/** "qwen3-4b" for "qwen/qwen3-4b": the tray has little room, the popup shows full keys. */
+function shortName(identifier: string): string {
+  const slash = identifier.lastIndexOf('/');
+  return slash >= 0 && slash < identifier.length - 1 ? identifier.slice(slash + 1) : identifier;
+}
+
+function loadedPhrase(snapshot: AppSnapshot): string | null {
+  const { loaded } = snapshot.models;
+  if (loaded.length === 0) return snapshot.status.state === 'online' ? 'no model loaded' : null;
+  if (loaded.length === 1) return `${shortName(loaded[0]!.identifier)} loaded`;
+  return `${loaded.length} models loaded`;
+}
+
+function downloadPhrase(snapshot: AppSnapshot, withPercent: boolean): string | null {
+  const active = activeDownloads(snapshot);
+  if (active.length === 0) return null;
+  if (active.length > 1) return `downloading ${active.length} models`;
+  const percent = active[0]!.percent;
+  return withPercent && percent !== null ? `downloading ${Math.floor(percent)}%` : 'downloading';
+}
+
+/** The state in words, e.g. "LM Studio: online · qwen3-4b loaded · downloading 42%". */
+export function trayTooltip(snapshot: AppSnapshot): string {
+  const label = SERVER_STATE_LABELS[snapshot.status.state].toLowerCase();
+  const parts = [`LM Studio: ${label}`, loadedPhrase(snapshot), downloadPhrase(snapshot, true)];
+  if (snapshot.status.unstable) parts.push('connection unstable');
+  return parts.filter((part): part is string => part !== null).join(' · ');
+}
+
+/** What the menu's items do; `tray.ts` maps them to core commands and the popup. */
+export interface TrayMenuActions {
+  openPopup(): void;
+  openSettings(): void;
+  unload(identifier: string): void;
+  unloadAll(): void;
+  startServer(): void;
+  stopServer(): void;
+  quit(options: { cancelDownloads: boolean }): void;
+}
+
+/** Whether this tray may drive the server with the local `lms` (it must not for a remote LM Studio). */
+function canUseLms(snapshot: AppSnapshot): boolean {
+  return snapshot.status.lmsPath !== null && !snapshot.status.remote;
+}
+
+/**
+ * The context menu. Linux (AppIndicator) may never deliver clicks on the icon, so "Open" here is
+ * the way to the popup there; everything the menu shows comes from the snapshot, and the menu is
+ * rebuilt when any of it changes (Linux only shows a menu that is set again).
+ */
+export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions): MenuItemConstructorOptions[] {
+  const { status } = snapshot;
+  const { loaded } = snapshot.models;
+  const statusLine = [SERVER_STATE_LABELS[status.state], loadedPhrase(snapshot), downloadPhrase(snapshot, false)]
+    .filter((part): part is string => part !== null)
+    .join(' · ');
+
+  const items: MenuItemConstructorOptions[] = [
+    { id: 'open', label: 'Open LM Studio Tray', click: () => actions.openPopup() },
+    { type: 'separator' },
+    { id: 'status', label: statusLine, enabled: false },
+  ];
+
+  if (loaded.length > 0) {
+    items.push({ type: 'separator' }, { id: 'loaded-header', label: 'Loaded models', enabled: false });
+    for (const instance of loaded) {
+      items.push({
+        id: `unload:${instance.identifier}`,
+        label: `Unload ${instance.identifier}`,
+        click: () => actions.unload(instance.identifier),
+      });
+    }
+    items.push({ id: 'unload-all', label: 'Unload all', click: () => actions.unloadAll() });
+  }
+
+  items.push({ type: 'separator' });
+  if (status.state === 'online') {
+    items.push({
+      id: 'stop-server',
+      label: 'Stop server',
+      enabled: canUseLms(snapshot),
+      click: () => actions.stopServer(),
+    });
+  } else {
+    const startable = (status.state === 'offline' || status.state === 'server-stopped') && canUseLms(snapshot);
+    items.push({ id: 'start-server', label: 'Start server', enabled: startable, click: () => actions.startServer() });
+  }
+
+  items.push(
+    { type: 'separator' },
+    { id: 'settings', label: 'Settings…', click: () => actions.openSettings() },
+    { type: 'separator' },
+  );
+  const downloading = activeDownloads(snapshot).length > 0;
+  if (downloading && snapshot.settings.quitBehaviour === 'leave-downloads-running') {
+    items.push(
+      {
+        id: 'quit',
+        label: 'Quit (downloads continue in LM Studio)',
+        click: () => actions.quit({ cancelDownloads: false }),
+      },
+      { id: 'quit-cancel', label: 'Quit and cancel downloads', click: () => actions.quit({ cancelDownloads: true }) },
+    );
+  } else {
+    items.push({ id: 'quit', label: 'Quit', click: () => actions.quit({ cancelDownloads: false }) });
+  }
+  return items;
+}
+
+/**
+ * A key for everything the menu shows (labels and enabled flags), so the tray rebuilds the menu
+ * only when it would look different: download progress arrives ~10 times a second and a menu
+ * replaced while open closes under the user's pointer on some desktops.
+ */
+export function menuKey(template: MenuItemConstructorOptions[]): string {
+  return JSON.stringify(
+    template.map((item) => [item.type ?? 'normal', item.id ?? '', item.label ?? '', item.enabled ?? true]),
+  );
+}

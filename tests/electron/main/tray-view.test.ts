@@ -1,0 +1,174 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  menuKey,
+  type TrayMenuActions,
+  trayIconState,
+  trayMenuTemplate,
+  trayTooltip,
+} from '../../../electron/main/tray-view';
+import type { ServerState } from '../../../electron/shared/contract';
+import { download, snapshot } from './fake-core';
+
+function actions(): TrayMenuActions & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    openPopup: () => calls.push('open'),
+    openSettings: () => calls.push('settings'),
+    unload: (id) => calls.push(`unload ${id}`),
+    unloadAll: () => calls.push('unload-all'),
+    startServer: () => calls.push('start'),
+    stopServer: () => calls.push('stop'),
+    quit: ({ cancelDownloads }) => calls.push(cancelDownloads ? 'quit-cancel' : 'quit'),
+  };
+}
+
+function labels(s: ReturnType<typeof snapshot>): string[] {
+  return trayMenuTemplate(s, actions())
+    .filter((item) => item.type !== 'separator')
+    .map((item) => `${item.label}${item.enabled === false ? ' (disabled)' : ''}`);
+}
+
+describe('trayIconState', () => {
+  it.each<[string, ReturnType<typeof snapshot>, string]>([
+    ['online, nothing loaded', snapshot({ state: 'online' }), 'idle'],
+    ['online with a model', snapshot({ state: 'online', loaded: ['qwen/qwen3-4b'] }), 'loaded'],
+    ['online and downloading', snapshot({ state: 'online', loaded: ['a'], downloads: [download('b')] }), 'downloading'],
+    [
+      'server stopped but downloading',
+      snapshot({ state: 'server-stopped', downloads: [download('b')] }),
+      'downloading',
+    ],
+    ['offline', snapshot({ state: 'offline' }), 'offline'],
+    ['server stopped', snapshot({ state: 'server-stopped' }), 'offline'],
+    ['not responding', snapshot({ state: 'not-responding' }), 'offline'],
+    ['checking', snapshot({ state: 'checking' }), 'offline'],
+    ['auth required', snapshot({ state: 'unauthorized', downloads: [download('b')] }), 'attention'],
+    ['foreign program on the port', snapshot({ state: 'foreign' }), 'attention'],
+    [
+      'finished downloads do not count',
+      snapshot({ state: 'online', downloads: [download('b', { status: 'completed', percent: 100 })] }),
+      'idle',
+    ],
+  ])('%s', (_name, s, expected) => {
+    expect(trayIconState(s)).toBe(expected);
+  });
+});
+
+describe('trayTooltip', () => {
+  it('says the whole state in words', () => {
+    const s = snapshot({ state: 'online', loaded: ['qwen/qwen3-4b'], downloads: [download('x', { percent: 42.7 })] });
+    expect(trayTooltip(s)).toBe('LM Studio: online · qwen3-4b loaded · downloading 42%');
+  });
+
+  it.each<[ServerState, string]>([
+    ['online', 'LM Studio: online · no model loaded'],
+    ['offline', 'LM Studio: offline'],
+    ['server-stopped', 'LM Studio: server stopped'],
+    ['not-responding', 'LM Studio: not responding'],
+    ['unauthorized', 'LM Studio: authentication required'],
+    ['foreign', 'LM Studio: not lm studio'],
+    ['checking', 'LM Studio: checking'],
+  ])('%s', (state, expected) => {
+    expect(trayTooltip(snapshot({ state }))).toBe(expected);
+  });
+
+  it('counts several models and downloads, shows a download without progress yet, and instability', () => {
+    expect(trayTooltip(snapshot({ loaded: ['a', 'b'], downloads: [download('x'), download('y')] }))).toBe(
+      'LM Studio: online · 2 models loaded · downloading 2 models',
+    );
+    expect(trayTooltip(snapshot({ state: 'offline', downloads: [download('x', { percent: null })] }))).toBe(
+      'LM Studio: offline · downloading',
+    );
+    expect(trayTooltip(snapshot({ status: { unstable: true } }))).toBe(
+      'LM Studio: online · no model loaded · connection unstable',
+    );
+  });
+});
+
+describe('trayMenuTemplate', () => {
+  it('online with models: status line, unload each, unload all, stop server', () => {
+    expect(labels(snapshot({ state: 'online', loaded: ['qwen/qwen3-4b', 'gemma-3-1b:2'] }))).toEqual([
+      'Open LM Studio Tray',
+      'Online · 2 models loaded (disabled)',
+      'Loaded models (disabled)',
+      'Unload qwen/qwen3-4b',
+      'Unload gemma-3-1b:2',
+      'Unload all',
+      'Stop server',
+      'Settings…',
+      'Quit',
+    ]);
+  });
+
+  it('online and idle', () => {
+    expect(labels(snapshot({ state: 'online' }))).toEqual([
+      'Open LM Studio Tray',
+      'Online · no model loaded (disabled)',
+      'Stop server',
+      'Settings…',
+      'Quit',
+    ]);
+  });
+
+  it.each<[ServerState, boolean]>([
+    ['offline', true],
+    ['server-stopped', true],
+    ['not-responding', false],
+    ['checking', false],
+    ['unauthorized', false],
+    ['foreign', false],
+  ])('%s: Start server enabled=%s', (state, enabled) => {
+    const template = trayMenuTemplate(snapshot({ state }), actions());
+    const start = template.find((item) => item.id === 'start-server');
+    expect(start?.enabled).toBe(enabled);
+    expect(template.find((item) => item.id === 'stop-server')).toBeUndefined();
+    expect(template.find((item) => item.id === 'status')?.label).toMatch(
+      /^(Offline|Server stopped|Not responding|Checking|Authentication required|Not LM Studio)$/,
+    );
+  });
+
+  it('cannot drive the server without lms or for a remote LM Studio', () => {
+    const noLms = trayMenuTemplate(snapshot({ state: 'offline', status: { lmsPath: null } }), actions());
+    expect(noLms.find((item) => item.id === 'start-server')?.enabled).toBe(false);
+    const remote = trayMenuTemplate(snapshot({ state: 'online', status: { remote: true } }), actions());
+    expect(remote.find((item) => item.id === 'stop-server')?.enabled).toBe(false);
+  });
+
+  it('while downloading, offers to quit with or without cancelling them', () => {
+    expect(labels(snapshot({ state: 'online', downloads: [download('qwen/qwen3-4b')] }))).toEqual([
+      'Open LM Studio Tray',
+      'Online · no model loaded · downloading (disabled)',
+      'Stop server',
+      'Settings…',
+      'Quit (downloads continue in LM Studio)',
+      'Quit and cancel downloads',
+    ]);
+    // The user already chose to cancel on quit: one Quit does it.
+    const cancelling = snapshot({ downloads: [download('x')], settings: { quitBehaviour: 'cancel-downloads' } });
+    expect(labels(cancelling).at(-1)).toBe('Quit');
+  });
+
+  it('every item runs its action', () => {
+    const a = actions();
+    const template = trayMenuTemplate(snapshot({ state: 'online', loaded: ['m1'], downloads: [download('x')] }), a);
+    for (const item of template) (item.click as (() => void) | undefined)?.();
+    expect(a.calls).toEqual(['open', 'unload m1', 'unload-all', 'stop', 'settings', 'quit', 'quit-cancel']);
+    const offline = actions();
+    for (const item of trayMenuTemplate(snapshot({ state: 'offline' }), offline))
+      (item.click as (() => void) | undefined)?.();
+    expect(offline.calls).toContain('start');
+  });
+});
+
+describe('menuKey', () => {
+  it('ignores download progress but not what the menu shows', () => {
+    const click = vi.fn();
+    const a = { ...actions(), openPopup: click };
+    const at = (percent: number) => menuKey(trayMenuTemplate(snapshot({ downloads: [download('x', { percent })] }), a));
+    expect(at(10)).toBe(at(90));
+    expect(menuKey(trayMenuTemplate(snapshot({ loaded: ['a'] }), a))).not.toBe(
+      menuKey(trayMenuTemplate(snapshot(), a)),
+    );
+  });
+});
