@@ -1,11 +1,12 @@
 /**
  * The client against real loopback servers: small purpose-built ones for the odd answers
  * (malformed, oversized, 200-with-error, HTML, hangs, a server that stopped listening).
- * The simulator suite in client-simulator.test.ts covers LM Studio's own routes.
+ * The last part runs against the LM Studio simulator (e2e/simulator) for LM Studio's own routes.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { type Simulator, startSimulator } from '../../../../e2e/simulator/index';
 import { CoreError } from '../../../../electron/core/errors';
 import type { LmStudioClient } from '../../../../electron/core/interfaces';
 import {
@@ -634,5 +635,110 @@ describe('construction', () => {
 
   it('refuses an address with credentials', () => {
     expect(() => client('http://me:pw@127.0.0.1:1234')).toThrow(CoreError);
+  });
+});
+
+describe('against the LM Studio simulator', () => {
+  let sim: Simulator | null = null;
+
+  afterEach(async () => {
+    await sim?.close();
+    sim = null;
+  });
+
+  it('0.4: greets, lists with v1, loads exactly, unloads', async () => {
+    sim = await startSimulator({ generation: '0.4', loaded: ['openai/gpt-oss-20b'] });
+    const lmstudio = client(sim.baseUrl);
+    expect(await lmstudio.greet()).toEqual({ kind: 'lmstudio' });
+    const listing = await lmstudio.listModels();
+    expect(listing.generation).toBe('v1');
+    expect(listing.models.map((m) => m.key)).toContain('qwen/qwen3-4b');
+    expect(listing.loaded?.map((i) => i.identifier)).toEqual(['openai/gpt-oss-20b']);
+
+    expect(await lmstudio.loadModel('qwen/qwen3-4b', { contextLength: 8192 })).toEqual({
+      identifier: 'qwen/qwen3-4b',
+      via: 'rest',
+    });
+    expect(sim.state.loaded().map((i) => [i.modelKey, i.contextLength])).toContainEqual(['qwen/qwen3-4b', 8192]);
+    await lmstudio.unloadModel('qwen/qwen3-4b');
+    expect(sim.state.loaded().map((i) => i.identifier)).toEqual(['openai/gpt-oss-20b']);
+
+    expect(await failure(lmstudio.loadModel('nobody/nothing', {}))).toMatchObject({
+      code: 'not-found',
+      message: 'LM Studio has no model called nobody/nothing.',
+    });
+    expect(await failure(lmstudio.unloadModel('ghost'))).toMatchObject({ code: 'not-found' });
+    expect(sim.state.wakeCount()).toBe(0);
+  });
+
+  it('0.3: lists with v0 and loads through /v1/responses', async () => {
+    sim = await startSimulator({ generation: '0.3' });
+    const lmstudio = client(sim.baseUrl);
+    const listing = await lmstudio.listModels();
+    expect(listing.generation).toBe('v0');
+    expect(listing.loaded).toEqual([]);
+    expect(await lmstudio.loadModel('qwen/qwen3-4b', {})).toEqual({ identifier: 'qwen/qwen3-4b', via: 'responses' });
+    expect(sim.state.loaded().map((i) => i.modelKey)).toEqual(['qwen/qwen3-4b']);
+    expect((await lmstudio.listModels()).loaded?.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
+    expect((await failure(lmstudio.startDownload('qwen/qwen3-8b'))).code).toBe('unavailable');
+  });
+
+  it.each([401, 200, 403] as const)('a token answered with HTTP %i: unauthorized until it is given', async (status) => {
+    sim = await startSimulator({ token: 'sk-lm-abcdefgh:abcdefghijklmnopqrst', authErrorStatus: status });
+    let token: string | null = null;
+    const lmstudio = client(sim.baseUrl, { token: () => token });
+    // The greeting needs no token (lms sends none), so the model list is what tells.
+    expect(await lmstudio.greet()).toEqual({ kind: 'lmstudio' });
+    const error = await failure(lmstudio.listModels());
+    expect(['unauthorized', 'forbidden']).toContain(error.code);
+    expect(error.message).toMatch(/API token/);
+    token = 'sk-lm-abcdefgh:abcdefghijklmnopqrst';
+    expect((await lmstudio.listModels()).generation).toBe('v1');
+  });
+
+  it('downloads over REST and follows the job to completion', async () => {
+    sim = await startSimulator({ downloadBytesPerSecond: 4_000_000_000 });
+    const lmstudio = client(sim.baseUrl);
+    // In the default catalog, not yet downloaded.
+    const catalogKey = 'qwen/qwen3-8b';
+    expect(sim.state.models().map((m) => m.key)).not.toContain(catalogKey);
+    const job = await lmstudio.startDownload(catalogKey);
+    expect(job.status).toBe('downloading');
+    expect(job.jobId).toMatch(/\S/);
+    let status = job;
+    await expect
+      .poll(
+        async () => {
+          status = await lmstudio.downloadStatus(job.jobId!);
+          return status.status;
+        },
+        { timeout: 15_000, interval: 100 },
+      )
+      .toBe('completed');
+    expect((await lmstudio.listModels()).models.map((m) => m.key)).toContain(catalogKey);
+    expect(await lmstudio.startDownload(catalogKey)).toMatchObject({ status: 'already_downloaded', jobId: null });
+  });
+
+  it('a foreign program on the port, and a hung server', async () => {
+    sim = await startSimulator({ foreign: true });
+    const lmstudio = client(sim.baseUrl, { timeoutMs: 300 });
+    expect((await lmstudio.greet()).kind).toBe('foreign');
+    sim.configure({ foreign: false, hang: true });
+    expect(await lmstudio.greet({ timeoutMs: 200 })).toEqual({ kind: 'timeout' });
+    expect((await failure(lmstudio.listModels())).message).toMatch(/did not answer within 0.3 s/);
+  });
+
+  it('crash: the watched connection closes and the greeting is refused', async () => {
+    sim = await startSimulator();
+    const lmstudio = client(sim.baseUrl);
+    let closed = false;
+    const stop = lmstudio.watchConnection(() => {
+      closed = true;
+    });
+    await expect.poll(() => sim?.state.requests().length).toBe(1);
+    await sim.crash();
+    await expect.poll(() => closed).toBe(true);
+    expect(await lmstudio.greet()).toEqual({ kind: 'refused' });
+    stop();
   });
 });
