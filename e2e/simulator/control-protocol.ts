@@ -60,9 +60,10 @@ export interface RpcMethods {
   };
   cancelLoad: { params: { loadId: string }; result: Record<string, never> };
   unload: { params: { identifier: string }; result: { unloaded: boolean } };
-  unloadAll: { params: Record<string, never>; result: { identifiers: string[] } };
   /** Resolves a `lms get` target and starts (or attaches to) its download. */
   resolveDownload: { params: { target: string }; result: RpcResolution };
+  /** `lms get <name>` without `owner/`: the staff pick it resolves to (an exact name wins). */
+  searchStaffPicks: { params: { term: string }; result: { key: string; exact: boolean } | null };
   downloadStatus: { params: { id: string }; result: RpcDownload | null };
   cancelDownload: { params: { id: string }; result: Record<string, never> };
 }

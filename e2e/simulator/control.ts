@@ -135,7 +135,6 @@ function createHandlers(sim: SimController): Handlers {
       return {};
     },
     unload: async ({ identifier }) => ({ unloaded: state.unload(identifier) }),
-    unloadAll: async () => ({ identifiers: state.unloadAll() }),
     resolveDownload: async ({ target }) => {
       const resolution = state.resolveDownload(target);
       switch (resolution.kind) {
@@ -158,6 +157,14 @@ function createHandlers(sim: SimController): Handlers {
         default:
           return resolution;
       }
+    },
+    searchStaffPicks: async ({ term }) => {
+      const needle = term.toLowerCase();
+      const nameOf = (key: string) => key.toLowerCase().split('/').pop() ?? '';
+      const exact = state.catalog.find((c) => nameOf(c.key) === needle || c.key.toLowerCase() === needle);
+      if (exact) return { key: exact.key, exact: true };
+      const first = state.catalog.find((c) => c.key.toLowerCase().includes(needle));
+      return first ? { key: first.key, exact: false } : null;
     },
     downloadStatus: async ({ id }) => {
       const download = state.findDownload(id);
