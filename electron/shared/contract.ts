@@ -35,7 +35,8 @@ export const DownloadTargetSchema = v.pipe(
   v.trim(),
   v.nonEmpty('Type a model to download, such as qwen/qwen3-4b, or a Hugging Face URL.'),
   v.check(
-    (s) => MODEL_KEY_PATTERN.test(s) || HF_URL_PATTERN.test(s),
+    // A key may contain ':' and '/', so "https://example.com/x" would pass as a key: URLs must be Hugging Face's.
+    (s) => HF_URL_PATTERN.test(s) || (!s.includes('://') && MODEL_KEY_PATTERN.test(s)),
     'Enter a catalog key such as qwen/qwen3-4b (optionally with @quantization), or a https://huggingface.co/owner/repo URL.',
   ),
 );
