@@ -1,0 +1,22 @@
+/** Renders the whole popup on a fake bridge and waits until the first snapshot is shown. */
+import { render, screen, waitFor } from '@testing-library/react';
+import { expect } from 'vitest';
+import type { AppSnapshot } from '../../electron/shared/contract';
+import { App } from '../../renderer/src/App';
+import { createTrayStore, type TrayStore } from '../../renderer/src/store';
+import { createFakeBridge, type FakeBridge } from './fake-bridge';
+import { makeSnapshot } from './fixtures';
+
+export async function renderPopup(
+  snapshot: AppSnapshot = makeSnapshot(),
+  configure?: (bridge: FakeBridge) => void,
+): Promise<{ bridge: FakeBridge; store: TrayStore; stop: () => void }> {
+  const bridge = createFakeBridge(snapshot);
+  configure?.(bridge);
+  const store = createTrayStore(bridge);
+  const stop = store.getState().start();
+  render(<App store={store} />);
+  await waitFor(() => expect(store.getState().status).not.toBeNull());
+  await screen.findByRole('status', { name: 'Server status' });
+  return { bridge, store, stop };
+}
