@@ -1,0 +1,127 @@
+/**
+ * `npm run web`: the popup served to a browser, for a box without a tray (and for the tests,
+ * which drive it in Chromium). See cli-args.ts for the flags.
+ *
+ * It builds the popup if needed, starts the real core, serves it, prints
+ * `Open http://HOST:PORT/?token=TOKEN` on a line of its own (stdout; logs go to stderr) and
+ * runs until SIGINT or SIGTERM, then shuts the core down (ending every `lms` child) and exits 0.
+ * The package.json script is a single `exec node ...`, so signals reach this process directly.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createNodePorts, type NodePorts } from '../core/node-ports';
+import { ensureRendererBuilt } from './build-renderer';
+import { parseWebCliArgs, USAGE } from './cli-args';
+import { openBrowser } from './open-browser';
+import { startWebServer, type WebServer } from './server';
+import { createWebCore } from './web-core';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** If shutting down takes longer than this, something hangs: exit anyway rather than never. */
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+
+async function main(): Promise<void> {
+  const parsed = parseWebCliArgs(process.argv.slice(2), process.env, process.cwd());
+  if (parsed.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`lmstudio-tray web: ${parsed.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { options } = parsed;
+  const ports = createNodePorts();
+  const { logger } = ports;
+  for (const warning of parsed.warnings) logger.warn(warning);
+
+  const staticDir = path.join(PROJECT_ROOT, 'dist', 'renderer');
+  try {
+    await ensureRendererBuilt({ projectRoot: PROJECT_ROOT, outDir: staticDir, logger });
+  } catch (error) {
+    logger.error(
+      'Could not build the popup (vite). Fix the error above, or run `npm run build`, then try again.',
+      error,
+    );
+    process.exitCode = 1;
+    return;
+  }
+
+  const core = createWebCore(options, ports, readAppVersion());
+  let server: WebServer | undefined;
+  // The core first, so pages still see the last events (downloads left running, say).
+  const stopOnSignals = handleSignals(logger, async () => {
+    await core.shutdown();
+    await server?.close();
+  });
+  try {
+    await core.start();
+    server = await startWebServer({
+      core,
+      host: options.host,
+      port: options.port,
+      token: options.token,
+      staticDir,
+      logger,
+    });
+  } catch (error) {
+    logger.error(error instanceof Error ? error.message : String(error));
+    stopOnSignals();
+    await core.shutdown().catch(() => {});
+    await server?.close();
+    process.exitCode = 1;
+    return;
+  }
+
+  const pageUrl = `${server.url}?token=${encodeURIComponent(options.token)}`;
+  process.stdout.write(`Open ${pageUrl}\n`);
+  if (options.open) openBrowser(pageUrl, { platform: process.platform, env: process.env, spawn: ports.spawn });
+}
+
+/**
+ * SIGINT/SIGTERM run `stop` once, then exit 0 (1 if it failed). A second signal while stopping
+ * exits at once: the user asked twice. Returns a function that removes the handlers.
+ */
+function handleSignals(logger: NodePorts['logger'], stop: () => Promise<void>): () => void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting for the shutdown to finish.`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stopping = true;
+    logger.info(`${signal}: stopping LM Studio Tray…`);
+    setTimeout(() => {
+      logger.error('Stopping took too long; exiting anyway.');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('Stopping failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+function readAppVersion(): string {
+  try {
+    return (
+      (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ??
+      '0.0.0'
+    );
+  } catch {
+    return '0.0.0';
+  }
+}
+
+await main();

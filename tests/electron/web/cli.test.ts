@@ -1,0 +1,216 @@
+/**
+ * The real `npm run web` command line, as a child process: the real core, the real popup build,
+ * real HTTP and WebSocket. Slow-ish (the first run may build the popup), so the heavy checks
+ * share two runs: one stopped with SIGINT, one with SIGTERM.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AppSnapshot, Result } from '../../../electron/shared/contract';
+import { closed, httpRequest, openSocket } from './helpers';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+/** Generous: the first run builds the popup with vite. */
+const START_TIMEOUT_MS = 120_000;
+
+let sandbox: string;
+let closedPortUrl: string;
+const started: ChildProcess[] = [];
+
+beforeAll(async () => {
+  sandbox = mkdtempSync(path.join(tmpdir(), 'lmstudio-tray-cli-'));
+  // A port nothing listens on: LM Studio is "not running" for this run.
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as import('node:net').AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  closedPortUrl = `http://127.0.0.1:${port}`;
+});
+afterEach(() => {
+  // A failed test must not leave a server running.
+  for (const child of started.splice(0)) if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+});
+afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
+
+interface CliRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts the CLI in its own process group, so everything it leaves behind can be found after it exits. */
+function startCli(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/web/cli.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: sandbox, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  started.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Pids of the processes in a process group (none once everything has exited). */
+function processGroup(pgid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((pid) => pid > 0);
+  } catch {
+    // ps exits 1 when nothing matches.
+    return [];
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((child) => child > 0);
+  } catch {
+    return [];
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForOpenLine(run: CliRun): Promise<{ url: string; port: number; token: string }> {
+  let match: RegExpExecArray | null = null;
+  await vi.waitFor(
+    () => {
+      if (run.child.exitCode !== null) throw new Error(`the CLI exited early:\n${run.stderr()}`);
+      match = /^Open (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/m.exec(run.stdout());
+      expect(match, `no Open line yet; stderr so far:\n${run.stderr()}`).not.toBeNull();
+    },
+    { timeout: START_TIMEOUT_MS, interval: 100 },
+  );
+  const [, url, port, token] = match as unknown as [string, string, string, string];
+  return { url, port: Number(port), token };
+}
+
+/** Signs in like a browser and checks the page, an asset and a command over the WebSocket. */
+async function usePage(port: number, token: string): Promise<void> {
+  const login = await httpRequest(port, `/?token=${token}`);
+  expect(login.status).toBe(303);
+  expect(login.headers.location).toBe('/');
+  const cookie = (login.headers['set-cookie']?.[0] ?? '').split(';')[0] ?? '';
+  expect(cookie).toMatch(new RegExp(`^lmstudio_tray_${port}=`));
+
+  const page = await httpRequest(port, '/', { headers: { cookie } });
+  expect(page.status).toBe(200);
+  expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(page.headers['referrer-policy']).toBe('no-referrer');
+  expect(page.body).toContain('<div id="root">');
+  const script = /<script[^>]+src="\.?\/?([^"]+\.js)"/.exec(page.body)?.[1];
+  expect(script).toBeDefined();
+  const asset = await httpRequest(port, `/${script}`, { headers: { cookie } });
+  expect(asset.status).toBe(200);
+  expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
+  expect((await httpRequest(port, '/')).status).toBe(401);
+
+  const attempt = await openSocket(`ws://127.0.0.1:${port}/ws`, {
+    origin: `http://127.0.0.1:${port}`,
+    headers: { cookie },
+  });
+  if (!('ws' in attempt)) throw new Error(`WebSocket refused: ${attempt.status} ${attempt.body}`);
+  const ws = attempt.ws;
+  const answer = new Promise<{ id: number; result: Result<AppSnapshot> }>((resolve) =>
+    ws.once('message', (data) => resolve(JSON.parse(String(data)))),
+  );
+  ws.send(JSON.stringify({ type: 'invoke', id: 1, name: 'app:get-snapshot' }));
+  const { id, result } = await answer;
+  expect(id).toBe(1);
+  expect(result.ok).toBe(true);
+  if (result.ok) {
+    expect(result.value.app.transport).toBe('web');
+    // The --base-url flag is in force for this run.
+    expect(result.value.status.baseUrl).toBe(closedPortUrl);
+  }
+  const wsClosed = closed(ws);
+  ws.close();
+  await wsClosed;
+}
+
+describe('npm run web (the real CLI)', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    'prints the Open line, serves the page with the token, and exits 0 on %s leaving no process behind',
+    async (signal) => {
+      const configDir = path.join(sandbox, `config-${signal}`);
+      const run = startCli(['--no-open', '--port', '0', '--config-dir', configDir, '--base-url', closedPortUrl]);
+      const pid = run.child.pid as number;
+      const { port, token } = await waitForOpenLine(run);
+      await usePage(port, token);
+
+      const children = childrenOf(pid);
+      process.kill(pid, signal);
+      expect(await run.exited).toEqual({ code: 0, signal: null });
+      await vi.waitFor(
+        () => {
+          expect(processGroup(pid)).toEqual([]);
+          expect(children.filter(isRunning)).toEqual([]);
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    },
+    START_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    'uses the token from LMSTUDIO_TRAY_TOKEN',
+    async () => {
+      const token = 'from-the-environment-0123456789';
+      const run = startCli(
+        ['--no-open', '--config-dir', path.join(sandbox, 'config-env'), '--base-url', closedPortUrl],
+        {
+          LMSTUDIO_TRAY_TOKEN: token,
+        },
+      );
+      const open = await waitForOpenLine(run);
+      expect(open.token).toBe(token);
+      process.kill(run.child.pid as number, 'SIGINT');
+      expect((await run.exited).code).toBe(0);
+    },
+    START_TIMEOUT_MS + 30_000,
+  );
+
+  it('exits 2 with a clear message for an unknown flag or a bad value, without starting anything', async () => {
+    const unknown = startCli(['--no-such-flag']);
+    expect((await unknown.exited).code).toBe(2);
+    expect(unknown.stderr()).toContain('Unknown option --no-such-flag');
+    const badPort = startCli(['--port', 'http']);
+    expect((await badPort.exited).code).toBe(2);
+    expect(badPort.stderr()).toContain('--port must be a number');
+    expect(badPort.stdout()).toBe('');
+  });
+
+  it('prints the usage for --help and exits 0', async () => {
+    const help = startCli(['--help']);
+    expect((await help.exited).code).toBe(0);
+    expect(help.stdout()).toContain('Usage: npm run web --');
+  });
+});
