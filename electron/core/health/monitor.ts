@@ -212,8 +212,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     const cached = refusedVerdict;
     if (!force && cached && cached.client === client && now < cached.nextAt) return cached.observation;
 
-    const [daemon, server] = await Promise.allSettled([lms.daemonStatus(), lms.serverStatus()]);
-    const observation = refusedObservation(client, daemon, server);
+    const observation = await askLms(client, lms);
     // Ask again after one poll interval, then less and less often while the answer stays the same.
     const pollMs = options.pollIntervalMs();
     const backoffMs =
@@ -224,34 +223,36 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     return observation;
   }
 
-  function refusedObservation(
-    client: LmStudioClient,
-    daemon: PromiseSettledResult<{ running: boolean }>,
-    server: PromiseSettledResult<{ running: boolean; port: number | null }>,
-  ): Observation {
-    if (daemon.status === 'rejected') {
-      logger.warn('health: `lms daemon status` failed', daemon.reason);
+  /**
+   * `lms daemon status` decides; `lms server status` only refines the message when LM Studio
+   * runs (its server may be on another port). One after the other: after a crash, the one
+   * process spawn is all the wait there is.
+   */
+  async function askLms(client: LmStudioClient, lms: LmsCli): Promise<Observation> {
+    let daemon: { running: boolean };
+    try {
+      daemon = await lms.daemonStatus();
+    } catch (error) {
+      logger.warn('health: `lms daemon status` failed', error);
       return {
         state: 'offline',
-        detail: `LM Studio is not running, or its server is off (\`lms\` could not tell: ${reasonOf(daemon.reason)}). Open LM Studio, or start the server with \`lms server start\`.`,
+        detail: `LM Studio is not running, or its server is off (\`lms\` could not tell: ${reasonOf(error)}). Open LM Studio, or start the server with \`lms server start\`.`,
       };
     }
-    if (!daemon.value.running) {
+    if (!daemon.running) {
       return {
         state: 'offline',
         detail: 'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
       };
     }
-    if (
-      server.status === 'fulfilled' &&
-      server.value.running &&
-      server.value.port &&
-      server.value.port !== client.port
-    ) {
-      const port = server.value.port;
+    const server = await lms.serverStatus().catch((error: unknown) => {
+      logger.debug('health: `lms server status` failed', error);
+      return null;
+    });
+    if (server?.running && server.port && server.port !== client.port) {
       return {
         state: 'server-stopped',
-        detail: `LM Studio’s server runs on port ${port}, not ${client.port}. Change the LM Studio address in Settings to http://127.0.0.1:${port}.`,
+        detail: `LM Studio’s server runs on port ${server.port}, not ${client.port}. Change the LM Studio address in Settings to http://127.0.0.1:${server.port}.`,
       };
     }
     return {

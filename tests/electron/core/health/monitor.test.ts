@@ -87,7 +87,13 @@ class FakeClient implements LmStudioClient {
 }
 
 /** `lms` whose non-waking commands answer as set and whose waking commands record and throw. */
-function fakeLms(state: { daemon: boolean; server: { running: boolean; port: number | null } | Error }) {
+interface LmsState {
+  daemon: boolean;
+  daemonError?: Error;
+  server: { running: boolean; port: number | null } | Error;
+}
+
+function fakeLms(state: LmsState) {
   const woken: string[] = [];
   const calls: string[] = [];
   const waking = (name: string) => () => {
@@ -98,7 +104,7 @@ function fakeLms(state: { daemon: boolean; server: { running: boolean; port: num
     path: '/home/me/.lmstudio/bin/lms',
     async daemonStatus() {
       calls.push('daemon status');
-      if (state.server instanceof Error && !state.daemon) throw state.server;
+      if (state.daemonError) throw state.daemonError;
       return { running: state.daemon, pid: state.daemon ? 42 : null };
     },
     async serverStatus() {
@@ -123,7 +129,7 @@ function fakeLms(state: { daemon: boolean; server: { running: boolean; port: num
 
 interface Rig {
   client: FakeClient;
-  lmsState: { daemon: boolean; server: { running: boolean; port: number | null } | Error };
+  lmsState: LmsState;
   lms: ReturnType<typeof fakeLms>;
   monitor: ReturnType<typeof createHealthMonitor>;
   changes: Array<{ status: ServerStatus; previous: ServerStatus }>;
@@ -212,7 +218,7 @@ describe('states', () => {
       state: 'offline',
       detail: 'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
     });
-    expect(r.lms.calls).toEqual(['daemon status', 'server status']);
+    expect(r.lms.calls).toEqual(['daemon status']);
   });
 
   it('refused + daemon running -> server-stopped', async () => {
@@ -222,6 +228,14 @@ describe('states', () => {
       state: 'server-stopped',
       detail: 'LM Studio is open but its server is off. Start it here or run `lms server start`.',
     });
+  });
+
+  it('a failing `lms server status` only loses the finer message', async () => {
+    const r = rig();
+    r.client.greeting = { kind: 'refused' };
+    r.lmsState.server = new Error('timed out');
+    expect((await r.monitor.checkNow()).state).toBe('server-stopped');
+    expect(r.lms.calls).toEqual(['daemon status', 'server status']);
   });
 
   it('refused while the server runs on another port -> says which port to use', async () => {
@@ -236,8 +250,7 @@ describe('states', () => {
   it('refused and `lms` failing -> offline, saying lms could not tell', async () => {
     const r = rig();
     r.client.greeting = { kind: 'refused' };
-    r.lmsState.daemon = false;
-    r.lmsState.server = new Error('lms exited with code 1.');
+    r.lmsState.daemonError = new Error('lms exited with code 1.');
     const status = await r.monitor.checkNow();
     expect(status.state).toBe('offline');
     expect(status.detail).toMatch(/`lms` could not tell: lms exited with code 1\)/);
