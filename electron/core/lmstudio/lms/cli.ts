@@ -48,7 +48,7 @@ const PROMPT_WAIT_MS = 1_500;
 /** After the answer, how long it may take to exit before it is killed. */
 const ANSWER_EXIT_WAIT_MS = 5_000;
 /** After `exit`, how long to wait for the pipes to drain (a detached grandchild may hold them). */
-const DRAIN_WAIT_MS = 250;
+const DRAIN_WAIT_MS = 1_000;
 const MAX_STDOUT_CHARS = 32 * 1024 * 1024;
 const STDERR_TAIL_CHARS = 64 * 1024;
 
@@ -174,7 +174,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       const startedAt = clock.now();
       let limitMs = run.timeoutMs ?? 0;
       let deadline: unknown = null;
-      const timers: unknown[] = [];
+      let silenceTimer: unknown = null;
+      let finished = false;
       const stop = (reason: NonNullable<RunResult['stoppedBy']>) => {
         if (stoppedBy || child.exitCode !== null || child.signalCode !== null) return;
         stoppedBy = reason;
@@ -183,7 +184,7 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       };
 
       const onStdout = (text: string) => {
-        if (!text) return;
+        if (!text || finished) return;
         if (run.collectStdout) {
           stdout += text;
           if (stdout.length > MAX_STDOUT_CHARS) stop('output-limit');
@@ -191,7 +192,7 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
         run.onStdout?.(text);
       };
       const onStderr = (text: string) => {
-        if (!text) return;
+        if (!text || finished) return;
         stderr = (stderr + text).slice(-STDERR_TAIL_CHARS);
         if (deadline !== null && !woke && stderr.includes('Waking up LM Studio service')) {
           woke = true;
@@ -218,19 +219,22 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
         const check = () => {
           const quietFor = clock.now() - lastOutputAt;
           if (quietFor >= silenceMs) stop('silence');
-          else timers.push(clock.setTimeout(check, silenceMs - quietFor));
+          else silenceTimer = clock.setTimeout(check, silenceMs - quietFor);
         };
-        timers.push(clock.setTimeout(check, silenceMs));
+        silenceTimer = clock.setTimeout(check, silenceMs);
       }
 
-      let finished = false;
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (finished) return;
-        finished = true;
-        for (const timer of timers) clock.clearTimeout(timer);
         if (deadline !== null) clock.clearTimeout(deadline);
+        if (silenceTimer !== null) clock.clearTimeout(silenceTimer);
         onStdout(outDecoder.end());
         onStderr(errDecoder.end());
+        finished = true;
+        // Pipes still held open by a grandchild must not keep the app alive.
+        child.stdin?.destroy();
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         logger.debug(`${command} exited (code ${code}, signal ${signal})`);
         resolve({ code, signal, stdout, stderr, spawnError, stoppedBy, limitMs });
       };

@@ -48,7 +48,7 @@ function cli(mode = '', options: { clock?: Clock; platform?: NodeJS.Platform; ti
   });
 }
 
-async function invocations(): Promise<Array<{ args: string[]; env: Record<string, string> }>> {
+async function invocations(): Promise<Array<{ args: string[]; env: Record<string, string>; appPid?: number }>> {
   const text = await readFile(logFile, 'utf8').catch(() => '');
   return text
     .split('\n')
@@ -148,9 +148,16 @@ describe('createLmsCli: how lms is run', () => {
     expect(error.message).toMatch(/^`lms server status --json` did not answer within 5 s/);
   });
 
+  it('does not wait for LM Studio, started by lms, to release the pipes it inherited', async () => {
+    expect(await cli('wakes-app').ps()).toEqual([]);
+    const appPid = (await invocations()).find((entry) => entry.appPid !== undefined)?.appPid;
+    expect(appPid).toBeGreaterThan(0);
+    process.kill(appPid!, 'SIGKILL');
+  });
+
   it('gives a waking LM Studio extra time', async () => {
-    // 400 ms of waking at 100x is 40 s: past the 30 s limit, within the wake allowance.
-    expect(await cli('waking-slow', { clock: fastClock(100) }).ps()).toEqual([]);
+    // 2 s of waking at 20x is 40 s: past the 30 s limit, within the 65 s wake allowance.
+    expect(await cli('waking-slow', { clock: fastClock(20) }).ps()).toEqual([]);
   });
 });
 
