@@ -54,7 +54,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
   const loading = new Map<string, LoadingState>();
   const listeners = new Set<(snapshot: ModelsSnapshot) => void>();
   const loadingListeners = new Set<(loading: LoadingState[]) => void>();
-  let inflight: { promise: Promise<ModelsSnapshot>; instanceDetails: boolean } | null = null;
+  let inflight: { promise: Promise<ModelsSnapshot>; instanceDetails: boolean; client: LmStudioClient } | null = null;
 
   const loadingList = () => [...loading.values()].map((state) => ({ ...state }));
   const emitLoading = () => {
@@ -131,14 +131,18 @@ export function createModelService(options: ModelServiceOptions): ModelService {
 
   function refresh(refreshOptions: { instanceDetails?: boolean } = {}): Promise<ModelsSnapshot> {
     const instanceDetails = refreshOptions.instanceDetails ?? false;
-    // Join a refresh already running unless this one needs more than it will give.
-    if (inflight && (inflight.instanceDetails || !instanceDetails)) return inflight.promise;
+    const client = options.client();
+    // Join a refresh already running unless this one needs more than it will give, or the
+    // address changed since it started (its answer would be the old server's).
+    if (inflight && inflight.client === client && (inflight.instanceDetails || !instanceDetails)) {
+      return inflight.promise;
+    }
     const previous = inflight?.promise.catch(() => undefined);
     const promise = (async () => {
       await previous;
       return readLists(instanceDetails);
     })();
-    const entry = { promise, instanceDetails };
+    const entry = { promise, instanceDetails, client };
     inflight = entry;
     const clear = () => {
       if (inflight === entry) inflight = null;

@@ -1,0 +1,439 @@
+/**
+ * The TrayCore: every module of the core wired together behind the contract's commands and
+ * events. The Electron shell and web mode drive only this (see interfaces.ts for the diagram).
+ *
+ *   settings ─┬─> client (base URL, token) ──┬─> health monitor ──> policy ──> notifier
+ *             └─> lms discovery ─> lms cli ──┼─> model service
+ *                                            └─> download manager
+ *
+ * - The client, `lms` and the poll interval are read through getters, so `settings:update`
+ *   applies at once without a restart.
+ * - A remote base URL means REST only: the local `lms` would act on the wrong LM Studio.
+ * - Models are refreshed on health transitions (online: once with `lms ps` details; offline:
+ *   the last lists are marked stale), after every load/unload/finished download, and
+ *   periodically over HTTP while online. `lms ps` never runs on a timer.
+ */
+import type * as v from 'valibot';
+import {
+  type AppEvent,
+  type AppNotification,
+  type AppSnapshot,
+  type CommandName,
+  type CommandResponse,
+  type CommandSchemas,
+  isCommandName,
+  parseCommand,
+  type Result,
+  type Settings,
+  type SettingsView,
+} from '../shared/contract';
+import { createDownloadManager } from './downloads/manager';
+import { CoreError, toCommandError } from './errors';
+import { createHealthMonitor } from './health/monitor';
+import type { LmStudioClient, LmsCli, LmsDiscovery, PolicyInput, TrayCore, TrayCoreDeps } from './interfaces';
+import { defaultBaseUrl, normaliseBaseUrl } from './lmstudio/base-url';
+import { createLmStudioClient } from './lmstudio/client';
+import { findLmStudioHome, readLastServerConfig } from './lmstudio/home';
+import { createLmsCli } from './lmstudio/lms/cli';
+import { discoverLms, lmsNotFoundMessage } from './lmstudio/lms/discover';
+import { createModelService } from './models/service';
+import { createNotificationPolicy } from './notifications/policy';
+import { createProcessRegistry } from './processes';
+import { createSettingsStore } from './settings/store';
+
+/** The periodic HTTP model refresh while online runs at most this often. */
+export const MODELS_REFRESH_MIN_MS = 10_000;
+
+type Handlers = {
+  [C in CommandName]: (payload: v.InferOutput<(typeof CommandSchemas)[C]>) => Promise<CommandResponse<C>>;
+};
+
+export interface TrayCoreOptions {
+  /** Flap window of the notification policy (tests shorten it). */
+  flapWindowMs?: number;
+  /** Passed to the download manager (tests shorten the limits). */
+  downloads?: { maxConcurrent?: number; stallAfterMs?: number; slowPhaseStallAfterMs?: number; restPollMs?: number };
+  /** Passed to the health monitor. */
+  health?: { confirmDelayMs?: number; resumeGraceMs?: number; probeTimeoutMs?: number };
+}
+
+/** Builds the core; nothing runs until `start()`. */
+export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}): TrayCore {
+  const { clock, logger, fs, environment } = deps;
+  const settings = createSettingsStore({
+    fs,
+    configDir: deps.configDir,
+    overrides: deps.overrides,
+    secretCodec: deps.secretCodec,
+    logger,
+  });
+  const registry = createProcessRegistry({ clock, logger });
+  const policy = createNotificationPolicy({ flapWindowMs: options.flapWindowMs });
+  const listeners = new Set<(event: AppEvent) => void>();
+
+  // The parts that follow the settings. Defaults until start() has read them.
+  let lastServerPort: { port: number } | null = null;
+  let client: LmStudioClient = makeClient(defaultBaseUrl(null));
+  let discovery: LmsDiscovery = { path: null, searched: [] };
+  let lmsCli: LmsCli | null = null;
+  /** Problems with settings found by the core itself (an address the client refuses). */
+  let coreMessages: string[] = [];
+  let userStopPending = false;
+  /** A check after the user changed the address or token: its result is a new baseline. */
+  let muteNextTransition = false;
+  let modelsTimer: unknown = null;
+  let started = false;
+  let stopped = false;
+  const unsubscribers: Array<() => void> = [];
+
+  /** The local lms, only for a local server. */
+  const lms = (): LmsCli | null => (client.isLocal ? lmsCli : null);
+
+  const monitor = createHealthMonitor({
+    client: () => client,
+    lms,
+    lmsDiscovery: () => (client.isLocal ? discovery : { path: null, searched: [] }),
+    clock,
+    logger,
+    pollIntervalMs: () => settings.get().pollIntervalMs,
+    modelsGeneration: () => {
+      const source = models.snapshot().source;
+      if (source === null) return null;
+      return source === 'lms' ? 'openai' : source;
+    },
+    ...options.health,
+  });
+  const models = createModelService({
+    client: () => client,
+    lms,
+    status: () => monitor.current(),
+    clock,
+    logger,
+    loadDefaults: () => settings.get().loadDefaults,
+  });
+  const downloads = createDownloadManager({
+    client: () => client,
+    lms,
+    clock,
+    logger,
+    platform: environment.platform,
+    ...options.downloads,
+  });
+
+  // -------------------------------------------------------------------------------------------
+  // Events and notifications
+  // -------------------------------------------------------------------------------------------
+
+  function emit(event: AppEvent): void {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger.error(`A listener of ${event.name} threw`, error);
+      }
+    }
+  }
+
+  function notify(input: PolicyInput): void {
+    const notifications = policy.decide(input, settings.get().notifications, clock.now());
+    for (const notification of notifications) show(notification);
+  }
+
+  function show(notification: AppNotification): void {
+    try {
+      deps.notifier.show(notification);
+    } catch (error) {
+      logger.error('The notifier failed', error);
+    }
+    emit({ name: 'notification:show', payload: notification });
+  }
+
+  const settingsView = (): SettingsView => {
+    const view = settings.view();
+    return { ...view, messages: [...view.messages, ...coreMessages] };
+  };
+
+  function refreshModels(instanceDetails: boolean): void {
+    models.refresh({ instanceDetails }).catch((error: unknown) => logger.debug('Model refresh failed', error));
+  }
+
+  function scheduleModelsRefresh(): void {
+    if (modelsTimer !== null || stopped) return;
+    const every = Math.max(settings.get().pollIntervalMs, MODELS_REFRESH_MIN_MS);
+    modelsTimer = clock.setTimeout(() => {
+      modelsTimer = null;
+      if (monitor.current().state !== 'online' || stopped) return;
+      refreshModels(false);
+      scheduleModelsRefresh();
+    }, every);
+  }
+
+  function cancelModelsRefresh(): void {
+    if (modelsTimer !== null) clock.clearTimeout(modelsTimer);
+    modelsTimer = null;
+  }
+
+  unsubscribers.push(
+    monitor.onChange((status, previous) => {
+      emit({ name: 'server:status-changed', payload: status });
+      const wasOnline = previous.state === 'online';
+      const isOnline = status.state === 'online';
+      let userInitiated = false;
+      if (wasOnline && !isOnline) {
+        userInitiated = userStopPending;
+        userStopPending = false;
+      }
+      // After a settings change, the policy sees the new server's state as found at start-up.
+      const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
+      notify({ type: 'server', status, previous: baseline, userInitiated });
+      if (isOnline && !wasOnline) {
+        refreshModels(true);
+        scheduleModelsRefresh();
+      } else if (!isOnline && status.state !== 'checking') {
+        cancelModelsRefresh();
+        models.markStale();
+      }
+    }),
+    models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
+    models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
+    downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
+    downloads.onFinished((download) => {
+      if (download.status === 'completed' || download.status === 'already-downloaded') {
+        if (monitor.current().state === 'online') refreshModels(true);
+        else void monitor.checkNow().catch(() => undefined);
+      }
+      if (download.status === 'failed') notify({ type: 'download-failed', download });
+      else notify({ type: 'download-finished', download });
+    }),
+  );
+
+  // -------------------------------------------------------------------------------------------
+  // Settings applied live
+  // -------------------------------------------------------------------------------------------
+
+  let applied: Settings | null = null;
+
+  function token(): string | null {
+    return settings.get().apiToken ?? environment.env.LM_API_TOKEN ?? null;
+  }
+
+  function makeClient(baseUrl: string): LmStudioClient {
+    return createLmStudioClient({ baseUrl, token });
+  }
+
+  /** The client for the configured address; a refused one falls back to the default, with a message. */
+  function buildClient(current: Settings): LmStudioClient {
+    const fallback = defaultBaseUrl(lastServerPort);
+    coreMessages = [];
+    if (current.baseUrl === null) return makeClient(fallback);
+    try {
+      normaliseBaseUrl(current.baseUrl);
+      return makeClient(current.baseUrl);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      coreMessages = [`${why} Using ${fallback} instead.`];
+      return makeClient(fallback);
+    }
+  }
+
+  async function rediscoverLms(current: Settings): Promise<void> {
+    discovery = await discoverLms({ configuredPath: current.lmsPath, environment, fs, which: deps.which });
+    lmsCli = discovery.path
+      ? createLmsCli({
+          path: discovery.path,
+          spawn: deps.spawn,
+          registry,
+          clock,
+          logger,
+          platform: environment.platform,
+          env: environment.env,
+        })
+      : null;
+    if (!discovery.path) logger.info(lmsNotFoundMessage(discovery));
+  }
+
+  /**
+   * Makes the new settings take effect: a new address or lms path now; the token, poll interval
+   * and toggles are read where they are used. The server is then checked afresh, and what that
+   * finds is a baseline, not news: the user changed the address, the server did not go down.
+   */
+  async function applySettings(next: Settings): Promise<void> {
+    const previous = applied;
+    applied = next;
+    const addressChanged = previous === null || previous.baseUrl !== next.baseUrl;
+    const lmsChanged = previous === null || previous.lmsPath !== next.lmsPath;
+    if (addressChanged) client = buildClient(next);
+    if (lmsChanged) await rediscoverLms(next);
+    if (previous === null) return;
+    emit({ name: 'settings:changed', payload: settingsView() });
+    if (addressChanged || lmsChanged || previous.apiToken !== next.apiToken) {
+      muteNextTransition = true;
+      void monitor
+        .checkNow()
+        .then(
+          (status) => {
+            if (status.state === 'online') refreshModels(true);
+            else models.markStale();
+          },
+          (error: unknown) => logger.warn('Check after a settings change failed', error),
+        )
+        .finally(() => {
+          muteNextTransition = false;
+        });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Commands
+  // -------------------------------------------------------------------------------------------
+
+  function localLmsOrThrow(action: string): LmsCli {
+    if (!client.isLocal) {
+      throw new CoreError(
+        'unavailable',
+        `LM Studio at ${client.baseUrl} is on another machine: ${action} there (LM Studio Tray only starts and stops a local server).`,
+      );
+    }
+    if (!lmsCli) throw new CoreError('lms-missing', lmsNotFoundMessage(discovery));
+    return lmsCli;
+  }
+
+  const snapshot = (): AppSnapshot => ({
+    status: monitor.current(),
+    models: models.snapshot(),
+    downloads: downloads.list(),
+    loading: models.loading(),
+    settings: settingsView(),
+    app: { version: deps.appVersion, platform: environment.platform, transport: deps.transport },
+  });
+
+  const handlers: Handlers = {
+    'app:get-snapshot': async () => snapshot(),
+    'app:popup-visibility': async ({ visible }) => {
+      if (visible) {
+        // Fresh TTL and last-use details for the popup; never awaited, so it opens at once.
+        void monitor.checkNow().then(
+          (status) => status.state === 'online' && refreshModels(true),
+          () => undefined,
+        );
+      }
+      return null;
+    },
+    'server:refresh': () => monitor.checkNow(),
+    'server:start': async () => {
+      const cli = localLmsOrThrow('start its server');
+      await cli.serverStart({ port: client.port });
+      return monitor.checkNow();
+    },
+    'server:stop': async () => {
+      const cli = localLmsOrThrow('stop its server');
+      userStopPending = true;
+      try {
+        await cli.serverStop();
+      } catch (error) {
+        userStopPending = false;
+        throw error;
+      }
+      const status = await monitor.checkNow();
+      if (status.state === 'online') userStopPending = false;
+      return status;
+    },
+    'models:refresh': async () => {
+      const online = monitor.current().state === 'online';
+      try {
+        return await models.refresh({ instanceDetails: online });
+      } catch (error) {
+        if (online) throw error;
+        // Offline: the last lists, marked stale; the status line says why.
+        models.markStale();
+        return models.snapshot();
+      }
+    },
+    'models:load': async ({ modelKey, options: loadOptions }) => {
+      try {
+        return await models.load(modelKey, loadOptions);
+      } catch (error) {
+        notify({ type: 'load-failed', modelKey, message: toCommandError(error).message });
+        throw error;
+      }
+    },
+    'models:unload': async ({ identifier }) => {
+      await models.unload(identifier);
+      return null;
+    },
+    'models:unload-all': async () => ({ unloaded: await models.unloadAll() }),
+    'downloads:start': async ({ model }) => downloads.start(model),
+    'downloads:cancel': ({ id }) => downloads.cancel(id),
+    'downloads:retry': async ({ id }) => downloads.retry(id),
+    'downloads:dismiss': async ({ id }) => {
+      downloads.dismiss(id);
+      return null;
+    },
+    'settings:get': async () => settingsView(),
+    'settings:update': async (patch) => {
+      if (patch.baseUrl) normaliseBaseUrl(patch.baseUrl); // refuses a path, credentials, other schemes
+      await settings.update(patch);
+      await applySettings(settings.get());
+      return settingsView();
+    },
+  };
+
+  async function invoke<C extends CommandName>(name: C, payload: unknown): Promise<Result<CommandResponse<C>>> {
+    if (!isCommandName(name)) {
+      return { ok: false, error: { code: 'invalid-input', message: `Unknown command ${String(name)}.` } };
+    }
+    if (stopped) {
+      return { ok: false, error: { code: 'unavailable', message: 'LM Studio Tray is quitting.' } };
+    }
+    const parsed = parseCommand(name, payload);
+    if (!parsed.ok) return parsed;
+    try {
+      const handler = handlers[name] as (input: unknown) => Promise<CommandResponse<C>>;
+      return { ok: true, value: await handler(parsed.value) };
+    } catch (error) {
+      if (!(error instanceof CoreError)) logger.error(`Command ${name} failed`, error);
+      return { ok: false, error: toCommandError(error) };
+    }
+  }
+
+  return {
+    async start() {
+      if (started) return;
+      started = true;
+      await settings.load();
+      try {
+        const home = await findLmStudioHome(environment, fs);
+        lastServerPort = await readLastServerConfig(home, fs);
+      } catch (error) {
+        logger.warn("Could not read LM Studio's last server settings", error);
+      }
+      await applySettings(settings.get());
+      monitor.start();
+      await monitor.checkNow();
+    },
+    snapshot,
+    invoke,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    powerEvent(kind) {
+      if (kind === 'suspend') monitor.suspend();
+      else monitor.resume();
+    },
+    async shutdown(shutdownOptions) {
+      if (stopped) return;
+      stopped = true;
+      monitor.stop();
+      cancelModelsRefresh();
+      const cancel = shutdownOptions?.cancelDownloads ?? settings.get().quitBehaviour === 'cancel-downloads';
+      try {
+        await downloads.shutdown(cancel ? 'cancel' : 'leave-running');
+      } finally {
+        await registry.endAll();
+        for (const unsubscribe of unsubscribers) unsubscribe();
+        listeners.clear();
+      }
+    },
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * The real core (client, lms runner, monitor, services) against the simulator's HTTP server
+ * and fake `lms` executable, over loopback and real child processes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../../e2e/simulator/index';
+import { createTrayCore } from '../../../electron/core/app';
+import type { TrayCore } from '../../../electron/core/interfaces';
+import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
+import type { Logger } from '../../../electron/core/ports';
+import type { AppEvent, AppNotification, CommandName, CommandResponse } from '../../../electron/shared/contract';
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const WAIT = { timeout: 15_000, interval: 25 };
+
+interface Harness {
+  core: TrayCore;
+  sim: Simulator;
+  events: AppEvent[];
+  notifications: AppNotification[];
+  invoke: <C extends CommandName>(name: C, payload?: unknown) => ReturnType<TrayCore['invoke']>;
+  value: <C extends CommandName>(name: C, payload?: unknown) => Promise<CommandResponse<C>>;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function harness(simOptions: SimulatorOptions = {}): Promise<Harness> {
+  const sim = await startSimulator(simOptions);
+  const configDir = await mkdtemp(path.join(os.tmpdir(), 'core-app-'));
+  const notifications: AppNotification[] = [];
+  const core = createTrayCore(
+    {
+      clock: systemClock,
+      spawn: spawnWithoutShell,
+      fs: nodeFileSystem,
+      notifier: { show: (n) => notifications.push(n) },
+      logger: silent,
+      // HOME is the simulator's: its LM Studio home holds the last port and `.lmstudio/bin/lms`.
+      environment: { platform: process.platform, homedir: sim.homeDir, env: { PATH: process.env.PATH } },
+      configDir,
+      overrides: { pollIntervalMs: 1000 },
+      transport: 'web',
+      appVersion: '0.0.0-test',
+      which: async () => null,
+    },
+    { health: { confirmDelayMs: 50 }, downloads: { stallAfterMs: 60_000 } },
+  );
+  const events: AppEvent[] = [];
+  core.onEvent((event) => events.push(event));
+  cleanups.push(async () => {
+    await core.shutdown({ cancelDownloads: true });
+    await sim.close();
+    await rm(configDir, { recursive: true, force: true });
+  });
+  await core.start();
+  const invoke = (name: CommandName, payload?: unknown) => core.invoke(name, payload);
+  const value = async <C extends CommandName>(name: C, payload?: unknown): Promise<CommandResponse<C>> => {
+    const result = await core.invoke(name, payload);
+    if (!result.ok) throw new Error(`${name} failed: ${result.error.message}`);
+    return result.value;
+  };
+  return { core, sim, events, notifications, invoke, value };
+}
+
+/** Fake `lms` processes still running for this simulator (reads `ps`; kills nothing). */
+function lmsChildren(sim: Simulator): string[] {
+  if (process.platform === 'win32') return [];
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes(sim.homeDir));
+}
+
+describe('TrayCore with the simulator', () => {
+  it('starts online with the models listed and no notification for the state found', async () => {
+    const h = await harness({ loaded: ['qwen/qwen3-4b'] });
+    expect(h.core.snapshot().status).toMatchObject({ state: 'online', baseUrl: h.sim.baseUrl, remote: false });
+    expect(h.core.snapshot().status.lmsPath).toBe(h.sim.lmsPath);
+    await vi.waitFor(() => expect(h.core.snapshot().models.models.length).toBeGreaterThan(0), WAIT);
+    const snap = await h.value('app:get-snapshot');
+    expect(snap.models.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
+    expect(snap.app).toEqual({ version: '0.0.0-test', platform: process.platform, transport: 'web' });
+    expect(snap.settings).not.toHaveProperty('apiToken');
+    expect(h.notifications).toEqual([]);
+    expect(h.sim.state.wakeCount()).toBe(0);
+  });
+
+  it('refuses invalid payloads with a clear message and runs nothing', async () => {
+    const h = await harness();
+    const before = h.sim.state.lmsInvocations().length;
+    const dash = await h.invoke('models:load', { modelKey: '--help' });
+    expect(dash).toEqual({
+      ok: false,
+      error: { code: 'invalid-input', message: expect.stringContaining('does not start with "-"') },
+    });
+    expect((await h.invoke('downloads:start', { model: 'qwen; rm -rf ~' })).ok).toBe(false);
+    expect((await h.invoke('downloads:start', {})).ok).toBe(false);
+    expect((await h.invoke('downloads:cancel', { id: '../../etc' })).ok).toBe(false);
+    expect((await h.invoke('settings:update', { pollIntervalMs: 5 })).ok).toBe(false);
+    expect((await h.invoke('settings:update', { unknown: 1 })).ok).toBe(false);
+    expect(await h.invoke('nope:nothing' as CommandName)).toEqual({
+      ok: false,
+      error: { code: 'invalid-input', message: 'Unknown command nope:nothing.' },
+    });
+    expect(await h.invoke('downloads:cancel', { id: 'dl-missing' })).toEqual({
+      ok: false,
+      error: { code: 'not-found', message: 'That download is no longer in the list.' },
+    });
+    expect(h.sim.state.lmsInvocations().length).toBe(before);
+  });
+
+  it('loads and unloads exactly the model asked for', async () => {
+    const h = await harness();
+    const loaded = await h.value('models:load', { modelKey: 'qwen/qwen3-4b' });
+    expect(loaded.identifier).toBe('qwen/qwen3-4b');
+    expect(h.sim.state.loaded().map((i) => i.modelKey)).toEqual(['qwen/qwen3-4b']);
+    expect(h.core.snapshot().models.loaded.map((i) => i.modelKey)).toEqual(['qwen/qwen3-4b']);
+    expect(h.events.some((e) => e.name === 'loads:changed' && e.payload.length === 1)).toBe(true);
+
+    await h.value('models:unload', { identifier: 'qwen/qwen3-4b' });
+    expect(h.sim.state.loaded()).toEqual([]);
+    expect(h.core.snapshot().models.loaded).toEqual([]);
+    expect(h.core.snapshot().loading).toEqual([]);
+  });
+
+  it('downloads with progress events to completion, then lists the model', async () => {
+    const h = await harness({ downloadBytesPerSecond: 2_000_000_000 });
+    const started = await h.value('downloads:start', { model: 'google/gemma-3-4b' });
+    expect(started.via).toBe('lms');
+    await vi.waitFor(() => {
+      const row = h.core.snapshot().downloads.find((d) => d.id === started.id);
+      expect(row?.status).toBe('completed');
+    }, WAIT);
+    const progress = h.events
+      .filter((e): e is Extract<AppEvent, { name: 'downloads:changed' }> => e.name === 'downloads:changed')
+      .map((e) => e.payload.find((d) => d.id === started.id)?.percent)
+      .filter((p): p is number => typeof p === 'number' && p > 0 && p < 100);
+    expect(progress.length).toBeGreaterThan(0);
+    await vi.waitFor(
+      () => expect(h.core.snapshot().models.models.map((m) => m.key)).toContain('google/gemma-3-4b'),
+      WAIT,
+    );
+    expect(h.notifications.map((n) => n.kind)).toEqual(['downloadFinished']);
+  });
+
+  it('cancels a running download for real', async () => {
+    const h = await harness({ downloadBytesPerSecond: 200_000_000 });
+    const started = await h.value('downloads:start', { model: 'mistralai/magistral-small' });
+    await vi.waitFor(() => {
+      const row = h.core.snapshot().downloads.find((d) => d.id === started.id);
+      expect(row?.status).toBe('downloading');
+      expect(row?.downloadedBytes ?? 0).toBeGreaterThan(0);
+    }, WAIT);
+    const cancelled = await h.value('downloads:cancel', { id: started.id });
+    expect(cancelled).toMatchObject({ status: 'cancelled' });
+    await vi.waitFor(() => expect(h.sim.state.downloads().map((d) => d.status)).toEqual(['cancelled']), WAIT);
+    await vi.waitFor(() => expect(lmsChildren(h.sim)).toEqual([]), WAIT);
+    expect((await h.invoke('downloads:dismiss', { id: started.id })).ok).toBe(true);
+    expect(h.core.snapshot().downloads).toEqual([]);
+  });
+
+  it('stops and starts the server, without notifying the stop the user asked for', async () => {
+    const h = await harness();
+    const stopped = await h.value('server:stop');
+    expect(stopped.state).toBe('server-stopped');
+    const started = await h.value('server:start');
+    expect(started.state).toBe('online');
+    expect(h.notifications).toEqual([]);
+    expect(h.sim.state.wakeCount()).toBe(0);
+  });
+
+  it('notices LM Studio quitting, notifies once, marks the models stale and never wakes it', async () => {
+    const h = await harness();
+    await vi.waitFor(() => expect(h.core.snapshot().models.models.length).toBeGreaterThan(0), WAIT);
+    await h.sim.quitApp();
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('offline'), WAIT);
+    expect(h.core.snapshot().models.stale).toBe(true);
+    expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown']);
+    // The popup opening and a refresh must not wake it either.
+    await h.value('app:popup-visibility', { visible: true });
+    await h.value('models:refresh');
+    await h.value('server:refresh');
+    expect(h.sim.state.wakeCount()).toBe(0);
+
+    await h.sim.launchApp();
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('online'), WAIT);
+    await vi.waitFor(() => expect(h.core.snapshot().models.stale).toBe(false), WAIT);
+    expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown', 'serverUp']);
+  });
+
+  it('applies a new base URL live', async () => {
+    const h = await harness();
+    const other = await startSimulator({ models: [h.sim.state.models()[0]!] });
+    cleanups.push(() => other.close());
+    const view = await h.value('settings:update', { baseUrl: `${other.baseUrl}/v1` });
+    expect(view.baseUrl).toBe(`${other.baseUrl}/v1`);
+    await vi.waitFor(() => {
+      expect(h.core.snapshot().status).toMatchObject({ baseUrl: other.baseUrl, state: 'online' });
+      expect(h.core.snapshot().models.models).toHaveLength(1);
+    }, WAIT);
+    expect(h.events.some((e) => e.name === 'settings:changed')).toBe(true);
+    expect(h.notifications).toEqual([]);
+
+    const refused = await h.invoke('settings:update', { baseUrl: 'http://127.0.0.1:1234/some/path' });
+    expect(refused.ok).toBe(false);
+  });
+
+  it('shuts down leaving no lms child, with the download left running in LM Studio', async () => {
+    const h = await harness({ downloadBytesPerSecond: 100_000_000 });
+    const started = await h.value('downloads:start', { model: 'mistralai/magistral-small' });
+    await vi.waitFor(
+      () => expect(h.core.snapshot().downloads.find((d) => d.id === started.id)?.status).toBe('downloading'),
+      WAIT,
+    );
+    expect(lmsChildren(h.sim).length).toBeGreaterThan(0);
+    await h.core.shutdown({ cancelDownloads: false });
+    expect(lmsChildren(h.sim)).toEqual([]);
+    expect(h.core.snapshot().downloads[0]).toMatchObject({ status: 'continuing' });
+    expect(h.sim.state.downloads()[0]?.status).toBe('downloading');
+    expect((await h.invoke('app:get-snapshot')).ok).toBe(false);
+  });
+});
