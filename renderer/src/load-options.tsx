@@ -17,7 +17,7 @@ export interface LoadOptionsDraft {
 export type LoadOptionField = keyof LoadOptions;
 
 const GPU_CHOICES: ReadonlyArray<{ value: string; label: string }> = [
-  { value: '', label: 'LM Studio decides' },
+  { value: '', label: 'Auto' },
   { value: 'off', label: 'Off (CPU only)' },
   { value: '0.25', label: '25%' },
   { value: '0.5', label: '50%' },
@@ -65,13 +65,13 @@ export function parseLoadOptions(
 const FRIENDLY_MESSAGES: Record<LoadOptionField, string> = {
   contextLength: 'Context length is a whole number of tokens from 256 to 16,777,216.',
   gpuOffload: 'Choose a GPU offload from the list.',
-  ttlSeconds: 'Unload after 1 minute to 1 year (525,600 minutes) idle, or leave it empty.',
+  ttlSeconds: 'TTL: unload after 1 to 525,600 idle minutes (a year), or leave it empty for never.',
 };
 
 const FIELD_LABELS: Record<LoadOptionField, string> = {
   contextLength: 'Context length',
   gpuOffload: 'GPU offload',
-  ttlSeconds: 'Unload after idle (min)',
+  ttlSeconds: 'TTL (minutes)',
 };
 
 /**

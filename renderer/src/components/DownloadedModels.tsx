@@ -244,7 +244,7 @@ function ModelRow({
     model.quantization,
     model.format?.toUpperCase(),
     formatBytes(model.sizeBytes),
-    model.maxContextLength ? `${formatTokens(model.maxContextLength)} max context` : null,
+    model.maxContextLength ? `${formatTokens(model.maxContextLength)} context` : null,
   ].filter(Boolean);
 
   return (
