@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { createConsoleLogger } from '../electron/core/node-ports';
 import { ensureRendererBuilt } from '../electron/web/build-renderer';
 
@@ -27,14 +27,14 @@ const NODE_TARGET = 'node22';
 
 /** Bundles main and preload and copies the assets into `outDir` (normally dist-electron). */
 export async function buildElectron(projectRoot: string, outDir: string): Promise<void> {
-  const common = {
+  const common: BuildOptions = {
     bundle: true,
     sourcemap: 'linked',
     legalComments: 'none',
     logLevel: 'warning',
     absWorkingDir: projectRoot,
     external: ['electron'],
-  } as const;
+  };
   await Promise.all([
     build({
       ...common,

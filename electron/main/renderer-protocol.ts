@@ -29,10 +29,15 @@ export const CONTENT_SECURITY_POLICY = [
   "object-src 'none'",
 ].join('; ');
 
-/** What `protocol.registerSchemesAsPrivileged` needs, before `ready`. */
+/**
+ * What `protocol.registerSchemesAsPrivileged` needs, before `ready`: a standard scheme (real
+ * origin, relative URLs), secure (a secure context), fetchable, and CORS-enabled because vite
+ * emits `<script type="module" crossorigin>`, which is fetched in CORS mode. Responses carry no
+ * `Access-Control-Allow-Origin`, so no other origin can read them.
+ */
 export const APP_SCHEME_PRIVILEGES = {
   scheme: APP_SCHEME,
-  privileges: { standard: true, secure: true, supportFetchAPI: true },
+  privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
 } as const;
 
 const MIME_TYPES: Record<string, string> = {

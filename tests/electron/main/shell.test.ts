@@ -77,7 +77,7 @@ describe('startShell', () => {
     expect(deps.configDir).toBe('/home/me/.config/lmstudio-tray');
     expect(app.sandboxEnabled).toBe(true);
     expect(protocol.privileged).toEqual([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
     ]);
     expect(protocol.handlers.has('app')).toBe(true);
     expect(deps.transport).toBe('electron');
