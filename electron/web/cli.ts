@@ -18,6 +18,9 @@ import { startWebServer, type WebServer } from './server';
 import { createWebCore } from './web-core';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** SIGHUP: the terminal was closed (Node emits it on Windows too, when the console closes). */
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 /** If shutting down takes longer than this, something hangs: exit anyway rather than never. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
@@ -81,15 +84,16 @@ async function main(): Promise<void> {
 }
 
 /**
- * SIGINT/SIGTERM run `stop` once, then exit 0 (1 if it failed). A second signal while stopping
- * exits at once: the user asked twice. Returns a function that removes the handlers.
+ * SIGINT/SIGTERM (and SIGHUP, a closed terminal) run `stop` once, then exit 0 (1 if it failed).
+ * A second signal while stopping exits at once: the user asked twice. Returns a function that
+ * removes the handlers.
  */
 function handleSignals(logger: NodePorts['logger'], stop: () => Promise<void>): () => void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
       logger.warn(`${signal} again: exiting without waiting for the shutdown to finish.`);
-      process.exit(signal === 'SIGINT' ? 130 : 143);
+      process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 15));
     }
     stopping = true;
     logger.info(`${signal}: stopping LM Studio Tray…`);
@@ -105,11 +109,9 @@ function handleSignals(logger: NodePorts['logger'], stop: () => Promise<void>): 
       },
     );
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   };
 }
 

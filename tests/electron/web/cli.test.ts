@@ -157,7 +157,7 @@ async function usePage(port: number, token: string): Promise<void> {
 }
 
 describe('npm run web (the real CLI)', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)(
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
     'prints the Open line, serves the page with the token, and exits 0 on %s leaving no process behind',
     async (signal) => {
       const configDir = path.join(sandbox, `config-${signal}`);
