@@ -121,7 +121,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     if (status.state === 'online' && greeting.kind !== 'lmstudio') {
       // Confirm once on a fresh connection before leaving online. Ask `lms` meanwhile, so a
       // confirmed outage is classified without a further wait.
-      if (greeting.kind === 'refused') early = classifyRefused(client, true);
+      // (During the resume grace period a recent verdict is reused rather than asking every second.)
+      if (greeting.kind === 'refused') early = classifyRefused(client, !inGrace());
       await sleep(confirmDelayMs);
       greeting = await client.greet({ timeoutMs: probeTimeoutMs });
     }

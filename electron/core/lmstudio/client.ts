@@ -159,6 +159,13 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     );
   }
 
+  /**
+   * Loads exactly `modelKey`: `POST /api/v1/models/load {model, context_length?}` (LM Studio
+   * 0.4+), else the minimal `/v1/responses` request, which JIT-loads it (identifier = key).
+   * Only the context length can travel over REST, and only on the v1 path: GPU offload and TTL
+   * are never sent, so the caller must show them as unavailable on this path rather than let
+   * them look applied.
+   */
   async function loadModel(modelKey: string, loadOptions: LoadOptions) {
     const notFound = `LM Studio has no model called ${modelKey}.`;
     const context = { action: `load ${modelKey}`, notFound };
