@@ -471,7 +471,9 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       return parseDaemonStatusJson((await runOk(['daemon', 'status', '--json'], QUICK_TIMEOUT_MS)).stdout);
     },
     async version() {
-      const result = await runOk(['version', '--json'], QUICK_TIMEOUT_MS);
+      const result = await run(['version', '--json'], QUICK_TIMEOUT_MS);
+      // A build that rejects --json says nothing useful about its version: unknown, not an error.
+      if (result.code !== 0) return null;
       try {
         return parseVersionJson(result.stdout);
       } catch {

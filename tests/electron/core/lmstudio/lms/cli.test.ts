@@ -168,6 +168,7 @@ describe('createLmsCli: commands', () => {
     expect(await lms.daemonStatus()).toEqual({ running: true, pid: 4242 });
     expect(await lms.version()).toBe('f13588d');
     expect(await cli('old-version').version()).toBe('0.0.47');
+    expect(await cli('no-json-flag').version()).toBeNull();
   });
 
   it('lists models and loaded instances', async () => {
