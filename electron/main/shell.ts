@@ -90,6 +90,8 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
   app.setName(APP_NAME);
   const configDir = defaultConfigDir(environment);
   app.setPath('userData', configDir);
+  // Chromium's caches and storage go to a subfolder, so the folder web mode shares holds only our files.
+  app.setPath('sessionData', path.join(configDir, 'electron'));
   let popup: Popup | null = null;
   if (!setupSingleInstance(app, () => popup?.show())) return null;
   app.enableSandbox();
@@ -99,7 +101,11 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
   });
 
   await app.whenReady();
-  if (platform === 'darwin') app.dock?.hide();
+  if (platform === 'darwin') {
+    app.dock?.hide();
+    // Opening the app again from Finder or Spotlight re-activates this instance: show the popup.
+    app.on('activate', () => popup?.show());
+  }
   if (platform === 'win32') app.setAppUserModelId(APP_ID);
   denyAllPermissions(session.defaultSession);
   protocol.handle(APP_SCHEME, createRendererHandler(paths.renderer, readFile));

@@ -74,6 +74,7 @@ describe('startShell', () => {
     const { deps } = await start('linux');
     expect(app.name).toBe('LM Studio Tray');
     expect(app.paths.get('userData')).toBe('/home/me/.config/lmstudio-tray');
+    expect(app.paths.get('sessionData')).toBe('/home/me/.config/lmstudio-tray/electron');
     expect(deps.configDir).toBe('/home/me/.config/lmstudio-tray');
     expect(app.sandboxEnabled).toBe(true);
     expect(protocol.privileged).toEqual([
@@ -84,10 +85,12 @@ describe('startShell', () => {
     expect(deps.secretCodec?.available).toBe(true);
   });
 
-  it('macOS: hides the dock icon; Windows: sets the AppUserModelId', async () => {
+  it('macOS: hides the dock icon and shows the popup when activated again; Windows: sets the AppUserModelId', async () => {
     await start('darwin');
     expect(app.dock?.hidden).toBe(true);
     expect(app.appUserModelId).toBeNull();
+    app.emit('activate');
+    expect(BrowserWindow.instances[0]!.isVisible()).toBe(true);
     resetElectron();
     await start('win32');
     expect(app.appUserModelId).toBe(APP_ID);
