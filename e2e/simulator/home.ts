@@ -2,6 +2,7 @@
  * The simulator's temporary HOME: LM Studio's home folder with the files `lms` and the tray read
  * (`.lmstudio/.internal/http-server-config.json`) and the fake `lms` executable.
  */
+import { rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,22 @@ export interface SimHome {
   lmsPath: string;
 }
 
+/** Homes not yet removed: a process that exits without `close()` still leaves no temporary folder. */
+const liveHomes = new Set<string>();
+let exitHookInstalled = false;
+
+function removeLiveHomesOnExit(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const dir of liveHomes) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 export async function createHome(): Promise<SimHome> {
   const homeDir = await mkdtemp(join(tmpdir(), 'lmstudio-sim-'));
+  liveHomes.add(homeDir);
+  removeLiveHomesOnExit();
   const lmstudioHome = join(homeDir, '.lmstudio');
   await mkdir(join(lmstudioHome, '.internal'), { recursive: true });
   await mkdir(join(lmstudioHome, 'bin'), { recursive: true });
@@ -53,6 +68,7 @@ export async function installLms(home: SimHome, bundle: string, controlUrl: stri
 
 export async function removeHome(home: SimHome): Promise<void> {
   await rm(home.homeDir, { recursive: true, force: true });
+  liveHomes.delete(home.homeDir);
 }
 
 function shellQuote(value: string): string {

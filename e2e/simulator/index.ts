@@ -150,9 +150,9 @@ class RunningSimulator implements Simulator {
   }
 
   configure(patch: SimConfigPatch): void {
-    Object.assign(this.sim.config, patch);
-    // Let running downloads account for bytes at the old speed before a new speed or stall applies.
+    // Running downloads account for their bytes at the old speed before a new speed or stall applies.
     this.sim.tick();
+    Object.assign(this.sim.config, patch);
     if ('foreign' in patch) void this.transition(() => this.sync('graceful'));
   }
 

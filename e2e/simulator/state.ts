@@ -71,7 +71,8 @@ export interface PendingLoad {
   durationMs: number;
   outcome: LoadOutcome | null;
   done: Promise<LoadOutcome>;
-  cancel(): void;
+  /** Aborts the load; it ends with `message` (default: "Load cancelled."). */
+  cancel(message?: string): void;
 }
 
 export type DownloadResolution =
@@ -191,7 +192,6 @@ export class SimState {
       setTimeout(() => this.pendingLoads.delete(id), 60_000).unref();
     };
     const timer = setTimeout(() => {
-      if (!this.appRunning) return finish({ ok: false, message: 'LM Studio quit while the model was loading.' });
       if (this.takeFailure('failNextLoad', request.modelKey)) {
         return finish({
           ok: false,
@@ -211,7 +211,7 @@ export class SimState {
       durationMs,
       outcome: null,
       done,
-      cancel: () => finish({ ok: false, message: 'Load cancelled.' }),
+      cancel: (message = 'Load cancelled.') => finish({ ok: false, message }),
     };
     this.pendingLoads.set(id, pending);
     return pending;
@@ -345,7 +345,7 @@ export class SimState {
   appStopped(reason: string): void {
     this.appRunning = false;
     this.instances = [];
-    for (const load of this.pendingLoads.values()) load.cancel();
+    for (const load of this.pendingLoads.values()) load.cancel('LM Studio quit while the model was loading.');
     this.tick();
     for (const d of this.downloads) {
       if (d.status === 'downloading' || d.status === 'paused') {
