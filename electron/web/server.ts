@@ -113,7 +113,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendText(res, 405, 'Only GET and HEAD are served here.');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseRequestTarget(req.url);
+    if (!url) {
+      sendText(res, 400, 'That address is not valid.');
+      return;
+    }
     const credential = checkCredential(url.searchParams.get('token'), req.headers.cookie, { token, port });
     if (!refuseUnlessAuthorized(credential, res)) return;
 
@@ -158,6 +162,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // A socket error before the handshake completes must not crash the process.
     socket.on('error', (error) => logger.debug('Web server: upgrade socket error', error));
+    try {
+      handleUpgrade(req, socket, head);
+    } catch (error) {
+      // An event listener's throw would end the process: a bad handshake must only end its socket.
+      logger.error('Web server: a WebSocket handshake failed', error);
+      socket.destroy();
+    }
+  });
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: number, text: string) => {
       logger.warn(`Web server: refused a WebSocket (${status}): ${text}`);
       rejectUpgrade(socket, status, text);
@@ -166,8 +180,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       refuse(403, `This server only answers at http://${formatHostPort(options.host, port)}/.`);
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WEB_SOCKET_PATH) {
+    const url = parseRequestTarget(req.url);
+    if (url?.pathname !== WEB_SOCKET_PATH) {
       refuse(404, 'Not found.');
       return;
     }
@@ -190,7 +204,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       });
       logger.debug(`Web server: a page connected (${clients.size} connected)`);
     });
-  });
+  }
 
   const unsubscribe = core.onEvent((event: AppEvent) => {
     if (clients.size === 0) return;
@@ -426,6 +440,15 @@ function rejectUpgrade(socket: Duplex, status: number, text: string): void {
  */
 function safeRedirectPath(pathname: string): string {
   return /^\/(?![/\\])/.test(pathname) ? pathname : '/';
+}
+
+/** The request target as a URL (only its path and query matter), or null when it does not parse. */
+function parseRequestTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
 }
 
 function serialize(message: ResultMessage | EventMessage): string | null {

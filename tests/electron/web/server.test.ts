@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -265,6 +265,22 @@ describe('serving files', () => {
     );
   });
 
+  it('survives a request target that is not a URL, on a plain request and on an upgrade', async () => {
+    const host = `127.0.0.1:${port}`;
+    const plain = await rawRequest(
+      port,
+      `GET http://[ HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(plain).toMatch(/^HTTP\/1\.1 400 /);
+    const upgrade = await rawRequest(
+      port,
+      `GET http://[ HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${origin}\r\nCookie: ${cookie}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    expect(upgrade).toMatch(/^HTTP\/1\.1 404 /);
+    expect((await httpRequest(port, '/', { headers: { cookie } })).status).toBe(200);
+  });
+
   it('answers a plain GET of the socket path with 426', async () => {
     expect((await httpRequest(port, '/ws', { headers: { cookie } })).status).toBe(426);
   });
@@ -480,6 +496,19 @@ describe('binding', () => {
     }
   });
 });
+
+/** Sends raw bytes (for requests no well-behaved client would make) and returns the raw answer. */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
 
 function download(i: number, message: string): DownloadState {
   return {
