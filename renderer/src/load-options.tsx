@@ -115,7 +115,7 @@ export function LoadOptionsFields({
           'aria-describedby': error ? `${id}-error` : undefined,
         })}
         {error && (
-          <p className="field__error" id={`${id}-error`}>
+          <p role="alert" className="field__error" id={`${id}-error`}>
             {error}
           </p>
         )}

@@ -31,7 +31,7 @@ describe('Settings', () => {
   it('refuses invalid fields with the contract’s messages and sends nothing', async () => {
     const { bridge } = await openSettings();
     fireEvent.change(screen.getByLabelText('LM Studio address'), { target: { value: 'localhost:1234' } });
-    fireEvent.change(screen.getByLabelText('Check the server every (seconds)'), { target: { value: '0.5' } });
+    fireEvent.change(screen.getByLabelText('Poll interval (seconds)'), { target: { value: '0.5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect(await screen.findByText('Poll at most once a second.')).toBeTruthy();
     expect(screen.getByText(/The LM Studio address must be a URL such as http:\/\/127\.0\.0\.1:1234\./)).toBeTruthy();
@@ -42,8 +42,8 @@ describe('Settings', () => {
   it('saves only the fields that changed', async () => {
     const { bridge } = await openSettings();
     fireEvent.change(screen.getByLabelText('LM Studio address'), { target: { value: 'http://192.168.1.5:1234' } });
-    fireEvent.change(screen.getByLabelText('Check the server every (seconds)'), { target: { value: '10' } });
-    fireEvent.click(screen.getByLabelText('A download finishes'));
+    fireEvent.change(screen.getByLabelText('Poll interval (seconds)'), { target: { value: '10' } });
+    fireEvent.click(screen.getByLabelText('Download finished'));
     fireEvent.click(screen.getByLabelText('Launch at login'));
     fireEvent.click(screen.getByLabelText('Cancel them'));
     fireEvent.change(screen.getByLabelText('Context length'), { target: { value: '8192' } });

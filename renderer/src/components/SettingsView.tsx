@@ -35,11 +35,11 @@ type FieldErrors = Partial<Record<'baseUrl' | 'lmsPath' | 'pollIntervalMs', stri
 };
 
 const NOTIFICATION_LABELS: Record<(typeof NOTIFICATION_KINDS)[number], string> = {
-  serverDown: 'The server goes down',
-  serverUp: 'The server comes back',
-  downloadFinished: 'A download finishes',
-  downloadFailed: 'A download fails',
-  loadFailed: 'A model fails to load',
+  serverDown: 'Server went down',
+  serverUp: 'Server came back',
+  downloadFinished: 'Download finished',
+  downloadFailed: 'Download failed',
+  loadFailed: 'Model failed to load',
 };
 
 const QUIT_LABELS: Record<QuitBehaviour, string> = {
@@ -153,7 +153,7 @@ function SettingsForm({ settings }: { settings: SettingsViewData }) {
   const describedBy = (id: string, error: string | undefined) => (error ? `${id}-error` : `${id}-hint`);
   const fieldError = (id: string, error: string | undefined) =>
     error ? (
-      <p className="field__error" id={`${id}-error`}>
+      <p role="alert" className="field__error" id={`${id}-error`}>
         {error}
       </p>
     ) : null;
@@ -215,7 +215,7 @@ function SettingsForm({ settings }: { settings: SettingsViewData }) {
             )}
           </div>
           <div className="field">
-            <label htmlFor="setting-poll">Check the server every (seconds)</label>
+            <label htmlFor="setting-poll">Poll interval (seconds)</label>
             <input
               id="setting-poll"
               type="number"
@@ -229,7 +229,7 @@ function SettingsForm({ settings }: { settings: SettingsViewData }) {
             />
             {fieldError('setting-poll', errors.pollIntervalMs) ?? (
               <p className="hint" id="setting-poll-hint">
-                From 1 to 600.
+                How often to check the server, from 1 to 600.
               </p>
             )}
           </div>
@@ -238,7 +238,7 @@ function SettingsForm({ settings }: { settings: SettingsViewData }) {
         <TokenSettings tokenSet={settings.apiTokenSet} />
 
         <fieldset className="group">
-          <legend>Notify me when</legend>
+          <legend>Desktop notifications</legend>
           {NOTIFICATION_KINDS.map((kind) => (
             <label key={kind} className="check">
               <input
