@@ -30,7 +30,7 @@ export function createProcessRegistry(options: { clock: Clock; logger: Logger })
       };
       child.once('exit', forget);
       // A child that failed to spawn emits `error` and never `exit`.
-      child.once('error', () => {
+      child.on('error', () => {
         if (child.pid === undefined || hasExited(child)) forget();
       });
     });

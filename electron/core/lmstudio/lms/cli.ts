@@ -238,9 +238,14 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
         logger.debug(`${command} exited (code ${code}, signal ${signal})`);
         resolve({ code, signal, stdout, stderr, spawnError, stoppedBy, limitMs });
       };
-      child.once('error', (error) => {
+      // `on`, not `once`: a second 'error' (a failed kill) must not become an uncaught exception.
+      child.on('error', (error) => {
+        if (child.pid !== undefined) {
+          logger.warn(`${command}: ${error.message}`);
+          return;
+        }
         spawnError = error;
-        if (child.pid === undefined) finish(null, null);
+        finish(null, null);
       });
       child.once('exit', (code, signal) => {
         // Output written just before exit may still be in the pipes: wait for them to close,
