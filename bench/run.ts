@@ -38,7 +38,8 @@ function printTable(table: BenchRow[]): void {
   const line = (cell: string[]) =>
     cell
       .map((text, column) => (column === 2 ? text.padStart(widths[column]!) : text.padEnd(widths[column]!)))
-      .join('  ');
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const cell of cells) console.log(line(cell));

@@ -122,7 +122,10 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       // Confirm once on a fresh connection before leaving online. Ask `lms` meanwhile, so a
       // confirmed outage is classified without a further wait.
       // (During the resume grace period a recent verdict is reused rather than asking every second.)
-      if (greeting.kind === 'refused') early = classifyRefused(client, !inGrace());
+      if (greeting.kind === 'refused') {
+        early = classifyRefused(client, !inGrace());
+        early.catch(() => {}); // Unused when the second probe succeeds; awaited (and reported) otherwise.
+      }
       await sleep(confirmDelayMs);
       greeting = await client.greet({ timeoutMs: probeTimeoutMs });
     }
@@ -142,7 +145,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   async function observe(client: LmStudioClient, greeting: GreetingResult, force: boolean): Promise<Observation> {
     switch (greeting.kind) {
       case 'lmstudio':
-        return checkAuthorisation(client);
+        return checkAuthorisation(client, force);
       case 'unauthorized':
         authorisedClient = null;
         return { state: 'unauthorized', detail: TOKEN_REQUIRED_MESSAGE };
@@ -170,11 +173,11 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   /**
    * The greeting does not need a token (`lms` sends none), so an authenticated request proves
-   * the token is accepted. It runs when the server comes (back) online or the client changed,
-   * not on every poll.
+   * the token is accepted. It runs when the server comes (back) online, the client changed or
+   * someone asked (`checkNow`, e.g. after a new token was saved), not on every poll.
    */
-  async function checkAuthorisation(client: LmStudioClient): Promise<Observation> {
-    if (status.state === 'online' && authorisedClient === client) return { state: 'online', detail: '' };
+  async function checkAuthorisation(client: LmStudioClient, force: boolean): Promise<Observation> {
+    if (!force && status.state === 'online' && authorisedClient === client) return { state: 'online', detail: '' };
     try {
       ownGeneration = (await client.listModels()).generation;
     } catch (error) {

@@ -318,6 +318,16 @@ describe('states', () => {
     expect(r.client.listings).toBe(1);
   });
 
+  it('checkNow re-checks the token: a wrong one saved while online is caught at once', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.client.listing = () => Promise.reject(new CoreError('forbidden', 'LM Studio refused the API token.'));
+    expect(await r.monitor.checkNow()).toMatchObject({
+      state: 'unauthorized',
+      detail: 'LM Studio refused the API token.',
+    });
+  });
+
   it('a model list failing for another reason does not hide that the server is up', async () => {
     const r = rig();
     r.client.listing = () => Promise.reject(new CoreError('server-error', 'LM Studio could not list its models'));
