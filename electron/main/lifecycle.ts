@@ -103,3 +103,16 @@ export function setupQuit(options: QuitOptions): QuitController {
     },
   };
 }
+
+/** The subset of `process` used here. */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', listener: () => void): unknown;
+}
+
+/**
+ * Ctrl+C in `npm start`, `kill`, or a closing terminal would otherwise end the main process at
+ * once, skipping `before-quit` and orphaning `lms` children: turn them into an orderly quit.
+ */
+export function quitOnSignals(source: SignalSource, quit: () => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) source.on(signal, quit);
+}

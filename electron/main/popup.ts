@@ -26,6 +26,7 @@ export const BLUR_HIDE_DELAY_MS = 100;
 /** The window's web preferences, every security option written out (Electron's checklist). */
 export function popupWebPreferences(
   preloadPath: string,
+  devTools: boolean,
 ): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
   return {
     preload: preloadPath,
@@ -40,7 +41,7 @@ export function popupWebPreferences(
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,
-    devTools: true,
+    devTools,
   };
 }
 
@@ -58,6 +59,8 @@ export interface PopupOptions {
   /** False on Wayland: the compositor ignores positions. */
   canPosition: boolean;
   preloadPath: string;
+  /** Developer tools only in development (`!app.isPackaged`). */
+  devTools: boolean;
   /** The page, e.g. `app://popup/index.html`. */
   url: string;
   /** Told whenever the popup is shown or hidden (the core refreshes `lms ps` on open). */
@@ -103,7 +106,7 @@ export function createPopup(options: PopupOptions): Popup {
     transparent: false,
     backgroundColor: '#1e1e1e',
     title: 'LM Studio Tray',
-    webPreferences: popupWebPreferences(options.preloadPath),
+    webPreferences: popupWebPreferences(options.preloadPath, options.devTools),
   });
   // Follow the user across macOS Spaces instead of switching back to the one it was made on.
   if (options.platform === 'darwin') window.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true });

@@ -23,7 +23,14 @@ import type { TrayCore, TrayCoreDeps } from '../core/interfaces';
 import { defaultConfigDir, type NodePorts } from '../core/node-ports';
 import { trayIconPath, trayTheme } from './icons';
 import { setupIpc } from './ipc';
-import { type QuitController, setupPowerEvents, setupQuit, setupSingleInstance } from './lifecycle';
+import {
+  type QuitController,
+  quitOnSignals,
+  type SignalSource,
+  setupPowerEvents,
+  setupQuit,
+  setupSingleInstance,
+} from './lifecycle';
 import { applyLaunchAtLogin, followLaunchAtLogin } from './login-item';
 import { createElectronNotifier } from './notifications';
 import { createPopup, type Popup } from './popup';
@@ -42,6 +49,8 @@ export interface ShellOptions {
   ports: NodePorts;
   /** The folder of the main bundle (dist-electron/main): assets, preload and renderer are found from it. */
   mainDir: string;
+  /** Where SIGINT/SIGTERM/SIGHUP come from (`process`; tests pass an emitter). */
+  signals?: SignalSource;
 }
 
 export interface ShellHandle {
@@ -131,6 +140,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     platform,
     canPosition: !compositorPlacesWindows(platform, environment.env),
     preloadPath: paths.preload,
+    devTools: !app.isPackaged,
     url: POPUP_URL,
     onVisibilityChange: (visible) => {
       core.invoke('app:popup-visibility', { visible }).catch(logError('Popup visibility update failed.'));
@@ -150,6 +160,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
   });
 
   const quit = setupQuit({ app, core, onError: logError('Shutdown failed.') });
+  quitOnSignals(options.signals ?? process, () => quit.quit());
   setupPowerEvents(powerMonitor, core);
 
   const theme = () => trayTheme(platform, nativeTheme.shouldUseDarkColors, environment.env);

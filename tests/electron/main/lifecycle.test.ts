@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type LifecycleApp,
+  quitOnSignals,
   SHUTDOWN_DEADLINE_MS,
   setupPowerEvents,
   setupQuit,
@@ -105,5 +107,17 @@ describe('setupPowerEvents', () => {
     powerMonitor.emit('suspend');
     powerMonitor.emit('resume');
     expect(core.powerEvents).toEqual(['suspend', 'resume']);
+  });
+});
+
+describe('quitOnSignals', () => {
+  it('turns SIGINT, SIGTERM and SIGHUP into a quit', () => {
+    const source = new EventEmitter();
+    let quits = 0;
+    quitOnSignals(source, () => quits++);
+    source.emit('SIGINT');
+    source.emit('SIGTERM');
+    source.emit('SIGHUP');
+    expect(quits).toBe(3);
   });
 });

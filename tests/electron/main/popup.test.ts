@@ -16,6 +16,7 @@ function makePopup(overrides: Partial<PopupOptions> = {}) {
     platform: 'win32',
     canPosition: true,
     preloadPath: '/app/dist-electron/preload/preload.cjs',
+    devTools: false,
     url: 'app://popup/index.html',
     onVisibilityChange: (visible) => visibility.push(visible),
     ...overrides,
@@ -60,6 +61,7 @@ describe('the popup window', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
       experimentalFeatures: false,
+      devTools: false,
     });
   });
 

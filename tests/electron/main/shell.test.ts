@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TrayCoreDeps } from '../../../electron/core/interfaces';
@@ -18,7 +20,7 @@ import { createFakeCore, type FakeCore, snapshot } from './fake-core';
 
 vi.mock('electron', () => import('../../mocks/electron'));
 
-const { APP_ID, startShell } = await import('../../../electron/main/shell');
+const { APP_ID, APP_NAME, startShell } = await import('../../../electron/main/shell');
 
 function ports(platform: NodeJS.Platform = 'linux'): NodePorts {
   const noop = () => {};
@@ -47,7 +49,7 @@ function ports(platform: NodeJS.Platform = 'linux'): NodePorts {
   };
 }
 
-async function start(platform: NodeJS.Platform = 'linux') {
+async function start(platform: NodeJS.Platform = 'linux', signals = new EventEmitter()) {
   let deps: TrayCoreDeps | null = null;
   let core!: FakeCore;
   const running = startShell({
@@ -58,6 +60,7 @@ async function start(platform: NodeJS.Platform = 'linux') {
     },
     ports: ports(platform),
     mainDir: '/app/dist-electron/main',
+    signals,
   });
   // Everything that must happen before `ready` has happened by now.
   expect(protocol.privileged).toHaveLength(1);
@@ -204,6 +207,29 @@ describe('startShell', () => {
     finish();
     await handle.quit.shuttingDown;
     expect(willQuit).toHaveBeenCalledTimes(1);
+  });
+
+  it('SIGINT/SIGTERM quit through the same shutdown instead of killing the app', async () => {
+    const signals = new EventEmitter();
+    const { core, handle } = await start('linux', signals);
+    signals.emit('SIGTERM');
+    await handle.quit.shuttingDown;
+    expect(core.shutdowns).toEqual([undefined]);
+  });
+
+  it('developer tools only when not packaged', async () => {
+    await start();
+    expect((BrowserWindow.instances[0]!.options.webPreferences as { devTools: boolean }).devTools).toBe(true);
+    resetElectron();
+    app.isPackaged = true;
+    await start();
+    expect((BrowserWindow.instances[0]!.options.webPreferences as { devTools: boolean }).devTools).toBe(false);
+  });
+
+  it('uses the same id and name as electron-builder.yml (Windows ties notifications to the AppUserModelId)', () => {
+    const config = readFileSync(path.resolve(import.meta.dirname, '../../../electron-builder.yml'), 'utf8');
+    expect(config).toMatch(new RegExp(`^appId: ${APP_ID.replace(/\./g, '\\.')}$`, 'm'));
+    expect(config).toMatch(new RegExp(`^productName: ${APP_NAME}$`, 'm'));
   });
 
   it('follows launch-at-login changes, never the value found at start-up', async () => {
