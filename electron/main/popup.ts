@@ -23,6 +23,11 @@ export const BLUR_TOGGLE_GRACE_MS = 300;
 /** Blur hides after this delay, so focus moving within the app (a native menu) does not flicker. */
 export const BLUR_HIDE_DELAY_MS = 100;
 
+/** The page's own background (renderer/src/styles.css `--bg`), so the window never flashes another colour. */
+export function popupBackground(dark: boolean): string {
+  return dark ? '#131519' : '#f4f5f7';
+}
+
 /** The window's web preferences, every security option written out (Electron's checklist). */
 export function popupWebPreferences(
   preloadPath: string,
@@ -61,6 +66,8 @@ export interface PopupOptions {
   preloadPath: string;
   /** Developer tools only in development (`!app.isPackaged`). */
   devTools: boolean;
+  /** The system theme at start-up, for the window's background before the page paints. */
+  dark: boolean;
   /** The page, e.g. `app://popup/index.html`. */
   url: string;
   /** Told whenever the popup is shown or hidden (the core refreshes `lms ps` on open). */
@@ -104,7 +111,7 @@ export function createPopup(options: PopupOptions): Popup {
     skipTaskbar: true,
     alwaysOnTop: true,
     transparent: false,
-    backgroundColor: '#1e1e1e',
+    backgroundColor: popupBackground(options.dark),
     title: 'LM Studio Tray',
     webPreferences: popupWebPreferences(options.preloadPath, options.devTools),
   });

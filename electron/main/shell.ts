@@ -33,7 +33,7 @@ import {
 } from './lifecycle';
 import { applyLaunchAtLogin, followLaunchAtLogin } from './login-item';
 import { createElectronNotifier } from './notifications';
-import { createPopup, type Popup } from './popup';
+import { createPopup, type Popup, popupBackground } from './popup';
 import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createRendererHandler, POPUP_URL } from './renderer-protocol';
 import { createSafeStorageCodec } from './secret-codec';
 import { denyAllPermissions, hardenWebContents, isTrustedSender } from './security';
@@ -141,6 +141,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     canPosition: !compositorPlacesWindows(platform, environment.env),
     preloadPath: paths.preload,
     devTools: !app.isPackaged,
+    dark: nativeTheme.shouldUseDarkColors,
     url: POPUP_URL,
     onVisibilityChange: (visible) => {
       core.invoke('app:popup-visibility', { visible }).catch(logError('Popup visibility update failed.'));
@@ -183,7 +184,10 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     quit: (quitOptions) => quit.quit(quitOptions),
     onCommandError: (message) => logger.warn(message),
   });
-  nativeTheme.on('updated', () => tray.refresh());
+  nativeTheme.on('updated', () => {
+    tray.refresh();
+    shownPopup.window.setBackgroundColor(popupBackground(nativeTheme.shouldUseDarkColors));
+  });
 
   await core.start();
   // After start: the settings file has been read, so this is the user's saved choice.

@@ -106,6 +106,10 @@ export class BrowserWindow extends EventEmitter {
     const { width = 0, height = 0 } = this.options as { width?: number; height?: number };
     return { x: this.position[0], y: this.position[1], width, height };
   }
+  backgroundColor: string | null = null;
+  setBackgroundColor(color: string): void {
+    this.backgroundColor = color;
+  }
   setVisibleOnAllWorkspaces(visible: boolean): void {
     this.visibleOnAllWorkspaces.push(visible);
   }

@@ -17,6 +17,7 @@ function makePopup(overrides: Partial<PopupOptions> = {}) {
     canPosition: true,
     preloadPath: '/app/dist-electron/preload/preload.cjs',
     devTools: false,
+    dark: false,
     url: 'app://popup/index.html',
     onVisibilityChange: (visible) => visibility.push(visible),
     ...overrides,
@@ -46,6 +47,11 @@ describe('the popup window', () => {
     });
     expect(window.isVisible()).toBe(false);
     expect(window.webContents.loadedUrl).toBe('app://popup/index.html');
+  });
+
+  it('paints the page background of the system theme before the page loads', () => {
+    expect(makePopup({ dark: true }).window.options.backgroundColor).toBe('#131519');
+    expect(makePopup({ dark: false }).window.options.backgroundColor).toBe('#f4f5f7');
   });
 
   it('writes every security option out explicitly', () => {

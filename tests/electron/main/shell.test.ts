@@ -10,6 +10,7 @@ import {
   FakeWebContents,
   ipcMain,
   Notification,
+  nativeTheme,
   powerMonitor,
   protocol,
   resetElectron,
@@ -123,6 +124,15 @@ describe('startShell', () => {
       granted = g;
     });
     expect(granted).toBe(false);
+  });
+
+  it('a theme change updates the tray icon set and the popup background', async () => {
+    await start('win32');
+    expect(Tray.instances[0]!.image).toMatch(/-light\.png$/);
+    nativeTheme.shouldUseDarkColors = true;
+    nativeTheme.emit('updated');
+    expect(Tray.instances[0]!.image).toMatch(/-dark\.png$/);
+    expect(BrowserWindow.instances[0]!.backgroundColor).toBe('#131519');
   });
 
   it('a second launch opens the popup', async () => {
