@@ -10,17 +10,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createNodePorts, type NodePorts } from '../core/node-ports';
+import { createNodePorts } from '../core/node-ports';
 import { ensureRendererBuilt } from './build-renderer';
 import { parseWebCliArgs, USAGE } from './cli-args';
 import { openBrowser } from './open-browser';
 import { startWebServer, type WebServer } from './server';
+import { stopOnSignals } from './signals';
 import { createWebCore } from './web-core';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** SIGHUP: the terminal was closed (Node emits it on Windows too, when the console closes). */
-const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 /** If shutting down takes longer than this, something hangs: exit anyway rather than never. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
@@ -55,9 +53,13 @@ async function main(): Promise<void> {
   const core = createWebCore(options, ports, readAppVersion());
   let server: WebServer | undefined;
   // The core first, so pages still see the last events (downloads left running, say).
-  const stopOnSignals = handleSignals(logger, async () => {
-    await core.shutdown();
-    await server?.close();
+  const removeSignalHandlers = stopOnSignals({
+    logger,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    stop: async () => {
+      await core.shutdown();
+      await server?.close();
+    },
   });
   try {
     await core.start();
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     logger.error(error instanceof Error ? error.message : String(error));
-    stopOnSignals();
+    removeSignalHandlers();
     await core.shutdown().catch(() => {});
     await server?.close();
     process.exitCode = 1;
@@ -81,38 +83,6 @@ async function main(): Promise<void> {
   const pageUrl = `${server.url}?token=${encodeURIComponent(options.token)}`;
   process.stdout.write(`Open ${pageUrl}\n`);
   if (options.open) openBrowser(pageUrl, { platform: process.platform, env: process.env, spawn: ports.spawn });
-}
-
-/**
- * SIGINT/SIGTERM (and SIGHUP, a closed terminal) run `stop` once, then exit 0 (1 if it failed).
- * A second signal while stopping exits at once: the user asked twice. Returns a function that
- * removes the handlers.
- */
-function handleSignals(logger: NodePorts['logger'], stop: () => Promise<void>): () => void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn(`${signal} again: exiting without waiting for the shutdown to finish.`);
-      process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 15));
-    }
-    stopping = true;
-    logger.info(`${signal}: stopping LM Studio Tray…`);
-    setTimeout(() => {
-      logger.error('Stopping took too long; exiting anyway.');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS).unref();
-    stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('Stopping failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  return () => {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-  };
 }
 
 function readAppVersion(): string {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startSimulator } from '../../../e2e/simulator/index';
 import type { AppSnapshot, Result } from '../../../electron/shared/contract';
 import { closed, httpRequest, openSocket } from './helpers';
 
@@ -113,6 +114,23 @@ async function waitForOpenLine(run: CliRun): Promise<{ url: string; port: number
   return { url, port: Number(port), token };
 }
 
+let nextInvokeId = 1;
+
+/** Sends one command and resolves with its result (events arriving meanwhile are skipped). */
+function invokeOver(ws: import('ws').WebSocket, name: string, payload?: unknown): Promise<Result<unknown>> {
+  const id = nextInvokeId++;
+  return new Promise((resolve) => {
+    const onMessage = (data: unknown) => {
+      const message = JSON.parse(String(data)) as { type: string; id?: number; result?: Result<unknown> };
+      if (message.type !== 'result' || message.id !== id) return;
+      ws.off('message', onMessage);
+      resolve(message.result as Result<unknown>);
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ type: 'invoke', id, name, payload }));
+  });
+}
+
 /** Signs in like a browser and checks the page, an asset and a command over the WebSocket. */
 async function usePage(port: number, token: string): Promise<void> {
   const login = await httpRequest(port, `/?token=${token}`);
@@ -139,12 +157,7 @@ async function usePage(port: number, token: string): Promise<void> {
   });
   if (!('ws' in attempt)) throw new Error(`WebSocket refused: ${attempt.status} ${attempt.body}`);
   const ws = attempt.ws;
-  const answer = new Promise<{ id: number; result: Result<AppSnapshot> }>((resolve) =>
-    ws.once('message', (data) => resolve(JSON.parse(String(data)))),
-  );
-  ws.send(JSON.stringify({ type: 'invoke', id: 1, name: 'app:get-snapshot' }));
-  const { id, result } = await answer;
-  expect(id).toBe(1);
+  const result = (await invokeOver(ws, 'app:get-snapshot')) as Result<AppSnapshot>;
   expect(result.ok).toBe(true);
   if (result.ok) {
     expect(result.value.app.transport).toBe('web');
@@ -176,6 +189,57 @@ describe('npm run web (the real CLI)', () => {
         },
         { timeout: 10_000, interval: 100 },
       );
+    },
+    START_TIMEOUT_MS + 30_000,
+  );
+
+  it(
+    'ends a running `lms get` child on SIGINT, and still exits 0',
+    async () => {
+      // A download slow enough to be running when the signal comes.
+      const sim = await startSimulator({ downloadBytesPerSecond: 1_000_000 });
+      try {
+        const run = startCli(
+          [
+            '--no-open',
+            '--config-dir',
+            path.join(sandbox, 'config-lms'),
+            '--base-url',
+            sim.baseUrl,
+            '--lms',
+            sim.lmsPath,
+          ],
+          { HOME: sim.homeDir },
+        );
+        const pid = run.child.pid as number;
+        const { port, token } = await waitForOpenLine(run);
+        const attempt = await openSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, {
+          origin: `http://127.0.0.1:${port}`,
+        });
+        if (!('ws' in attempt)) throw new Error(`WebSocket refused: ${attempt.status}`);
+        expect(await invokeOver(attempt.ws, 'downloads:start', { model: 'qwen/qwen3-8b' })).toMatchObject({ ok: true });
+        let children: number[] = [];
+        await vi.waitFor(
+          () => {
+            children = childrenOf(pid);
+            expect(children.length).toBeGreaterThan(0);
+          },
+          { timeout: 15_000, interval: 50 },
+        );
+        attempt.ws.terminate();
+
+        process.kill(pid, 'SIGINT');
+        expect(await run.exited, run.stderr()).toEqual({ code: 0, signal: null });
+        await vi.waitFor(
+          () => {
+            expect(processGroup(pid)).toEqual([]);
+            expect(children.filter(isRunning)).toEqual([]);
+          },
+          { timeout: 10_000, interval: 100 },
+        );
+      } finally {
+        await sim.close();
+      }
     },
     START_TIMEOUT_MS + 30_000,
   );
