@@ -259,12 +259,12 @@ function ModelRow({
           <div className="row__title">
             <span className="row__name" title={model.displayName}>
               {model.displayName}
-            </span>
+            </span>{' '}
             <Badges model={model} />
-          </div>
+          </div>{' '}
           <div className="row__key mono" title={model.key}>
             {model.key}
-          </div>
+          </div>{' '}
           <div className={`row__meta${busy ? ' row__meta--busy' : ''}`} title={busy ? undefined : meta.join(' · ')}>
             {busy ? loadingText(loading) : meta.join(' · ')}
           </div>
@@ -311,10 +311,10 @@ function Badges({ model }: { model: ModelEntry }) {
   const loaded = model.loadedInstances.length > 0;
   return (
     <span className="badges">
-      {loaded && <span className="badge badge--ok">Loaded</span>}
-      {model.type === 'embedding' ? <span className="badge">Embedding</span> : <span className="badge">LLM</span>}
-      {(model.vision || model.type === 'vlm') && <span className="badge">Vision</span>}
-      {model.toolUse && <span className="badge">Tools</span>}
+      {loaded && <span className="badge badge--ok">Loaded </span>}
+      <span className="badge">{model.type === 'embedding' ? 'Embedding' : 'LLM'} </span>
+      {(model.vision || model.type === 'vlm') && <span className="badge">Vision </span>}
+      {model.toolUse && <span className="badge">Tools </span>}
     </span>
   );
 }

@@ -71,63 +71,67 @@ function DownloadRow({ download }: { download: DownloadState }) {
 
   return (
     <li className={`row row--download row--${download.status}`}>
-      <div className="row__main">
-        <div className="row__title">
-          <span className="row__name mono" title={download.model}>
-            {download.model}
-          </span>
-          <span className={`badge badge--status badge--${download.status}`}>{STATUS_LABELS[download.status]}</span>
+      <div className="download__head">
+        <span className="row__name mono" title={download.model}>
+          {download.model}
+        </span>
+        <div className="row__actions">
+          {!finished && (
+            <button
+              type="button"
+              className="button button--small"
+              aria-label={`Cancel download of ${download.model}`}
+              disabled={busy}
+              onClick={() => void actions.cancelDownload(download.id)}
+            >
+              Cancel
+            </button>
+          )}
+          {failed && (
+            <button
+              type="button"
+              className="button button--small"
+              aria-label={`Retry download of ${download.model}`}
+              disabled={busy}
+              onClick={() => void actions.retryDownload(download.id)}
+            >
+              Retry
+            </button>
+          )}
+          {finished && (
+            <button
+              type="button"
+              className="button button--small button--quiet"
+              aria-label={`Dismiss download of ${download.model}`}
+              disabled={busy}
+              onClick={() => void actions.dismissDownload(download.id)}
+            >
+              Dismiss
+            </button>
+          )}
         </div>
-        {(!finished || succeeded) && (
-          <ProgressBar
-            label={`Downloading ${download.model}`}
-            value={succeeded ? 100 : download.percent}
-            tone={succeeded ? 'done' : download.status === 'stalled' ? 'warn' : undefined}
-          />
-        )}
-        {download.attached && !finished && (
-          <div className="row__meta">Already in progress in LM Studio: following it here.</div>
-        )}
-        {progress && !finished && <div className="row__meta">{progress}</div>}
-        {explanation && (
-          <div className={`row__note${download.status === 'failed' ? ' row__note--error' : ''}`}>{explanation}</div>
-        )}
       </div>
-      <div className="row__actions">
-        {!finished && (
-          <button
-            type="button"
-            className="button button--small"
-            aria-label={`Cancel download of ${download.model}`}
-            disabled={busy}
-            onClick={() => void actions.cancelDownload(download.id)}
-          >
-            Cancel
-          </button>
-        )}
-        {failed && (
-          <button
-            type="button"
-            className="button button--small"
-            aria-label={`Retry download of ${download.model}`}
-            disabled={busy}
-            onClick={() => void actions.retryDownload(download.id)}
-          >
-            Retry
-          </button>
-        )}
-        {finished && (
-          <button
-            type="button"
-            className="button button--small button--quiet"
-            aria-label={`Dismiss download of ${download.model}`}
-            disabled={busy}
-            onClick={() => void actions.dismissDownload(download.id)}
-          >
-            Dismiss
-          </button>
-        )}
+      {(!finished || succeeded) && (
+        <ProgressBar
+          label={`Downloading ${download.model}`}
+          value={succeeded ? 100 : download.percent}
+          tone={succeeded ? 'done' : download.status === 'stalled' ? 'warn' : undefined}
+        />
+      )}
+      <div className="download__status">
+        <span className={`badge badge--status badge--${download.status}`}>{STATUS_LABELS[download.status]}</span>{' '}
+        {finished
+          ? explanation && (
+              <span className={`row__note${download.status === 'failed' ? ' row__note--error' : ''}`}>
+                {explanation}
+              </span>
+            )
+          : progress && <span className="row__meta">{progress}</span>}
       </div>
+      {download.attached && !finished && (
+        <div className="row__note">Already in progress in LM Studio: following it here.</div>
+      )}
+      {!finished && explanation && <div className="row__note">{explanation}</div>}
     </li>
   );
 }
