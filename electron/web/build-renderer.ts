@@ -44,6 +44,7 @@ export async function ensureRendererBuilt(options: EnsureRendererBuiltOptions): 
   logger.info('Building the popup for web mode (dist/renderer is missing or older than its sources)…');
   const parent = path.dirname(outDir);
   await fsp.mkdir(parent, { recursive: true });
+  await removeAbandonedBuilds(parent, path.basename(outDir));
   // `.build-tmp-*` is git-ignored; the same file system as outDir, so the rename is atomic.
   const temp = path.join(
     parent,
@@ -116,6 +117,31 @@ async function moveIntoPlace(temp: string, outDir: string, fingerprint: InputsFi
     await fsp.rm(aside, { recursive: true, force: true });
   }
   throw new Error(`Could not put the popup's build in place at ${outDir}: other runs kept replacing it.`);
+}
+
+/**
+ * A run stopped mid-build (Ctrl+C, a crash) leaves its temporary folder behind. The folder name
+ * carries the builder's pid: those whose process is gone are removed; a live run's are left alone.
+ */
+async function removeAbandonedBuilds(parent: string, name: string): Promise<void> {
+  const prefix = `.build-tmp-${name}-`;
+  for (const entry of await fsp.readdir(parent)) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) {
+      await fsp.rm(path.join(parent, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function isDestinationInTheWay(error: unknown): boolean {

@@ -113,6 +113,18 @@ describe('ensureRendererBuilt', () => {
     expect(await build()).toBe('up-to-date');
   });
 
+  it('removes folders abandoned by interrupted runs, but not those of a run still building', async () => {
+    const dist = path.dirname(outDir);
+    // Pid 2^22+1 is above Linux's pid_max default and is not running.
+    const abandoned = path.join(dist, `.build-tmp-renderer-${2 ** 22 + 1}-deadbeef`);
+    const live = path.join(dist, `.build-tmp-renderer-${process.pid}-cafebabe`);
+    mkdirSync(abandoned, { recursive: true });
+    mkdirSync(live, { recursive: true });
+    await build();
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+  });
+
   it('keeps the previous output and cleans up when the build fails', async () => {
     await build();
     setMtime(path.join(root, 'renderer', 'src', 'main.tsx'), Date.now() + 5_000);
