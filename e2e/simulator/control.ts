@@ -8,6 +8,9 @@ import http from 'node:http';
 import type { RpcDownload, RpcMethods, RpcName } from './control-protocol';
 import type { Download, SimState } from './state';
 
+/** `lms load` takes a little longer than a REST load, so its spinner shows a few percentages. */
+export const LMS_LOAD_DURATION_MS = 500;
+
 /** What the control server needs from the running simulator. */
 export interface SimController {
   readonly state: SimState;
@@ -176,6 +179,3 @@ function createHandlers(sim: SimController): Handlers {
     },
   };
 }
-
-/** `lms load` takes a little longer than a REST load, so its spinner shows a few percentages. */
-export const LMS_LOAD_DURATION_MS = 500;

@@ -46,27 +46,28 @@ class RunningSimulator implements Simulator {
   readonly state: Simulator['state'];
 
   constructor(
-    private readonly sim: SimState,
+    /** The simulated LM Studio's state, shared with the HTTP and control servers. */
+    private readonly studio: SimState,
     private readonly home: SimHome,
   ) {
-    this.http = new LmStudioHttpServer(sim);
+    this.http = new LmStudioHttpServer(studio);
     this.state = {
-      models: () => sim.models.map((m) => ({ ...m })),
-      loaded: () => sim.loadedView(),
-      downloads: () => sim.downloadsView(),
-      wakeCount: () => sim.wakeCount,
-      lmsInvocations: () => sim.lmsInvocations.map((argv) => [...argv]),
-      requests: () => [...sim.requests],
+      models: () => studio.models.map((m) => ({ ...m })),
+      loaded: () => studio.loadedView(),
+      downloads: () => studio.downloadsView(),
+      wakeCount: () => studio.wakeCount,
+      lmsInvocations: () => studio.lmsInvocations.map((argv) => [...argv]),
+      requests: () => [...studio.requests],
     };
   }
 
   async start(): Promise<void> {
-    if (this.sim.port === 0 && !this.wantListening()) this.sim.port = await freePort();
+    if (this.studio.port === 0 && !this.wantListening()) this.studio.port = await freePort();
     await this.sync('graceful');
-    await writeServerConfig(this.home, this.sim.port);
+    await writeServerConfig(this.home, this.studio.port);
     const secret = randomBytes(24).toString('hex');
     const controller: SimController = {
-      state: this.sim,
+      state: this.studio,
       wake: () => this.wake(),
       startServerOn: (port) => this.startServerOn(port),
       stopServer: () => this.stopServer(),
@@ -76,10 +77,10 @@ class RunningSimulator implements Simulator {
   }
 
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.sim.port}`;
+    return `http://127.0.0.1:${this.studio.port}`;
   }
   get port(): number {
-    return this.sim.port;
+    return this.studio.port;
   }
   get homeDir(): string {
     return this.home.homeDir;
@@ -90,15 +91,15 @@ class RunningSimulator implements Simulator {
 
   stopServer(): Promise<void> {
     return this.transition(async () => {
-      this.sim.serverOn = false;
+      this.studio.serverOn = false;
       await this.sync('graceful');
     });
   }
 
   startServer(): Promise<void> {
     return this.transition(async () => {
-      this.sim.appRunning = true;
-      this.sim.serverOn = true;
+      this.studio.appRunning = true;
+      this.studio.serverOn = true;
       await this.sync('graceful');
     });
   }
@@ -106,53 +107,53 @@ class RunningSimulator implements Simulator {
   /** `lms server start [--port N]`: may move the server to another port, as LM Studio does. */
   startServerOn(port: number | undefined): Promise<{ ok: true; port: number } | { ok: false }> {
     return this.transition(async () => {
-      this.sim.serverOn = true;
-      if (port !== undefined && port !== this.sim.port) {
+      this.studio.serverOn = true;
+      if (port !== undefined && port !== this.studio.port) {
         await this.http.close('graceful');
-        this.sim.port = port;
+        this.studio.port = port;
       }
       try {
         await this.sync('graceful');
       } catch {
         return { ok: false as const };
       }
-      await writeServerConfig(this.home, this.sim.port);
-      return { ok: true as const, port: this.sim.port };
+      await writeServerConfig(this.home, this.studio.port);
+      return { ok: true as const, port: this.studio.port };
     });
   }
 
   quitApp(): Promise<void> {
     return this.transition(async () => {
-      this.sim.appStopped('LM Studio quit while the download was running.');
+      this.studio.appStopped('LM Studio quit while the download was running.');
       await this.sync('graceful');
     });
   }
 
   launchApp(): Promise<void> {
     return this.transition(async () => {
-      this.sim.appRunning = true;
+      this.studio.appRunning = true;
       await this.sync('graceful');
     });
   }
 
   crash(): Promise<void> {
     return this.transition(async () => {
-      this.sim.appStopped('LM Studio stopped unexpectedly while the download was running.');
+      this.studio.appStopped('LM Studio stopped unexpectedly while the download was running.');
       await this.sync('destroy');
     });
   }
 
   async wake(): Promise<void> {
-    if (this.sim.appRunning) return;
-    this.sim.wakeCount++;
+    if (this.studio.appRunning) return;
+    this.studio.wakeCount++;
     await delay(WAKE_DURATION_MS);
     await this.launchApp();
   }
 
   configure(patch: SimConfigPatch): void {
     // Running downloads account for their bytes at the old speed before a new speed or stall applies.
-    this.sim.tick();
-    Object.assign(this.sim.config, patch);
+    this.studio.tick();
+    Object.assign(this.studio.config, patch);
     if ('foreign' in patch) void this.transition(() => this.sync('graceful'));
   }
 
@@ -162,19 +163,19 @@ class RunningSimulator implements Simulator {
     await this.queue.catch(() => undefined);
     await this.http.close('destroy');
     await this.control?.close();
-    this.sim.dispose();
+    this.studio.dispose();
     await removeHome(this.home);
   }
 
   private wantListening(): boolean {
-    return this.sim.config.foreign || (this.sim.appRunning && this.sim.serverOn);
+    return this.studio.config.foreign || (this.studio.appRunning && this.studio.serverOn);
   }
 
   /** Makes the listening socket match the state (another program on the port counts too). */
   private async sync(closeMode: 'graceful' | 'destroy'): Promise<void> {
     if (this.closed) return;
     const want = this.wantListening();
-    if (want && !this.http.listening) this.sim.port = await this.http.listen(this.sim.port);
+    if (want && !this.http.listening) this.studio.port = await this.http.listen(this.studio.port);
     else if (!want && this.http.listening) await this.http.close(closeMode);
   }
 
