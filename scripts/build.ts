@@ -61,7 +61,11 @@ export async function buildElectron(projectRoot: string, outDir: string): Promis
   });
 }
 
-/** Builds into a temporary folder beside `outDir` and swaps it in. */
+/**
+ * Builds into a temporary folder beside `outDir` and swaps it in. A folder cannot be renamed
+ * over a non-empty one, so the old build is moved aside first; when another build swaps its own
+ * in between, ours replaces it on the next attempt (both are builds of the same sources).
+ */
 async function buildElectronInPlace(projectRoot: string, outDir: string): Promise<void> {
   const temp = path.join(
     path.dirname(outDir),
@@ -69,12 +73,21 @@ async function buildElectronInPlace(projectRoot: string, outDir: string): Promis
   );
   try {
     await buildElectron(projectRoot, temp);
-    const aside = `${temp}-old`;
-    await fsp.rename(outDir, aside).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
-    await fsp.rename(temp, outDir);
-    await fsp.rm(aside, { recursive: true, force: true });
+    for (let attempt = 0; ; attempt++) {
+      const aside = `${temp}-old-${attempt}`;
+      await fsp.rename(outDir, aside).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+      await fsp.rm(aside, { recursive: true, force: true });
+      try {
+        await fsp.rename(temp, outDir);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const inTheWay = code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EPERM' || code === 'EACCES';
+        if (!inTheWay || attempt >= 4) throw error;
+      }
+    }
   } finally {
     await fsp.rm(temp, { recursive: true, force: true });
   }
