@@ -25,6 +25,19 @@ describe('§4 server state line', () => {
     expect(statusLine().textContent).toMatch(/^Checking/);
   });
 
+  it('says why it is still Checking when the tray app did not answer, and tries again', async () => {
+    const bridge = createFakeBridge(makeSnapshot());
+    bridge.handle('app:get-snapshot', () => fail('unavailable', 'The connection to the tray app was lost.'));
+    const store = createTrayStore(bridge);
+    store.getState().start();
+    render(<App store={store} />);
+    await waitFor(() => expect(statusLine().textContent).toContain('The connection to the tray app was lost.'));
+    expect(statusLine().textContent).toMatch(/^Checking/);
+    bridge.handle('app:get-snapshot', () => ok(makeSnapshot()));
+    fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(statusLine().textContent).toMatch(/^Online/));
+  });
+
   const cases: Array<[ServerState, string]> = [
     ['online', 'Port 1234'],
     ['offline', 'LM Studio is not running.'],

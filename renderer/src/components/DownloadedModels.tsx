@@ -11,6 +11,7 @@ import {
 } from '../load-options';
 import { pendingKey } from '../store';
 import { computeWindow } from '../windowing';
+import { DOWNLOAD_INPUT_ID } from './GetModels';
 import { ChevronIcon } from './icons';
 import { ProgressBar } from './ProgressBar';
 
@@ -105,7 +106,7 @@ function NoModelsYet({ stale }: { stale: boolean }) {
         type="button"
         className="button button--small"
         onClick={() => {
-          const input = document.querySelector<HTMLInputElement>('input[aria-label="Model to download"]');
+          const input = document.getElementById(DOWNLOAD_INPUT_ID);
           input?.scrollIntoView({ block: 'center' });
           input?.focus();
         }}

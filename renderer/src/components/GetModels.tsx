@@ -5,6 +5,9 @@ import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
 import { useActions, useTray } from '../context';
 import { formatBytes } from '../format';
 
+/** The "Model to download" field's id, so the empty model list can point at it. */
+export const DOWNLOAD_INPUT_ID = 'download-target';
+
 /**
  * Download by catalog key or Hugging Face URL, or one click on a suggestion. Input the core
  * would refuse is refused here first, with an alert saying what is accepted.
@@ -36,6 +39,7 @@ export function GetModels() {
       </div>
       <form className="get-form" onSubmit={submit} noValidate>
         <input
+          id={DOWNLOAD_INPUT_ID}
           type="text"
           aria-label="Model to download"
           placeholder="qwen/qwen3-4b or a Hugging Face URL"
