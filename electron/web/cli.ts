@@ -4,7 +4,8 @@
  *
  * It builds the popup if needed, starts the real core, serves it, prints
  * `Open http://HOST:PORT/?token=TOKEN` on a line of its own (stdout; logs go to stderr) and
- * runs until SIGINT or SIGTERM, then shuts the core down (ending every `lms` child) and exits 0.
+ * runs until SIGINT, SIGTERM or SIGHUP, then shuts the core down (ending every `lms` child) and
+ * exits 0.
  * The package.json script is a single `exec node ...`, so signals reach this process directly.
  */
 import { readFileSync } from 'node:fs';
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
 
   const core = createWebCore(options, ports, readAppVersion());
   let server: WebServer | undefined;
-  // The core first, so pages still see the last events (downloads left running, say).
+  // Stopping: the core before the server, so pages still see its last events (downloads left running).
   const removeSignalHandlers = stopOnSignals({
     logger,
     timeoutMs: SHUTDOWN_TIMEOUT_MS,
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     },
   });
   try {
+    // The core first: a page reconnecting from an earlier run (same --port and token) must not
+    // reach a core that has not loaded its settings yet.
     await core.start();
     server = await startWebServer({
       core,
@@ -75,7 +78,6 @@ async function main(): Promise<void> {
     logger.error(error instanceof Error ? error.message : String(error));
     removeSignalHandlers();
     await core.shutdown().catch(() => {});
-    await server?.close();
     process.exitCode = 1;
     return;
   }
