@@ -15,7 +15,8 @@ const bridge = getBridge();
 const store = createTrayStore(bridge);
 store.getState().start();
 startWebNotifications(bridge);
-reportPopupVisibility(bridge);
+// The desktop shell reports its window's show/hide itself; a browser tab only knows its visibility.
+if (bridge.transport === 'web') reportPopupVisibility(bridge);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
