@@ -70,6 +70,11 @@ export interface PopupOptions {
   dark: boolean;
   /** The page, e.g. `app://popup/index.html`. */
   url: string;
+  /**
+   * Makes this app the active one when the popup opens. macOS does not activate a menu-bar
+   * (LSUIElement) app by itself: its window would not get focus and never blur to hide.
+   */
+  activateApp?(): void;
   /** Told whenever the popup is shown or hidden (the core refreshes `lms ps` on open). */
   onVisibilityChange(visible: boolean): void;
   now?: () => number;
@@ -156,6 +161,7 @@ export function createPopup(options: PopupOptions): Popup {
     if (trayBounds !== undefined) lastTrayBounds = trayBounds;
     place(lastTrayBounds);
     const wasVisible = window.isVisible();
+    options.activateApp?.();
     window.show();
     window.focus();
     if (!wasVisible) options.onVisibilityChange(true);

@@ -142,6 +142,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     preloadPath: paths.preload,
     devTools: !app.isPackaged,
     dark: nativeTheme.shouldUseDarkColors,
+    ...(platform === 'darwin' ? { activateApp: () => app.focus({ steal: true }) } : {}),
     url: POPUP_URL,
     onVisibilityChange: (visible) => {
       core.invoke('app:popup-visibility', { visible }).catch(logError('Popup visibility update failed.'));

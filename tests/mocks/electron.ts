@@ -265,6 +265,10 @@ class FakeApp extends EventEmitter {
   enableSandbox(): void {
     this.sandboxEnabled = true;
   }
+  focusCalls: Array<{ steal?: boolean } | undefined> = [];
+  focus(options?: { steal?: boolean }): void {
+    this.focusCalls.push(options);
+  }
   setAppUserModelId(id: string): void {
     this.appUserModelId = id;
   }

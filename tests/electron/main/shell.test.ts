@@ -95,9 +95,13 @@ describe('startShell', () => {
     expect(app.appUserModelId).toBeNull();
     app.emit('activate');
     expect(BrowserWindow.instances[0]!.isVisible()).toBe(true);
+    // A menu-bar app is activated when its popup opens, so the popup has focus (and can blur).
+    expect(app.focusCalls).toEqual([{ steal: true }]);
     resetElectron();
     await start('win32');
     expect(app.appUserModelId).toBe(APP_ID);
+    app.emit('second-instance');
+    expect(app.focusCalls).toEqual([]);
   });
 
   it('creates the hidden popup, the tray, and starts the core', async () => {
