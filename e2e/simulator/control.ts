@@ -8,9 +8,6 @@ import http from 'node:http';
 import type { RpcDownload, RpcMethods, RpcName } from './control-protocol';
 import type { Download, SimState } from './state';
 
-/** `lms load` takes a little longer than a REST load, so its spinner shows a few percentages. */
-export const LMS_LOAD_DURATION_MS = 500;
-
 /** What the control server needs from the running simulator. */
 export interface SimController {
   readonly state: SimState;
@@ -121,7 +118,7 @@ function createHandlers(sim: SimController): Handlers {
     },
     beginLoad: async ({ modelKey, identifier, contextLength, ttlMs }) => {
       if (!state.findModel(modelKey)) throw new Error(`Model "${modelKey}" not found.`);
-      const load = state.beginLoad({ modelKey, identifier, contextLength, ttlMs: ttlMs ?? null }, LMS_LOAD_DURATION_MS);
+      const load = state.beginLoad({ modelKey, identifier, contextLength, ttlMs: ttlMs ?? null });
       return { loadId: load.id, durationMs: load.durationMs };
     },
     loadStatus: async ({ loadId }) => {

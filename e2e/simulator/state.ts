@@ -16,8 +16,8 @@ import type {
   SimulatorOptions,
 } from './types';
 
-/** How long a load takes (REST's synchronous load and `lms load`'s spinner). */
-export const LOAD_DURATION_MS = 300;
+/** How long a load takes by default (REST's synchronous load and `lms load`'s spinner). */
+export const DEFAULT_LOAD_DURATION_MS = 300;
 /** After the last byte, LM Studio finalizes for a moment before the download is completed. */
 export const FINALIZE_MS = 150;
 /** A failing download fails once this share of its bytes has arrived. */
@@ -103,6 +103,7 @@ export class SimState {
     this.config = {
       generation: options.generation ?? '0.4',
       latencyMs: options.latencyMs ?? 0,
+      loadDurationMs: options.loadDurationMs ?? DEFAULT_LOAD_DURATION_MS,
       hang: false,
       token: options.token ?? null,
       authErrorStatus: options.authErrorStatus ?? 401,
@@ -177,7 +178,7 @@ export class SimState {
   }
 
   /** Starts a load that completes after `durationMs` (a failNextLoad match fails it instead). */
-  beginLoad(request: LoadRequest, durationMs = LOAD_DURATION_MS): PendingLoad {
+  beginLoad(request: LoadRequest, durationMs = this.config.loadDurationMs): PendingLoad {
     const id = `load_${randomBytes(5).toString('hex')}`;
     let settle!: (outcome: LoadOutcome) => void;
     const done = new Promise<LoadOutcome>((resolve) => {

@@ -56,6 +56,8 @@ export interface SimulatorOptions {
   downloadBytesPerSecond?: number;
   /** Added to every HTTP answer. */
   latencyMs?: number;
+  /** How long a model load takes, over REST, JIT or `lms load` (default 300 ms). */
+  loadDurationMs?: number;
   /** Another program (a plain web server answering HTML/404) holds the port. */
   foreign?: boolean;
 }
@@ -64,6 +66,8 @@ export interface SimulatorOptions {
 export interface SimConfig {
   generation: SimGeneration;
   latencyMs: number;
+  /** How long a model load takes, over REST, JIT or `lms load`. */
+  loadDurationMs: number;
   /** Accept connections but never answer. */
   hang: boolean;
   token: string | null;

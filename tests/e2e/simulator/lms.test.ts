@@ -159,15 +159,16 @@ describe('fake lms: load and unload', () => {
   });
 
   it('cancels a load on SIGINT with "W Load cancelled." and exit 1', async () => {
-    const sim = await simulator();
+    const sim = await simulator({ loadDurationMs: 60_000 });
     const run = spawnLms(sim, ['load', '--yes', 'openai/gpt-oss-20b']);
     await vi.waitFor(() => expect(run.stdout()).toContain('Loading openai/gpt-oss-20b'), { timeout: 5000 });
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(1);
     expect(run.stdout().endsWith('\r\x1b[K\x1b[?25h')).toBe(true);
     expect(run.stderr()).toBe('W Load cancelled.\n');
-    await new Promise((resolve) => setTimeout(resolve, 600));
     expect(sim.state.loaded()).toEqual([]);
+    sim.configure({ loadDurationMs: 10 });
+    expect((await runLms(sim, ['load', '--yes', 'openai/gpt-oss-20b'])).code).toBe(0);
   });
 
   it('fails a load when told to', async () => {
