@@ -9,9 +9,10 @@
  * - The client, `lms` and the poll interval are read through getters, so `settings:update`
  *   applies at once without a restart.
  * - A remote base URL means REST only: the local `lms` would act on the wrong LM Studio.
- * - Models are refreshed on health transitions (online: once with `lms ps` details; offline:
- *   the last lists are marked stale), after every load/unload/finished download, and
- *   periodically over HTTP while online. `lms ps` never runs on a timer.
+ * - Models are refreshed on health transitions (online: over HTTP at once, plus `lms ps`
+ *   details once the server has stayed up for ONLINE_SETTLE_MS; offline: the last lists are
+ *   marked stale), after every load/unload/finished download, and periodically over HTTP while
+ *   online. `lms ps` never runs periodically.
  */
 import type * as v from 'valibot';
 import {
@@ -43,6 +44,11 @@ import { createSettingsStore } from './settings/store';
 
 /** The periodic HTTP model refresh while online runs at most this often. */
 export const MODELS_REFRESH_MIN_MS = 10_000;
+/**
+ * After the server comes (back) online, `lms ps` waits this long: a LM Studio that crashes
+ * again within it (flapping) would be woken by `lms`. The HTTP lists are read at once.
+ */
+export const ONLINE_SETTLE_MS = 2_000;
 
 type Handlers = {
   [C in CommandName]: (payload: v.InferOutput<(typeof CommandSchemas)[C]>) => Promise<CommandResponse<C>>;
@@ -82,6 +88,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   /** A check after the user changed the address or token: its result is a new baseline. */
   let muteNextTransition = false;
   let modelsTimer: unknown = null;
+  let settleTimer: unknown = null;
   let started = false;
   let stopped = false;
   const unsubscribers: Array<() => void> = [];
@@ -170,7 +177,9 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
 
   function cancelModelsRefresh(): void {
     if (modelsTimer !== null) clock.clearTimeout(modelsTimer);
+    if (settleTimer !== null) clock.clearTimeout(settleTimer);
     modelsTimer = null;
+    settleTimer = null;
   }
 
   unsubscribers.push(
@@ -187,8 +196,13 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
       notify({ type: 'server', status, previous: baseline, userInitiated });
       if (isOnline && !wasOnline) {
-        refreshModels(true);
+        refreshModels(false);
         scheduleModelsRefresh();
+        if (settleTimer !== null) clock.clearTimeout(settleTimer);
+        settleTimer = clock.setTimeout(() => {
+          settleTimer = null;
+          if (!stopped && monitor.current().state === 'online') refreshModels(true);
+        }, ONLINE_SETTLE_MS);
       } else if (!isOnline && status.state !== 'checking') {
         cancelModelsRefresh();
         models.markStale();

@@ -89,15 +89,29 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     return snapshot;
   }
 
-  async function readLists(instanceDetails: boolean): Promise<ModelsSnapshot> {
-    const listing = await options.client().listModels();
+  /**
+   * Whether `lms` may run now without waking LM Studio. The monitor's "online" can be a few
+   * hundred milliseconds old (it confirms a failure before declaring it), and LM Studio may
+   * have quit since: a fresh greeting just before spawning narrows that window to milliseconds.
+   */
+  async function lmsMayRun(client: LmStudioClient): Promise<LmsCli | null> {
     const lms = isOnline() ? localLms() : null;
+    if (!lms) return null;
+    const greeting = await client.greet({ timeoutMs: 1000 });
+    return greeting.kind === 'lmstudio' ? lms : null;
+  }
+
+  async function readLists(instanceDetails: boolean): Promise<ModelsSnapshot> {
+    const client = options.client();
+    const listing = await client.listModels();
+    const wantsLms = listing.loaded === null ? instanceDetails || !lmsReading : instanceDetails;
+    const lms = wantsLms ? await lmsMayRun(client) : null;
     let models = listing.models;
     let loaded = listing.loaded;
     let source: ModelsSnapshot['source'] = listing.generation;
 
     if (loaded === null) {
-      if (lms && (instanceDetails || !lmsReading)) {
+      if (lms) {
         try {
           const [lsModels, psLoaded] = await Promise.all([lms.ls(), lms.ps()]);
           lmsReading = { models: lsModels, loaded: psLoaded };
@@ -105,7 +119,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
           logger.warn('lms ls/ps failed; the loaded models are unknown', error);
         }
       }
-      if (lmsReading && lms) {
+      if (lmsReading && localLms()) {
         models = lmsReading.models;
         loaded = lmsReading.loaded;
         source = 'lms';

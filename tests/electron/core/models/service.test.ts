@@ -61,6 +61,8 @@ function world(
   const keys = options.keys ?? ['qwen/qwen3-4b', 'google/gemma-3-1b'];
   let loaded: LoadedInstance[] = [];
   let state: ServerState = options.state ?? 'online';
+  /** What a fresh greeting finds: lags `state` when LM Studio quits between two checks. */
+  let greetsAs: ServerState = state;
   const generation = options.generation ?? 'v1';
   const calls: string[] = [];
 
@@ -78,6 +80,7 @@ function world(
     baseUrl: 'http://127.0.0.1:1234',
     port: 1234,
     isLocal: options.isLocal ?? true,
+    greet: vi.fn(async () => (greetsAs === 'online' ? { kind: 'lmstudio' as const } : { kind: 'refused' as const })),
     listModels,
     loadModel: vi.fn(async (key: string) => {
       calls.push(`http:load ${key}`);
@@ -151,6 +154,11 @@ function world(
     loadingSeen,
     setState: (next: ServerState) => {
       state = next;
+      greetsAs = next;
+    },
+    /** LM Studio quit a moment ago: HTTP still answered the list, the monitor has not noticed yet. */
+    quitJustNow: () => {
+      greetsAs = 'offline';
     },
     preload: (i: LoadedInstance) => loaded.push(i),
   };
@@ -186,6 +194,15 @@ describe('model service: listing', () => {
     const down = world({ state: 'offline' });
     await expect(down.service.refresh({ instanceDetails: true })).rejects.toThrow('not running');
     expect(down.calls).toEqual(['http:list']);
+  });
+
+  it('does not run lms ps when a fresh greeting finds LM Studio gone (lms would wake it)', async () => {
+    const w = world();
+    w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+    w.quitJustNow();
+    const snap = await w.service.refresh({ instanceDetails: true });
+    expect(snap.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
+    expect(w.calls).toEqual(['http:list']);
   });
 
   it('with only /v1/models, fills the lists from lms when LM Studio is up', async () => {
