@@ -191,12 +191,16 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     if (!parsed.success) {
       throw new CoreError('invalid-input', parsed.issues.map((issue) => issue.message).join(' '));
     }
+    // `{apiToken: undefined}` means "not given", like an absent key (`null` clears the token).
+    const given = Object.fromEntries(
+      Object.entries(parsed.output).filter(([, value]) => value !== undefined),
+    ) as SettingsPatch;
     const run = queue.then(async () => {
-      const next: Settings = { ...saved, ...parsed.output };
+      const next: Settings = { ...saved, ...given };
       const document: Record<string, unknown> = { ...unknownKeys };
       for (const field of FIELD_NAMES)
         document[field] = field === 'apiToken' ? encodeToken(next.apiToken) : next[field];
-      const keepToken = keptEncryptedToken !== undefined && !('apiToken' in parsed.output);
+      const keepToken = keptEncryptedToken !== undefined && !('apiToken' in given);
       if (keepToken) document.apiToken = keptEncryptedToken;
       try {
         await fs.mkdir(configDir);
@@ -211,7 +215,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       }
       saved = next;
       if (!keepToken) keptEncryptedToken = undefined;
-      for (const field of Object.keys(parsed.output)) problems.delete(field);
+      for (const field of Object.keys(given)) problems.delete(field);
       problems.delete('file');
       const settings = get();
       for (const listener of listeners) listener(settings);

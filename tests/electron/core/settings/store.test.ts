@@ -207,6 +207,16 @@ describe('settings store: the API token', () => {
     expect(again.get().apiToken).toBe('sk-lm-abcdefgh:abcdefghijklmnopqrst');
   });
 
+  it('keeps the token when a patch leaves it undefined, and clears it with null', async () => {
+    const s = store({ secretCodec: codec });
+    await s.load();
+    await s.update({ apiToken: 'keep-me' });
+    await s.update({ apiToken: undefined, launchAtLogin: true });
+    expect(s.get()).toMatchObject({ apiToken: 'keep-me', launchAtLogin: true });
+    expect((await s.update({ apiToken: null })).apiTokenSet).toBe(false);
+    expect((await onDisk()).apiToken).toBeNull();
+  });
+
   it('is stored as plain text without a working codec (web mode)', async () => {
     const s = store({ secretCodec: { ...codec, available: false } });
     await s.load();
