@@ -31,7 +31,8 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function harness(simOptions: SimulatorOptions = {}): Promise<Harness> {
+/** `withoutLms`: HOME is an empty folder, so discovery finds no `lms` and the address is given. */
+async function harness(simOptions: SimulatorOptions = {}, { withoutLms = false } = {}): Promise<Harness> {
   const sim = await startSimulator(simOptions);
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'core-app-'));
   const notifications: AppNotification[] = [];
@@ -43,9 +44,13 @@ async function harness(simOptions: SimulatorOptions = {}): Promise<Harness> {
       notifier: { show: (n) => notifications.push(n) },
       logger: silent,
       // HOME is the simulator's: its LM Studio home holds the last port and `.lmstudio/bin/lms`.
-      environment: { platform: process.platform, homedir: sim.homeDir, env: { PATH: process.env.PATH } },
+      environment: {
+        platform: process.platform,
+        homedir: withoutLms ? configDir : sim.homeDir,
+        env: { PATH: withoutLms ? '' : process.env.PATH },
+      },
       configDir,
-      overrides: { pollIntervalMs: 1000 },
+      overrides: withoutLms ? { pollIntervalMs: 1000, baseUrl: sim.baseUrl } : { pollIntervalMs: 1000 },
       transport: 'web',
       appVersion: '0.0.0-test',
       which: async () => null,
@@ -191,6 +196,25 @@ describe('TrayCore with the simulator', () => {
     await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('online'), WAIT);
     await vi.waitFor(() => expect(h.core.snapshot().models.stale).toBe(false), WAIT);
     expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown', 'serverUp']);
+  });
+
+  it('without lms: says where it looked when asked to start the server, and downloads over REST', async () => {
+    const h = await harness({}, { withoutLms: true });
+    expect(h.core.snapshot().status).toMatchObject({ state: 'online', lmsPath: null });
+    const start = await h.invoke('server:start');
+    expect(start).toMatchObject({ ok: false, error: { code: 'lms-missing' } });
+    expect(!start.ok && start.error.message).toContain('was not found');
+    const started = await h.value('downloads:start', { model: 'google/gemma-3-4b' });
+    expect(started.via).toBe('rest');
+    await vi.waitFor(
+      () => expect(h.core.snapshot().downloads.find((d) => d.id === started.id)?.status).toBe('completed'),
+      WAIT,
+    );
+    await vi.waitFor(
+      () => expect(h.core.snapshot().models.models.map((m) => m.key)).toContain('google/gemma-3-4b'),
+      WAIT,
+    );
+    expect(h.sim.state.lmsInvocations()).toEqual([]);
   });
 
   it('applies a new base URL live', async () => {
