@@ -6,12 +6,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTrayCore } from '../core/app';
 import { createNodePorts } from '../core/node-ports';
+import { parseLaunchOptions } from './launch-options';
 import { startShell } from './shell';
 
 const ports = createNodePorts();
-startShell({ createCore: createTrayCore, ports, mainDir: path.dirname(fileURLToPath(import.meta.url)) }).catch(
-  (error: unknown) => {
-    ports.logger.error('LM Studio Tray could not start.', error);
-    process.exit(1);
-  },
-);
+startShell({
+  createCore: createTrayCore,
+  ports,
+  mainDir: path.dirname(fileURLToPath(import.meta.url)),
+  launch: parseLaunchOptions(process.argv.slice(1), process.cwd()),
+}).catch((error: unknown) => {
+  ports.logger.error('LM Studio Tray could not start.', error);
+  process.exit(1);
+});

@@ -23,6 +23,7 @@ import type { TrayCore, TrayCoreDeps } from '../core/interfaces';
 import { defaultConfigDir, type NodePorts } from '../core/node-ports';
 import { trayIconPath, trayTheme } from './icons';
 import { setupIpc } from './ipc';
+import type { LaunchOptions } from './launch-options';
 import {
   type QuitController,
   quitOnSignals,
@@ -51,6 +52,8 @@ export interface ShellOptions {
   mainDir: string;
   /** Where SIGINT/SIGTERM/SIGHUP come from (`process`; tests pass an emitter). */
   signals?: SignalSource;
+  /** This run's `--base-url`/`--lms`/`--config-dir` (see launch-options.ts): applied, never saved. */
+  launch?: LaunchOptions;
 }
 
 export interface ShellHandle {
@@ -97,7 +100,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
   // Before `ready`: the name and settings folder (shared with web mode), one instance, the sandbox
   // for every renderer, the privileged scheme, and hardening for every web contents ever created.
   app.setName(APP_NAME);
-  const configDir = defaultConfigDir(environment);
+  const configDir = options.launch?.configDir ?? defaultConfigDir(environment);
   app.setPath('userData', configDir);
   // Chromium's caches and storage go to a subfolder, so the folder web mode shares holds only our files.
   app.setPath('sessionData', path.join(configDir, 'electron'));
@@ -129,6 +132,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     ...ports,
     notifier,
     configDir,
+    overrides: options.launch?.overrides ?? {},
     secretCodec: createSafeStorageCodec(safeStorage, platform),
     transport: 'electron',
     appVersion: app.getVersion(),
