@@ -8,6 +8,7 @@ import { App } from './App';
 import { getBridge } from './bridge';
 import { startWebNotifications } from './notifications';
 import { createTrayStore } from './store';
+import { followViewHash } from './view-from-hash';
 import { reportPopupVisibility } from './visibility';
 import './styles.css';
 
@@ -15,6 +16,7 @@ const bridge = getBridge();
 const store = createTrayStore(bridge);
 store.getState().start();
 startWebNotifications(bridge);
+followViewHash(store);
 // The desktop shell reports its window's show/hide itself; a browser tab only knows its visibility.
 if (bridge.transport === 'web') reportPopupVisibility(bridge);
 
