@@ -79,6 +79,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
 
   // The parts that follow the settings. Defaults until start() has read them.
   let lastServerPort: { port: number } | null = null;
+  let lmStudioHome: string | null = null;
+  let followPortTimer: unknown = null;
   let client: LmStudioClient = makeClient(defaultBaseUrl(null));
   let discovery: LmsDiscovery = { path: null, searched: [] };
   let lmsCli: LmsCli | null = null;
@@ -182,6 +184,27 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     settleTimer = null;
   }
 
+  /**
+   * With no address set, the tray follows the port LM Studio last used: while the server is
+   * not online, LM Studio's `http-server-config.json` is re-read every poll interval, and a new
+   * port (the user moved the server) becomes the address at once.
+   */
+  function followLastPort(): void {
+    if (followPortTimer !== null || stopped || lmStudioHome === null) return;
+    followPortTimer = clock.setTimeout(async () => {
+      followPortTimer = null;
+      if (stopped || settings.get().baseUrl !== null || monitor.current().state === 'online') return;
+      const config = await readLastServerConfig(lmStudioHome!, fs).catch(() => null);
+      if (config && config.port !== client.port) {
+        logger.info(`LM Studio's server moved to port ${config.port}; following it`);
+        lastServerPort = config;
+        client = buildClient(settings.get());
+        void monitor.checkNow().catch(() => undefined);
+      }
+      followLastPort();
+    }, settings.get().pollIntervalMs);
+  }
+
   unsubscribers.push(
     monitor.onChange((status, previous) => {
       emit({ name: 'server:status-changed', payload: status });
@@ -206,6 +229,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       } else if (!isOnline && status.state !== 'checking') {
         cancelModelsRefresh();
         models.markStale();
+        followLastPort();
       }
     }),
     models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
@@ -416,8 +440,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       started = true;
       await settings.load();
       try {
-        const home = await findLmStudioHome(environment, fs);
-        lastServerPort = await readLastServerConfig(home, fs);
+        lmStudioHome = await findLmStudioHome(environment, fs);
+        lastServerPort = await readLastServerConfig(lmStudioHome, fs);
       } catch (error) {
         logger.warn("Could not read LM Studio's last server settings", error);
       }
@@ -440,6 +464,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       stopped = true;
       monitor.stop();
       cancelModelsRefresh();
+      if (followPortTimer !== null) clock.clearTimeout(followPortTimer);
       const cancel = shutdownOptions?.cancelDownloads ?? settings.get().quitBehaviour === 'cancel-downloads';
       try {
         await downloads.shutdown(cancel ? 'cancel' : 'leave-running');

@@ -2,10 +2,12 @@
  * The real core (client, lms runner, monitor, services) against the simulator's HTTP server
  * and fake `lms` executable, over loopback and real child processes.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../../e2e/simulator/index';
 import { createTrayCore } from '../../../electron/core/app';
@@ -72,6 +74,17 @@ async function harness(simOptions: SimulatorOptions = {}, { withoutLms = false }
     return result.value;
   };
   return { core, sim, events, notifications, invoke, value };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
 }
 
 /** Fake `lms` processes still running for this simulator (reads `ps`; kills nothing). */
@@ -215,6 +228,20 @@ describe('TrayCore with the simulator', () => {
       WAIT,
     );
     expect(h.sim.state.lmsInvocations()).toEqual([]);
+  });
+
+  it('follows LM Studio to a new port when no address is set', async () => {
+    const h = await harness();
+    const port = await freePort();
+    const lms = (...args: string[]) => promisify(execFile)(h.sim.lmsPath, args, { env: { PATH: process.env.PATH } });
+    await lms('server', 'stop');
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('server-stopped'), WAIT);
+    await lms('server', 'start', '--port', String(port));
+    await vi.waitFor(
+      () =>
+        expect(h.core.snapshot().status).toMatchObject({ state: 'online', port, baseUrl: `http://127.0.0.1:${port}` }),
+      WAIT,
+    );
   });
 
   it('applies a new base URL live', async () => {
