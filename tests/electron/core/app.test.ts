@@ -34,7 +34,10 @@ afterEach(async () => {
 });
 
 /** `withoutLms`: HOME is an empty folder, so discovery finds no `lms` and the address is given. */
-async function harness(simOptions: SimulatorOptions = {}, { withoutLms = false } = {}): Promise<Harness> {
+async function harness(
+  simOptions: SimulatorOptions = {},
+  { withoutLms = false, stallAfterMs = 60_000 } = {},
+): Promise<Harness> {
   const sim = await startSimulator(simOptions);
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'core-app-'));
   const notifications: AppNotification[] = [];
@@ -57,7 +60,7 @@ async function harness(simOptions: SimulatorOptions = {}, { withoutLms = false }
       appVersion: '0.0.0-test',
       which: async () => null,
     },
-    { health: { confirmDelayMs: 50 }, downloads: { stallAfterMs: 60_000 } },
+    { health: { confirmDelayMs: 50 }, downloads: { stallAfterMs } },
   );
   const events: AppEvent[] = [];
   core.onEvent((event) => events.push(event));
@@ -166,6 +169,21 @@ describe('TrayCore with the simulator', () => {
     expect(h.notifications.map((n) => n.kind)).toEqual(['downloadFinished']);
   });
 
+  it('shows a download whose bytes stop growing as stalled while lms keeps redrawing, and resumes', async () => {
+    const h = await harness({ downloadBytesPerSecond: 200_000_000 }, { stallAfterMs: 1_000 });
+    const started = await h.value('downloads:start', { model: 'mistralai/magistral-small' });
+    const row = () => h.core.snapshot().downloads.find((d) => d.id === started.id);
+    await vi.waitFor(() => expect(row()?.downloadedBytes ?? 0).toBeGreaterThan(0), WAIT);
+    h.sim.configure({ stallDownloads: true });
+    await vi.waitFor(
+      () => expect(row()).toMatchObject({ status: 'stalled', message: expect.stringContaining('No progress') }),
+      WAIT,
+    );
+    h.sim.configure({ stallDownloads: false });
+    await vi.waitFor(() => expect(row()).toMatchObject({ status: 'downloading', message: null }), WAIT);
+    await h.value('downloads:cancel', { id: started.id });
+  });
+
   it('cancels a running download for real', async () => {
     const h = await harness({ downloadBytesPerSecond: 200_000_000 });
     const started = await h.value('downloads:start', { model: 'mistralai/magistral-small' });
@@ -199,6 +217,7 @@ describe('TrayCore with the simulator', () => {
     await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('offline'), WAIT);
     expect(h.core.snapshot().models.stale).toBe(true);
     expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown']);
+    expect(h.events.filter((e) => e.name === 'notification:show').map((e) => e.payload)).toEqual(h.notifications);
     // The popup opening and a refresh must not wake it either.
     await h.value('app:popup-visibility', { visible: true });
     await h.value('models:refresh');
