@@ -171,14 +171,6 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     },
   ): void {
     const s = entry.state;
-    s.percent = update.percent ?? s.percent;
-    s.downloadedBytes = update.downloadedBytes ?? s.downloadedBytes;
-    s.totalBytes = update.totalBytes ?? s.totalBytes;
-    s.bytesPerSecond = update.bytesPerSecond;
-    s.etaSeconds = update.etaSeconds;
-    if (s.percent === null && s.downloadedBytes !== null && s.totalBytes) {
-      s.percent = Math.min(100, (s.downloadedBytes / s.totalBytes) * 100);
-    }
     const mark = update.downloadedBytes ?? update.percent;
     const grew = mark !== null && mark > entry.progressMark;
     if (grew) {
@@ -190,8 +182,20 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       entry.phase = 'downloading';
       entry.lastProgressAt = clock.now();
     }
-    if (s.status === 'stalled' && grew) s.message = null;
-    if (s.status !== 'stalled' || grew) s.status = 'downloading';
+    s.percent = update.percent ?? s.percent;
+    s.downloadedBytes = update.downloadedBytes ?? s.downloadedBytes;
+    s.totalBytes = update.totalBytes ?? s.totalBytes;
+    if (s.percent === null && s.downloadedBytes !== null && s.totalBytes) {
+      s.percent = Math.min(100, (s.downloadedBytes / s.totalBytes) * 100);
+    }
+    const stillStalled = s.status === 'stalled' && !grew;
+    // A frozen bar keeps showing its last speed and ETA: while stalled they are not true.
+    s.bytesPerSecond = stillStalled ? null : update.bytesPerSecond;
+    s.etaSeconds = stillStalled ? null : update.etaSeconds;
+    if (!stillStalled) {
+      if (s.status === 'stalled') s.message = null;
+      s.status = 'downloading';
+    }
     changed();
   }
 

@@ -213,8 +213,10 @@ describe('download manager: stalls', () => {
       await vi.advanceTimersByTimeAsync(50);
     }
     expect(row(d.id)).toMatchObject({ status: 'stalled', message: expect.stringContaining('No progress for') });
+    run.progress(100);
+    expect(row(d.id)).toMatchObject({ status: 'stalled', bytesPerSecond: null, etaSeconds: null });
     run.progress(101);
-    expect(row(d.id)).toMatchObject({ status: 'downloading', message: null });
+    expect(row(d.id)).toMatchObject({ status: 'downloading', message: null, bytesPerSecond: 100 });
   });
 
   it('gives waking, resolving and finalizing the longer limit', async () => {
