@@ -6,9 +6,20 @@
  * To add one: export an async function returning BenchRow[] and list it in BENCHES.
  */
 import { type BenchRow, benchHealthDetection } from './health-detection';
+import { runLmsParserBench } from './lms-parsers.bench';
 
 const BENCHES: Array<{ name: string; run: () => Promise<BenchRow[]> }> = [
   { name: 'health-detection', run: () => benchHealthDetection({ crashes: 20, idleSeconds: 30 }) },
+  {
+    name: 'lms-parsers',
+    run: async () => {
+      const result = runLmsParserBench();
+      return [
+        { bench: 'lms-parsers', metric: 'lms get output parsed', value: result.megabytesPerSecond, unit: 'MB/s' },
+        { bench: 'lms-parsers', metric: 'progress frames parsed', value: result.framesPerSecond, unit: 'frames/s' },
+      ];
+    },
+  },
 ];
 
 const only = process.argv.slice(2);

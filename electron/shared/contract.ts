@@ -41,10 +41,7 @@ export const DownloadTargetSchema = v.pipe(
   ),
 );
 
-export const InstanceIdSchema = v.pipe(
-  v.string(),
-  v.regex(MODEL_KEY_PATTERN, 'That is not a valid model identifier.'),
-);
+export const InstanceIdSchema = v.pipe(v.string(), v.regex(MODEL_KEY_PATTERN, 'That is not a valid model identifier.'));
 
 export const DownloadIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
 
@@ -143,10 +140,7 @@ export interface ModelsSnapshot {
   source: ApiGeneration | 'lms' | null;
 }
 
-export const GpuOffloadSchema = v.union([
-  v.picklist(['off', 'max']),
-  v.pipe(v.number(), v.minValue(0), v.maxValue(1)),
-]);
+export const GpuOffloadSchema = v.union([v.picklist(['off', 'max']), v.pipe(v.number(), v.minValue(0), v.maxValue(1))]);
 export type GpuOffload = v.InferOutput<typeof GpuOffloadSchema>;
 
 export const LoadOptionsSchema = v.object({
