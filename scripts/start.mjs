@@ -27,15 +27,28 @@ export function electronBinary(projectRoot = root, env = process.env) {
   return existsSync(binary) ? binary : null;
 }
 
-const NO_ELECTRON = `The Electron binary is not installed (node_modules/electron/path.txt is missing or names no file).
-Electron downloads it during \`npm install\` from GitHub; that needs internet access.
+const NO_ELECTRON = `The Electron binary is not installed and could not be downloaded.
+Electron fetches it from GitHub the first time the app starts; that needs internet access.
 
-  - To fetch it now:   npx install-electron      (or: rm -rf node_modules/electron && npm install)
+  - To fetch it later: npx install-electron      (then npm start again)
   - Without Electron:  npm run web                (the same popup in your browser, against your LM Studio)
                        npm run demo               (the popup against a simulated LM Studio)
 `;
 
+/**
+ * Electron 45+ no longer downloads its binary at `npm install`: it does so on first run. Do the
+ * same here, with the package's own installer, so `npm install && npm start` opens the app.
+ */
+async function downloadElectron() {
+  const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+  if (!existsSync(installer)) return;
+  process.stderr.write('Downloading the Electron binary (first run only)…\n');
+  const child = spawn(process.execPath, [installer], { cwd: root, stdio: 'inherit' });
+  await new Promise((resolve) => child.on('exit', resolve));
+}
+
 async function main() {
+  if (!electronBinary()) await downloadElectron();
   const binary = electronBinary();
   if (!binary) {
     process.stderr.write(NO_ELECTRON);
