@@ -6,44 +6,22 @@
  * the URL to open). Ctrl+C stops both and leaves nothing running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODEL_SUGGESTIONS } from '../electron/shared/suggestions';
+import { electronBinary } from '../scripts/electron-binary';
+import { simCatalogEntry } from './simulator/defaults';
 import { startSimulator } from './simulator/index';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The Electron binary's path, found without importing `electron` (which would try to download it). */
-function electronBinary(): string | null {
-  const pathFile = join(root, 'node_modules', 'electron', 'path.txt');
-  if (!existsSync(pathFile)) return null;
-  const binary = join(root, 'node_modules', 'electron', 'dist', readFileSync(pathFile, 'utf8').trim());
-  return existsSync(binary) ? binary : null;
-}
 
 async function main(): Promise<void> {
   const forwarded = process.argv.slice(2);
   const sim = await startSimulator({
     loaded: ['qwen/qwen3-4b'],
-    catalog: MODEL_SUGGESTIONS.map((s) => ({
-      key: s.key,
-      sizeBytes: s.sizeBytes,
-      model: {
-        key: s.key,
-        displayName: s.name,
-        publisher: s.key.split('/')[0] ?? 'lmstudio-community',
-        type: s.key.includes('embed') ? 'embedding' : 'llm',
-        format: 'gguf',
-        quantization: 'Q4_K_M',
-        bitsPerWeight: 4.8,
-        paramsString: null,
-        sizeBytes: s.sizeBytes,
-        maxContextLength: 32_768,
-      },
-    })),
+    catalog: MODEL_SUGGESTIONS.map((s) => simCatalogEntry(s.key, s.name, s.sizeBytes, { bitsPerWeight: 4.8 })),
     // A suggestion downloads in about twenty seconds: long enough to watch and to cancel.
     downloadBytesPerSecond: 400_000_000,
   });

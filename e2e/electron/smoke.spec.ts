@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
-import { electronBinary, PROJECT_ROOT, whyElectronCannotRun } from './electron-binary';
+import { electronBinary, PROJECT_ROOT, whyElectronCannotRun } from '../../scripts/electron-binary';
 
 const skipReason = whyElectronCannotRun();
 test.skip(skipReason !== null, skipReason ?? '');

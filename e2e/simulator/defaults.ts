@@ -80,11 +80,15 @@ export const DEFAULT_MODELS: readonly SimModel[] = [
   },
 ];
 
-function llm(
+/**
+ * A downloadable model: a catalog key and the model it becomes once downloaded (a Q4_K_M GGUF
+ * unless `extra` says otherwise; an embedding model when the key says "embed").
+ */
+export function simCatalogEntry(
   key: string,
   displayName: string,
   sizeBytes: number,
-  extra: Partial<SimModel> & Pick<SimModel, 'paramsString' | 'architecture' | 'maxContextLength'>,
+  extra: Partial<SimModel> = {},
 ): SimCatalogEntry {
   const publisher = key.includes('/') ? key.split('/')[0]! : 'lmstudio-community';
   return {
@@ -94,14 +98,25 @@ function llm(
       key,
       displayName,
       publisher,
-      type: 'llm',
+      type: key.includes('embed') ? 'embedding' : 'llm',
       format: 'gguf',
       quantization: 'Q4_K_M',
       bitsPerWeight: 4,
+      paramsString: null,
       sizeBytes,
+      maxContextLength: 32_768,
       ...extra,
     },
   };
+}
+
+function llm(
+  key: string,
+  displayName: string,
+  sizeBytes: number,
+  extra: Partial<SimModel> & Pick<SimModel, 'paramsString' | 'architecture' | 'maxContextLength'>,
+): SimCatalogEntry {
+  return simCatalogEntry(key, displayName, sizeBytes, { type: 'llm', ...extra });
 }
 
 /** Downloadable by default. At the default 2 GB/s most take 1.5-3 s; magistral-small ~7 s (handy for cancels). */

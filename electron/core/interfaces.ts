@@ -16,6 +16,7 @@ import type {
   AppEvent,
   AppNotification,
   AppSnapshot,
+  CommandError,
   CommandName,
   CommandResponse,
   DownloadState,
@@ -36,16 +37,8 @@ import type { Clock, Environment, FileSystem, Logger, Notifier, SecretCodec, Spa
 // Errors: one class, with a code from the contract and a message the user can act on
 // ---------------------------------------------------------------------------------------------
 
-export type CoreErrorCode =
-  | 'invalid-input'
-  | 'not-found'
-  | 'unavailable'
-  | 'lms-missing'
-  | 'lms-failed'
-  | 'server-error'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'internal';
+/** The codes a CoreError carries: exactly the contract's, so errors reach the page unchanged. */
+export type CoreErrorCode = CommandError['code'];
 
 // ---------------------------------------------------------------------------------------------
 // LM Studio over HTTP

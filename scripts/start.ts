@@ -1,31 +1,17 @@
-#!/usr/bin/env node
 /**
  * `npm start`: builds, then runs the desktop app with the Electron binary from node_modules.
  *
- * Plain JavaScript on purpose: it must run before anything is built. It never imports
- * `electron` (that downloads the binary when missing); it reads node_modules/electron/path.txt,
- * which electron's install script writes once the binary is in place, like the package does.
+ * It never imports `electron` (that downloads the binary when missing): electron-binary.ts reads
+ * node_modules/electron/path.txt, like the package does.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildAll } from './build';
+import { electronBinary } from './electron-binary';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The Electron executable, or null when the binary was never downloaded. */
-export function electronBinary(projectRoot = root, env = process.env) {
-  const packageDir = path.join(projectRoot, 'node_modules', 'electron');
-  const pathFile = path.join(packageDir, 'path.txt');
-  const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : '';
-  if (env.ELECTRON_OVERRIDE_DIST_PATH) {
-    const overridden = path.join(env.ELECTRON_OVERRIDE_DIST_PATH, relative || 'electron');
-    return existsSync(overridden) ? overridden : null;
-  }
-  if (!relative) return null;
-  const binary = path.join(packageDir, 'dist', relative);
-  return existsSync(binary) ? binary : null;
-}
 
 const NO_ELECTRON = `The Electron binary is not installed and could not be downloaded.
 Electron fetches it from GitHub the first time the app starts; that needs internet access.
@@ -54,16 +40,11 @@ async function main() {
     process.stderr.write(NO_ELECTRON);
     process.exit(1);
   }
-  const build = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'build.ts')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  const built = await new Promise((resolve) => build.on('exit', (code) => resolve(code === 0)));
-  if (!built) process.exit(1);
+  await buildAll(root);
 
   const app = spawn(binary, [root, ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
   // npm runs scripts through `sh -c`, which does not pass signals on: forward them ourselves.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => app.kill(signal));
   }
   app.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

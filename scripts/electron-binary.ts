@@ -1,12 +1,13 @@
 /**
  * Finds the Electron binary WITHOUT importing `electron` (which would try to download it and
  * throw): node_modules/electron/path.txt names it once electron's install script has fetched
- * it. Mirrors scripts/start.mjs and the electron package's own lookup.
+ * it. Used by npm start, npm run demo and the Electron smoke spec; mirrors the electron package's
+ * own lookup.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
 /** The Electron executable, or null when the binary is not installed. */
 export function electronBinary(projectRoot = PROJECT_ROOT, env = process.env): string | null {
