@@ -104,7 +104,10 @@ export function createModelService(options: ModelServiceOptions): ModelService {
   async function readLists(instanceDetails: boolean): Promise<ModelsSnapshot> {
     const client = options.client();
     const listing = await client.listModels();
-    const wantsLms = listing.loaded === null ? instanceDetails || !lmsReading : instanceDetails;
+    // `lms ps` only adds TTL and last use to loaded instances: with none loaded it has nothing to
+    // add, and skipping it spares LM Studio an `lms` run that could wake it should it quit meanwhile.
+    const wantsLms =
+      listing.loaded === null ? instanceDetails || !lmsReading : instanceDetails && listing.loaded.length > 0;
     const lms = wantsLms ? await lmsMayRun(client) : null;
     let models = listing.models;
     let loaded = listing.loaded;

@@ -186,6 +186,13 @@ describe('model service: listing', () => {
     expect(w.calls.filter((c) => c === 'lms:ps')).toHaveLength(1);
   });
 
+  it('skips lms ps when REST says nothing is loaded: it would add nothing, and could wake LM Studio', async () => {
+    const w = world();
+    const snap = await w.service.refresh({ instanceDetails: true });
+    expect(snap.loaded).toEqual([]);
+    expect(w.calls).toEqual(['http:list']);
+  });
+
   it('never runs lms ps while the server is not online, nor for a remote server', async () => {
     const remote = world({ isLocal: false });
     await remote.service.refresh({ instanceDetails: true });
