@@ -23,6 +23,10 @@ export const BLUR_TOGGLE_GRACE_MS = 300;
 /** Blur hides after this delay, so focus moving within the app (a native menu) does not flicker. */
 export const BLUR_HIDE_DELAY_MS = 100;
 
+/** A crashed popup page is reloaded at most this often within RENDERER_RECOVERY_WINDOW_MS. */
+export const MAX_RENDERER_RECOVERIES = 3;
+export const RENDERER_RECOVERY_WINDOW_MS = 60_000;
+
 /** The page's own background (renderer/src/styles.css `--bg`), so the window never flashes another colour. */
 export function popupBackground(dark: boolean): string {
   return dark ? '#131519' : '#f4f5f7';
@@ -176,9 +180,21 @@ export function createPopup(options: PopupOptions): Popup {
       hide();
     }, BLUR_HIDE_DELAY_MS);
   });
-  // A page reload (or a crash and reload) must ask for a snapshot again before it hears events.
-  window.webContents.on('did-start-loading', () => {
+  // A new document (a reload, or the reload after a crash) must ask for a snapshot again before
+  // it hears events. A same-document navigation (the tray's `#settings`) keeps the page and its
+  // subscriptions, so it must not stop the events.
+  window.webContents.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) ready = false;
+  });
+  // A renderer that crashed or was killed would leave the popup blank until restart: load the
+  // page again, but not in a loop if it keeps dying.
+  let recentRecoveries: number[] = [];
+  window.webContents.on('render-process-gone', (_event, details) => {
+    recentRecoveries = recentRecoveries.filter((at) => now() - at < RENDERER_RECOVERY_WINDOW_MS);
+    if (details.reason === 'clean-exit' || recentRecoveries.length >= MAX_RENDERER_RECOVERIES) return;
+    recentRecoveries.push(now());
     ready = false;
+    window.webContents.reload();
   });
   window.loadURL(options.url).catch(() => {
     // A failed load shows as an empty popup; did-fail-load has the details for the logs.

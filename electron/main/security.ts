@@ -59,10 +59,11 @@ export function denyAllPermissions(session: Session): void {
  */
 export function isTrustedSender(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
-  popup: WebContents,
+  popup: Pick<WebContents, 'mainFrame'>,
 ): boolean {
   if (event.sender !== popup) return false;
   const frame = event.senderFrame;
-  if (!frame) return false;
+  // Only the popup's own top-level document speaks for it: never a subframe, whatever it shows.
+  if (!frame || frame !== popup.mainFrame) return false;
   return isPopupUrl(frame.url);
 }

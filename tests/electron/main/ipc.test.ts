@@ -78,9 +78,18 @@ describe('setupIpc', () => {
     'app://user:pass@popup/index.html',
     'http://popup/index.html',
     'not a url',
-  ])('refuses a frame showing %s', async (url) => {
+  ])('refuses our window once its page shows %s', async (url) => {
     const { core } = wire();
-    const result = await ipcMain.invoke('models:unload-all', eventFrom(popupContents, new FakeWebFrameMain(url)));
+    popupContents.mainFrame.url = url;
+    const result = await ipcMain.invoke('models:unload-all', eventFrom(popupContents, popupContents.mainFrame));
+    expect(result).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(core.invocations).toEqual([]);
+  });
+
+  it('refuses a subframe, even one showing our page', async () => {
+    const { core } = wire();
+    const subframe = new FakeWebFrameMain('app://popup/index.html');
+    const result = await ipcMain.invoke('models:unload-all', eventFrom(popupContents, subframe));
     expect(result).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(core.invocations).toEqual([]);
   });

@@ -178,12 +178,36 @@ describe('messages before the page is ready', () => {
   it('queues again after a reload until the page asks for its snapshot again', () => {
     const { popup, window } = makePopup();
     popup.markReady();
-    window.webContents.emit('did-start-loading');
+    window.webContents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: false });
     expect(popup.isReady()).toBe(false);
     popup.send('loads:changed', []);
     expect(window.webContents.sent).toEqual([]);
     popup.markReady();
     expect(window.webContents.sent).toEqual([{ channel: 'loads:changed', payload: [] }]);
+  });
+
+  it("keeps sending across a same-document navigation (the tray's #settings) and a subframe's", () => {
+    const { popup, window } = makePopup();
+    popup.markReady();
+    window.webContents.emit('did-start-navigation', { isMainFrame: true, isSameDocument: true });
+    window.webContents.emit('did-start-navigation', { isMainFrame: false, isSameDocument: false });
+    expect(popup.isReady()).toBe(true);
+    popup.send('loads:changed', []);
+    expect(window.webContents.sent).toEqual([{ channel: 'loads:changed', payload: [] }]);
+  });
+
+  it('reloads a crashed page, queueing until it is back, but not in a loop', () => {
+    const { popup, window } = makePopup();
+    popup.markReady();
+    let reloads = 0;
+    (window.webContents as unknown as { reload: () => void }).reload = () => {
+      reloads += 1;
+    };
+    for (let i = 0; i < 5; i++) window.webContents.emit('render-process-gone', {}, { reason: 'crashed' });
+    expect(reloads).toBe(3);
+    expect(popup.isReady()).toBe(false);
+    window.webContents.emit('render-process-gone', {}, { reason: 'clean-exit' });
+    expect(reloads).toBe(3);
   });
 
   it('sends nothing to a destroyed window', () => {
