@@ -39,20 +39,10 @@ async function main(): Promise<void> {
   const { logger } = ports;
   for (const warning of parsed.warnings) logger.warn(warning);
 
-  const staticDir = path.join(PROJECT_ROOT, 'dist', 'renderer');
-  try {
-    await ensureRendererBuilt({ projectRoot: PROJECT_ROOT, outDir: staticDir, logger });
-  } catch (error) {
-    logger.error(
-      'Could not build the popup (vite). Fix the error above, or run `npm run build`, then try again.',
-      error,
-    );
-    process.exitCode = 1;
-    return;
-  }
-
   const core = createWebCore(options, ports, readAppVersion());
   let server: WebServer | undefined;
+  // Installed before the build, which can take seconds: Ctrl+C then still exits 0, and the build's
+  // temporary folder is swept by the next run.
   // Stopping: the core before the server, so pages still see its last events (downloads left running).
   const removeSignalHandlers = stopOnSignals({
     logger,
@@ -62,6 +52,19 @@ async function main(): Promise<void> {
       await server?.close();
     },
   });
+  const staticDir = path.join(PROJECT_ROOT, 'dist', 'renderer');
+  try {
+    await ensureRendererBuilt({ projectRoot: PROJECT_ROOT, outDir: staticDir, logger });
+  } catch (error) {
+    logger.error(
+      'Could not build the popup (vite). Fix the error above, or run `npm run build`, then try again.',
+      error,
+    );
+    removeSignalHandlers();
+    process.exitCode = 1;
+    return;
+  }
+
   try {
     // The core first: a page reconnecting from an earlier run (same --port and token) must not
     // reach a core that has not loaded its settings yet.

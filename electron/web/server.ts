@@ -327,7 +327,11 @@ function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageCl
         id,
         result: { ok: false, error: toCommandError(new Error('the answer could not be serialised')) },
       } satisfies ResultMessage);
-    if (text !== null) ws.send(text);
+    if (text === null) return;
+    // Events held back are older than this answer: send them first, or a snapshot answer would be
+    // overwritten by stale progress arriving after it. At most one per event name, so bounded.
+    sendDeferred();
+    ws.send(text);
   }
 
   function flushDeferred(): void {
@@ -336,6 +340,10 @@ function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageCl
       return;
     }
     if (ws.bufferedAmount > BACKPRESSURE_HIGH_BYTES) return;
+    sendDeferred();
+  }
+
+  function sendDeferred(): void {
     for (const text of deferred.values()) ws.send(text);
     deferred.clear();
     stopDrainCheck();
