@@ -194,7 +194,13 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     shownPopup.window.setBackgroundColor(popupBackground(nativeTheme.shouldUseDarkColors));
   });
 
-  await core.start();
+  try {
+    await core.start();
+  } catch (error) {
+    // main.ts exits on this error: end whatever the core had started first.
+    await core.shutdown().catch(logError('Shutdown after a failed start failed.'));
+    throw error;
+  }
   // After start: the settings file has been read, so this is the user's saved choice.
   const followLogin = followLaunchAtLogin(
     core.snapshot().settings.launchAtLogin,

@@ -145,6 +145,23 @@ describe('startShell', () => {
     expect(BrowserWindow.instances[0]!.isVisible()).toBe(true);
   });
 
+  it('a core that fails to start is shut down before the error reaches main', async () => {
+    let core!: FakeCore;
+    const running = startShell({
+      createCore: () => {
+        core = createFakeCore(snapshot({ state: 'online' }));
+        core.start = () => Promise.reject(new Error('settings folder unwritable'));
+        return core;
+      },
+      ports: ports(),
+      mainDir: '/app/dist-electron/main',
+      signals: new EventEmitter(),
+    });
+    app.makeReady();
+    await expect(running).rejects.toThrow('settings folder unwritable');
+    expect(core.shutdowns).toHaveLength(1);
+  });
+
   it('a second instance does not start anything', async () => {
     app.singleInstanceLock = false;
     const created = vi.fn();
