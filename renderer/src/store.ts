@@ -142,11 +142,11 @@ export function createTrayStore(bridge: Bridge): TrayStore {
       });
     };
 
-    /** Event names seen since start(): a snapshot read before them must not overwrite what they said. */
-    let seenSinceStart = new Set<EventName>();
+    /** Event names seen while a snapshot was being read: the snapshot must not overwrite what they said. */
+    let seenWhileReading = new Set<EventName>();
 
     const applySnapshot = (snapshot: AppSnapshot): void => {
-      const seen = seenSinceStart;
+      const seen = seenWhileReading;
       set({
         ...(seen.has('server:status-changed') ? {} : { status: snapshot.status }),
         ...(seen.has('models:changed') ? {} : { models: snapshot.models }),
@@ -159,6 +159,7 @@ export function createTrayStore(bridge: Bridge): TrayStore {
     };
 
     const reload = async (): Promise<void> => {
+      seenWhileReading = new Set();
       const result = await run('app:get-snapshot', undefined, { quiet: true });
       if (result.ok) applySnapshot(result.value);
       else set({ snapshotError: result.error.message });
@@ -177,14 +178,14 @@ export function createTrayStore(bridge: Bridge): TrayStore {
       view: 'main',
 
       start() {
-        seenSinceStart = new Set();
         const listen = <E extends EventName>(name: E, apply: (payload: EventPayloads[E]) => void) =>
           bridge.on(name, (payload) => {
-            seenSinceStart.add(name);
+            seenWhileReading.add(name);
             apply(payload);
           });
         const unsubscribes = [
-          listen('server:status-changed', (status) => set({ status })),
+          // A status from the core means it is reachable again: a failed first snapshot is moot.
+          listen('server:status-changed', (status) => set({ status, snapshotError: null })),
           listen('models:changed', (models) => set({ models })),
           listen('downloads:changed', (downloads) => set({ downloads })),
           listen('loads:changed', (loading) => set({ loading })),

@@ -81,6 +81,29 @@ describe('the tray store', () => {
     expect(store.getState().snapshotError).toBeNull();
   });
 
+  it('a later reload applies the whole new snapshot, even for fields events had set before it', async () => {
+    const bridge = createFakeBridge(makeSnapshot());
+    const store = createTrayStore(bridge);
+    store.getState().start();
+    await vi.waitFor(() => expect(store.getState().models).not.toBeNull());
+    bridge.emit('server:status-changed', makeStatus({ state: 'offline' }));
+
+    const later = makeStatus({ state: 'online', port: 4321 });
+    bridge.handle('app:get-snapshot', () => ok(makeSnapshot({ status: later })));
+    await store.getState().reload();
+    expect(store.getState().status).toEqual(later);
+  });
+
+  it('clears a failed-snapshot message once the core speaks again', async () => {
+    const bridge = createFakeBridge(makeSnapshot());
+    bridge.handle('app:get-snapshot', () => fail('unavailable', 'The tray app is not answering.'));
+    const store = createTrayStore(bridge);
+    store.getState().start();
+    await vi.waitFor(() => expect(store.getState().snapshotError).not.toBeNull());
+    bridge.emit('server:status-changed', makeStatus({ state: 'online' }));
+    expect(store.getState().snapshotError).toBeNull();
+  });
+
   it('turns a refused command into one dismissible error, and marks the action pending meanwhile', async () => {
     const bridge = createFakeBridge(makeSnapshot());
     let finish: () => void = () => {};

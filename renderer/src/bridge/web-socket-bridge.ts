@@ -63,6 +63,8 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions = {}): Bri
   let everOpened = false;
   /** After the first socket ends, every new connection starts by resynchronising the page. */
   let resyncOnOpen = false;
+  /** The page's last reported visibility, replayed to a server after a reconnect. */
+  let lastVisibility: CommandRequest<'app:popup-visibility'> | null = null;
   /** The last status the page was shown, so a lost connection can be shown on the same line. */
   let lastStatus: ServerStatus | null = null;
 
@@ -129,6 +131,8 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions = {}): Bri
 
   /** Replays a fresh snapshot as events: whatever changed while the page was cut off is shown. */
   async function resync(): Promise<void> {
+    // A restarted server starts a new session: tell it again whether the page is being looked at.
+    if (lastVisibility) void invoke('app:popup-visibility', lastVisibility);
     const result = await invoke('app:get-snapshot');
     if (!result.ok) return;
     const snapshot: AppSnapshot = result.value;
@@ -152,6 +156,7 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions = {}): Bri
   }
 
   function invoke<C extends CommandName>(name: C, payload?: CommandRequest<C>): Promise<Result<CommandResponse<C>>> {
+    if (name === 'app:popup-visibility') lastVisibility = payload as CommandRequest<'app:popup-visibility'>;
     const id = nextId++;
     const message: InvokeMessage = { type: 'invoke', id, name, payload };
     const text = JSON.stringify(message);

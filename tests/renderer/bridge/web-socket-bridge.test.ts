@@ -249,6 +249,21 @@ describe('createWebSocketBridge', () => {
     expect(FakeWebSocket.instances).toHaveLength(6);
   });
 
+  it('after a reconnect, tells the new server session again whether the page is being looked at', () => {
+    const bridge = createWebSocketBridge({ initialReconnectDelayMs: 100, maxReconnectDelayMs: 100 });
+    latestSocket().open();
+    void bridge.invoke('app:popup-visibility', { visible: true });
+    latestSocket().drop();
+    vi.advanceTimersByTime(100);
+    const socket = latestSocket();
+    socket.open();
+    const names = socket.sentMessages().map((m) => [m.name, m.payload]);
+    expect(names).toEqual([
+      ['app:popup-visibility', { visible: true }],
+      ['app:get-snapshot', undefined],
+    ]);
+  });
+
   it('tells the page when the server could not be reached at all, and recovers when it appears', async () => {
     const bridge = createWebSocketBridge({ initialReconnectDelayMs: 100 });
     const first = bridge.invoke('app:get-snapshot');
