@@ -456,8 +456,12 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       return () => listeners.delete(listener);
     },
     powerEvent(kind) {
-      if (kind === 'suspend') monitor.suspend();
-      else monitor.resume();
+      if (kind === 'suspend') {
+        monitor.suspend();
+      } else {
+        monitor.resume();
+        downloads.resume();
+      }
     },
     async shutdown(shutdownOptions) {
       if (stopped) return;

@@ -241,6 +241,8 @@ export interface DownloadManager {
   cancel(id: string): Promise<DownloadState>;
   retry(id: string): DownloadState;
   dismiss(id: string): void;
+  /** The computer woke from sleep: time asleep does not count towards a stall. */
+  resume(): void;
   /** Quit: leave running downloads going inside LM Studio, or cancel them; no child survives either way. */
   shutdown(mode: 'leave-running' | 'cancel'): Promise<void>;
 }

@@ -286,7 +286,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
 
   function onLmsOutcome(entry: Entry, outcome: LmsGetOutcome): void {
     if (entry.stopping === 'give-up') {
-      finish(entry, 'failed', giveUpMessage());
+      finish(entry, 'continuing', giveUpMessage());
       return;
     }
     switch (outcome.kind) {
@@ -419,21 +419,26 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     updateStallTimer();
   }
 
+  /**
+   * Stops tracking a download that has made no progress for a long time, but leaves it to
+   * LM Studio (answering `Y`): it may resume when the network comes back, and cancelling it would
+   * throw away what it already has. The user can still cancel it in LM Studio.
+   */
   function giveUp(entry: Entry): void {
     entry.stopping = 'give-up';
-    logger.warn(`Giving up on the stalled download of ${entry.state.model}`);
+    logger.warn(`No longer tracking the stalled download of ${entry.state.model}`);
     const child = entry.process;
     if (child) {
-      // End the child for real; the outcome handler reports the give-up message.
-      child.cancel().catch((error: unknown) => logger.error('Could not end a stalled lms get', error));
+      // The outcome handler reports the give-up message.
+      child.detach().catch((error: unknown) => logger.error('Could not let go of a stalled lms get', error));
     } else {
-      finish(entry, 'failed', giveUpMessage());
+      finish(entry, 'continuing', giveUpMessage());
     }
   }
 
   function giveUpMessage(): string {
     const minutes = Math.round(giveUpAfterMs / 60_000);
-    return `The download made no progress for ${minutes} minute${minutes === 1 ? '' : 's'} and was stopped. Check the network and LM Studio, then retry.`;
+    return `No progress for ${minutes} minute${minutes === 1 ? '' : 's'}: LM Studio Tray stopped following this download, which stays in LM Studio. Check the network, then look in LM Studio or download it again.`;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -564,6 +569,12 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       }
       entries.delete(id);
       changed();
+    },
+
+    resume() {
+      // Time asleep is not a stall: count quiet time again from now.
+      const now = clock.now();
+      for (const entry of entries.values()) if (isRunning(entry)) entry.lastProgressAt = now;
     },
 
     async shutdown(mode) {

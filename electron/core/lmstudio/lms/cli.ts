@@ -143,7 +143,15 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     const command = `lms ${args.join(' ')}`;
     let child: ChildProcess;
     try {
-      child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'], env, windowsHide: true });
+      // Its own process group (POSIX): a terminal's Ctrl+C meant for LM Studio Tray must not reach
+      // `lms get` too, which would answer its Y/N prompt by exiting before the app can say Y or N.
+      // The registry still ends every child on quit.
+      child = spawn(path, args, {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env,
+        windowsHide: true,
+        detached: options.platform !== 'win32',
+      });
     } catch (error) {
       const spawnError = error instanceof Error ? error : new Error(String(error));
       return {

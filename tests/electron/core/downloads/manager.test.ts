@@ -231,18 +231,31 @@ describe('download manager: stalls', () => {
     expect(row(d.id).status).toBe('downloading');
   });
 
-  it('after a long stall fails with a clear message and ends the child', async () => {
+  it('after a long stall stops following it, leaving the download to LM Studio (never cancelling it)', async () => {
     const { manager, runs, row, finished } = setup();
     const d = manager.start('qwen/qwen3-4b');
     runs[0]!.progress(5);
     await vi.advanceTimersByTimeAsync(121_000);
-    expect(runs[0]!.cancelled).toBe(1);
+    expect(runs[0]!.cancelled).toBe(0);
+    expect(runs[0]!.detached).toBe(1);
     expect(row(d.id)).toMatchObject({
-      status: 'failed',
+      status: 'continuing',
       message:
-        'The download made no progress for 2 minutes and was stopped. Check the network and LM Studio, then retry.',
+        'No progress for 2 minutes: LM Studio Tray stopped following this download, which stays in LM Studio. Check the network, then look in LM Studio or download it again.',
     });
     expect(finished).toHaveLength(1);
+  });
+
+  it('does not count time asleep as a stall', async () => {
+    const { manager, runs, row } = setup();
+    const d = manager.start('qwen/qwen3-4b');
+    runs[0]!.progress(5);
+    // The machine sleeps: timers do not run, the wall clock jumps past the give-up limit.
+    vi.setSystemTime(Date.now() + 30 * 60_000);
+    manager.resume();
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(runs[0]!.detached).toBe(0);
+    expect(row(d.id).status).toBe('downloading');
   });
 });
 

@@ -18,8 +18,10 @@ let dir: string;
 let logFile: string;
 let registry: ProcessRegistry;
 const spawned: Array<{ command: string; args: readonly string[]; shell: unknown; stdio: unknown }> = [];
+const spawnedDetached: unknown[] = [];
 const recordingSpawn: SpawnFn = (command, args, options) => {
   spawned.push({ command, args, shell: options.shell, stdio: options.stdio });
+  spawnedDetached.push(options.detached);
   return spawn(command, [...args], options);
 };
 
@@ -89,6 +91,12 @@ describe('createLmsCli: how lms is run', () => {
       { command: FAKE_LMS, args: ['server', 'status', '--json'], shell: undefined, stdio: ['pipe', 'pipe', 'pipe'] },
     ]);
     expect((await invocations())[0]?.env).toEqual({ FORCE_COLOR: '0', NO_COLOR: '1' });
+  });
+
+  it("runs lms in its own process group, so a terminal's Ctrl+C reaches only the app (not on Windows)", async () => {
+    spawnedDetached.length = 0;
+    await cli().serverStatus();
+    expect(spawnedDetached).toEqual([true]);
   });
 
   it('registers every child in the process registry while it runs', async () => {
