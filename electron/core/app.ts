@@ -49,6 +49,11 @@ export const MODELS_REFRESH_MIN_MS = 10_000;
  * again within it (flapping) would be woken by `lms`. The HTTP lists are read at once.
  */
 export const ONLINE_SETTLE_MS = 2_000;
+/**
+ * An outage within this long of the user's own `server:stop` is theirs (no notification). Longer
+ * than the health monitor's grace after waking, which can hold the "down" back that long.
+ */
+export const USER_STOP_WINDOW_MS = 30_000;
 
 type Handlers = {
   [C in CommandName]: (payload: v.InferOutput<(typeof CommandSchemas)[C]>) => Promise<CommandResponse<C>>;
@@ -86,7 +91,11 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   let lmsCli: LmsCli | null = null;
   /** Problems with settings found by the core itself (an address the client refuses). */
   let coreMessages: string[] = [];
-  let userStopPending = false;
+  /**
+   * When the user last asked the server to stop: the outage that follows is theirs, not news.
+   * A time rather than a flag, so it cannot outlive that stop and silence a real outage later.
+   */
+  let userStopAt: number | null = null;
   /** A check after the user changed the address or token: its result is a new baseline. */
   let muteNextTransition = false;
   let modelsTimer: unknown = null;
@@ -212,13 +221,15 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       const isOnline = status.state === 'online';
       let userInitiated = false;
       if (wasOnline && !isOnline) {
-        userInitiated = userStopPending;
-        userStopPending = false;
+        userInitiated = userStopAt !== null && clock.now() - userStopAt < USER_STOP_WINDOW_MS;
+        userStopAt = null;
       }
       // After a settings change, the policy sees the new server's state as found at start-up.
       const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
       notify({ type: 'server', status, previous: baseline, userInitiated });
       if (isOnline && !wasOnline) {
+        // Back up: a stop asked for before this is over and must not mute a later outage.
+        userStopAt = null;
         refreshModels(false);
         scheduleModelsRefresh();
         if (settleTimer !== null) clock.clearTimeout(settleTimer);
@@ -365,16 +376,15 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     },
     'server:stop': async () => {
       const cli = localLmsOrThrow('stop its server');
-      userStopPending = true;
+      // Only a stop of a running server is the user's outage; a stale menu's stop changes nothing.
+      userStopAt = monitor.current().state === 'online' ? clock.now() : null;
       try {
         await cli.serverStop();
       } catch (error) {
-        userStopPending = false;
+        userStopAt = null;
         throw error;
       }
-      const status = await monitor.checkNow();
-      if (status.state === 'online') userStopPending = false;
-      return status;
+      return monitor.checkNow();
     },
     'models:refresh': async () => {
       const online = monitor.current().state === 'online';

@@ -210,6 +210,16 @@ describe('TrayCore with the simulator', () => {
     expect(h.sim.state.wakeCount()).toBe(0);
   });
 
+  it('a stop of an already stopped server does not mute the next real outage', async () => {
+    const h = await harness();
+    expect((await h.value('server:stop')).state).toBe('server-stopped');
+    // A second stop (a stale menu) finds nothing running and changes nothing.
+    await h.invoke('server:stop');
+    expect((await h.value('server:start')).state).toBe('online');
+    await h.sim.crash();
+    await vi.waitFor(() => expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown']), WAIT);
+  });
+
   it('notices LM Studio quitting, notifies once, marks the models stale and never wakes it', async () => {
     const h = await harness();
     await vi.waitFor(() => expect(h.core.snapshot().models.models.length).toBeGreaterThan(0), WAIT);
