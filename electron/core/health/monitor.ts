@@ -91,6 +91,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   let running = false;
   let suspended = false;
   let inFlight: Promise<ServerStatus> | null = null;
+  /** What the check in flight was made with: a caller wanting more, or another server, waits for a new one. */
+  let inFlightFor: { client: LmStudioClient; force: boolean } | null = null;
   let pollTimer: unknown = null;
   let rearmTimer: unknown = null;
   let watch: Watch | null = null;
@@ -304,7 +306,14 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   // -------------------------------------------------------------------------------------------
 
   function runCheck(force: boolean): Promise<ServerStatus> {
-    if (inFlight) return inFlight;
+    if (inFlight && inFlightFor) {
+      const sameServer = inFlightFor.client === options.client();
+      if (sameServer && (inFlightFor.force || !force)) return inFlight;
+      // The address (or token) changed meanwhile, or a forced check was asked: that answer is
+      // about the old server, so check again once it is in.
+      return inFlight.then(() => runCheck(force));
+    }
+    inFlightFor = { client: options.client(), force };
     const current = check(force)
       .catch((error: unknown) => {
         logger.error('health: probe failed unexpectedly', error);
@@ -312,6 +321,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       })
       .finally(() => {
         inFlight = null;
+        inFlightFor = null;
         afterCheck();
       });
     inFlight = current;

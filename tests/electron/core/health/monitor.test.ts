@@ -478,6 +478,29 @@ describe('coalescing', () => {
     await r.monitor.checkNow();
     expect(r.client.greetings).toBe(1);
   });
+
+  it('after the address changes, checkNow answers for the new server, not a probe of the old one', async () => {
+    const oldServer = new FakeClient();
+    let current = oldServer;
+    const r = rig({ client: oldServer });
+    r.options.client = () => current;
+    const monitor = createHealthMonitor(r.options);
+    let release!: (value: GreetingResult) => void;
+    vi.spyOn(oldServer, 'greet').mockImplementationOnce(() => new Promise((resolve) => (release = resolve)));
+    const before = monitor.checkNow();
+
+    const newServer = new FakeClient('http://127.0.0.1:4321', 4321);
+    newServer.greeting = { kind: 'refused' };
+    current = newServer;
+    const after = monitor.checkNow();
+    release({ kind: 'lmstudio' });
+    // The new server refuses: its outage is confirmed once, after a short delay.
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await before).baseUrl).toBe('http://127.0.0.1:1234');
+    expect(await after).toMatchObject({ baseUrl: 'http://127.0.0.1:4321' });
+    expect((await after).state).not.toBe('online');
+    monitor.stop();
+  });
 });
 
 describe('the connection watch', () => {
