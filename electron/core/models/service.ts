@@ -143,7 +143,12 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     const byKey = new Map<string, LoadedInstance[]>();
     for (const instance of loaded) byKey.set(instance.modelKey, [...(byKey.get(instance.modelKey) ?? []), instance]);
     models = models.map((model) => ({ ...model, loadedInstances: byKey.get(model.key) ?? [] }));
-    return publish({ models, loaded, stale: false, updatedAt: clock.now(), source });
+    // The answers took a while: if the address changed meanwhile they are about another server,
+    // and if the server went down meanwhile they are already the last known lists.
+    if (options.client() !== client) return snapshot;
+    const state = options.status().state;
+    const stale = state !== 'online' && state !== 'checking';
+    return publish({ models, loaded, stale, updatedAt: clock.now(), source });
   }
 
   function refresh(refreshOptions: { instanceDetails?: boolean } = {}): Promise<ModelsSnapshot> {

@@ -242,6 +242,23 @@ describe('model service: listing', () => {
     expect(seen).toEqual([true, false]);
   });
 
+  it('a refresh whose answers arrive after the server went down publishes them as the last known lists', async () => {
+    const w = world();
+    let answer!: () => void;
+    const listed = w.client.listModels as ReturnType<typeof vi.fn>;
+    const real = listed.getMockImplementation()!;
+    listed.mockImplementationOnce(async () => {
+      const result = await real();
+      await new Promise<void>((resolve) => (answer = resolve));
+      return result;
+    });
+    const refreshing = w.service.refresh();
+    await vi.waitFor(() => expect(answer).toBeDefined());
+    w.setState('offline');
+    answer();
+    expect((await refreshing).stale).toBe(true);
+  });
+
   it('does not announce a refresh that found nothing new', async () => {
     const w = world();
     const seen = vi.fn();
