@@ -153,6 +153,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   }
 
   function notify(input: PolicyInput): void {
+    // Quitting: the outage or download stops that quitting itself causes are not news.
+    if (stopped) return;
     const notifications = policy.decide(input, settings.get().notifications, clock.now());
     for (const notification of notifications) show(notification);
   }
@@ -172,6 +174,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   };
 
   function refreshModels(instanceDetails: boolean): void {
+    // After shutdown began, a refresh could spawn `lms ps` once the registry has ended its children.
+    if (stopped) return;
     models.refresh({ instanceDetails }).catch((error: unknown) => logger.debug('Model refresh failed', error));
   }
 
