@@ -39,6 +39,25 @@ const GREETING_MAX_BYTES = 64 * 1024;
 
 export const NOT_RESPONDING_MESSAGE =
   'LM Studio is not responding. Install it from https://lmstudio.ai/download and run `lms server start`.';
+/** The error codes Node gives a connection that dropped after it was made. */
+const DROPPED_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+
+/**
+ * A failed call in words that fit what happened: a connection that dropped mid-answer is not a
+ * missing LM Studio (telling that user to install it would mislead).
+ */
+function connectionFailureMessage(error: unknown): string {
+  let cause: unknown = error;
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code && DROPPED_CONNECTION_CODES.has(code)) {
+      return 'The connection to LM Studio dropped before it answered (it may have stopped or restarted). Try again once it is back.';
+    }
+    cause = cause.cause;
+  }
+  return NOT_RESPONDING_MESSAGE;
+}
+
 export const TOKEN_REQUIRED_MESSAGE =
   'LM Studio asks for an API token. Add one in Settings (Developer → Server Settings → Manage Tokens in LM Studio).';
 const TOKEN_REFUSED_MESSAGE =
@@ -126,7 +145,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
           { cause: error },
         );
       }
-      throw new CoreError('unavailable', NOT_RESPONDING_MESSAGE, { cause: error });
+      throw new CoreError('unavailable', connectionFailureMessage(error), { cause: error });
     } finally {
       clearTimeout(timer);
     }

@@ -463,6 +463,15 @@ describe('listModels', () => {
     expect(error.message).not.toMatch(/\bat \w+ \(/);
   });
 
+  it('a connection that drops mid-answer is said as such, not as "install LM Studio"', async () => {
+    const server = await serve((_request, res) => res.socket?.destroy());
+    const error = await failure(client(server.url).listModels());
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe(
+      'The connection to LM Studio dropped before it answered (it may have stopped or restarted). Try again once it is back.',
+    );
+  });
+
   it('times out a server that never answers', async () => {
     const server = await serve(() => {});
     const error = await failure(client(server.url, { timeoutMs: 200 }).listModels());
