@@ -69,6 +69,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
    * written back as it was until the user sets a new token, so the desktop app keeps it.
    */
   let keptEncryptedToken: unknown;
+  /** Why settings.json exists but could not be read; such a file is never overwritten. */
+  let unreadable: string | null = null;
   /** Problems found on load, by field (or `file`), cleared when the user sets that field. */
   const problems = new Map<string, string>();
   const listeners = new Set<(settings: Settings) => void>();
@@ -90,6 +92,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
   };
 
   async function load(): Promise<SettingsView> {
+    unreadable = null;
     problems.clear();
     unknownKeys = {};
     keptEncryptedToken = undefined;
@@ -99,6 +102,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       text = await fs.readFile(file);
     } catch (error) {
       if (!isMissingFile(error)) {
+        unreadable = errorText(error);
         logger.warn(`Could not read ${file}`, error);
         problems.set('file', `settings.json could not be read (${errorText(error)}). Defaults are in use.`);
       }
@@ -196,6 +200,15 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       Object.entries(parsed.output).filter(([, value]) => value !== undefined),
     ) as SettingsPatch;
     const run = queue.then(async () => {
+      // Read the file again first: the desktop app and web mode share it, and a save must not
+      // undo what the other saved since this one loaded it.
+      await load();
+      if (unreadable !== null) {
+        throw new CoreError(
+          'internal',
+          `settings.json could not be read (${unreadable}), so it was not overwritten. Check its permissions, then save again.`,
+        );
+      }
       const next: Settings = { ...saved, ...given };
       const document: Record<string, unknown> = { ...unknownKeys };
       for (const field of FIELD_NAMES)

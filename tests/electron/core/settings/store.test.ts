@@ -179,6 +179,33 @@ describe('settings store: saving', () => {
     });
   });
 
+  it('does not undo what another process (desktop app or web mode) saved since it loaded', async () => {
+    const desktop = store();
+    const web = store();
+    await desktop.load();
+    await web.load();
+    await desktop.update({ launchAtLogin: true });
+    await web.update({ pollIntervalMs: 9000 });
+    expect(await onDisk()).toMatchObject({ launchAtLogin: true, pollIntervalMs: 9000 });
+    expect(web.get().launchAtLogin).toBe(true);
+  });
+
+  it('never overwrites a settings.json it could not read', async () => {
+    await writeFile(file, `${JSON.stringify({ pollIntervalMs: 4000, futureKey: 1 })}\n`);
+    const unreadable: FileSystem = {
+      ...nodeFileSystem,
+      readFile: async () => {
+        throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
+      },
+    };
+    const s = store({ fs: unreadable });
+    await s.load();
+    await expect(s.update({ launchAtLogin: true })).rejects.toThrow(
+      'settings.json could not be read (permission denied), so it was not overwritten.',
+    );
+    expect(await onDisk()).toEqual({ pollIntervalMs: 4000, futureKey: 1 });
+  });
+
   it('tells listeners the settings in force after each update', async () => {
     const s = store();
     await s.load();
