@@ -151,12 +151,18 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     return publish({ models, loaded, stale, updatedAt: clock.now(), source });
   }
 
-  function refresh(refreshOptions: { instanceDetails?: boolean } = {}): Promise<ModelsSnapshot> {
+  function refresh(refreshOptions: { instanceDetails?: boolean; fresh?: boolean } = {}): Promise<ModelsSnapshot> {
     const instanceDetails = refreshOptions.instanceDetails ?? false;
     const client = options.client();
-    // Join a refresh already running unless this one needs more than it will give, or the
-    // address changed since it started (its answer would be the old server's).
-    if (inflight && inflight.client === client && (inflight.instanceDetails || !instanceDetails)) {
+    // Join a refresh already running unless this one needs more than it will give, the address
+    // changed since it started (its answer would be the old server's), or the caller needs lists
+    // read after this moment (checking a load that just finished).
+    if (
+      inflight &&
+      !refreshOptions.fresh &&
+      inflight.client === client &&
+      (inflight.instanceDetails || !instanceDetails)
+    ) {
       return inflight.promise;
     }
     const previous = inflight?.promise.catch(() => undefined);
@@ -230,13 +236,24 @@ export function createModelService(options: ModelServiceOptions): ModelService {
   async function verifyLoaded(modelKey: string, identifier: string, lms: LmsCli | null): Promise<void> {
     let after: ModelsSnapshot;
     try {
-      after = await refresh({ instanceDetails: true });
+      after = await refresh({ instanceDetails: true, fresh: true });
     } catch (error) {
       logger.warn(`Could not list models after loading ${modelKey}`, error);
       return;
     }
     const instance = after.loaded.find((candidate) => candidate.identifier === identifier);
-    if (!instance || instance.modelKey === modelKey) return;
+    if (!instance) {
+      // Only an authoritative list can say the load did not happen (`/v1/models` alone cannot).
+      const missing = after.source !== 'openai' && !after.loaded.some((candidate) => candidate.modelKey === modelKey);
+      if (missing) {
+        throw new CoreError(
+          'server-error',
+          `LM Studio answered that ${modelKey} was loaded, but it is not among the loaded models. Try loading it again, or load it in LM Studio.`,
+        );
+      }
+      return;
+    }
+    if (instance.modelKey === modelKey) return;
     logger.warn(`Asked for ${modelKey}, LM Studio loaded ${instance.modelKey} as ${identifier}`);
     try {
       await unloadInstance(identifier, lms);

@@ -336,6 +336,14 @@ describe('model service: loading', () => {
     expect(w.service.loading()).toEqual([]);
   });
 
+  it('says so when LM Studio answers "loaded" but the model is not among the loaded ones', async () => {
+    const w = world();
+    vi.mocked(w.client.loadModel).mockImplementationOnce(async (key: string) => ({ identifier: key, via: 'rest' }));
+    await expect(w.service.load('qwen/qwen3-4b')).rejects.toThrow(
+      'LM Studio answered that qwen/qwen3-4b was loaded, but it is not among the loaded models.',
+    );
+  });
+
   it('refuses a second load of the same model while the first runs', async () => {
     const w = world();
     const first = w.service.load('qwen/qwen3-4b');
