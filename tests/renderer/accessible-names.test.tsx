@@ -168,6 +168,13 @@ describe('§4 downloads', () => {
     expect(within(region).getByRole('listitem').textContent).toContain('qwen/qwen3-4b@q4_k_m');
   });
 
+  it('keeps the Downloads region in place when there are none, saying so', async () => {
+    await renderPopup(makeSnapshot({ downloads: [] }));
+    const region = screen.getByRole('region', { name: 'Downloads' });
+    expect(within(region).queryAllByRole('listitem')).toEqual([]);
+    expect(region.textContent).toContain('No downloads.');
+  });
+
   it('shows each download with its progress bar and Cancel, and keeps finished ones with their outcome', async () => {
     const { bridge } = await renderPopup(
       makeSnapshot({

@@ -30,10 +30,12 @@ const STATUS_EXPLANATIONS: Partial<Record<DownloadStatus, string>> = {
 
 const isFinished = (status: DownloadStatus): boolean => FINISHED_DOWNLOAD_STATUSES.includes(status);
 
-/** Downloads in progress and finished ones, each kept with its outcome until dismissed. */
+/**
+ * Downloads in progress and finished ones, each kept with its outcome until dismissed. The region
+ * is always there (empty, it says so), so assistive technology finds it in the same place.
+ */
 export function Downloads() {
   const downloads = useTray((s) => s.downloads);
-  if (downloads.length === 0) return null;
   const active = downloads.filter((d) => !isFinished(d.status)).length;
   return (
     <section className="section" aria-labelledby="downloads-heading">
@@ -41,11 +43,15 @@ export function Downloads() {
         <h2 id="downloads-heading">Downloads</h2>
         {active > 0 && <span className="count">{active}</span>}
       </div>
-      <ul className="rows">
-        {downloads.map((download) => (
-          <DownloadRow key={download.id} download={download} />
-        ))}
-      </ul>
+      {downloads.length === 0 ? (
+        <p className="empty">No downloads. Type a model below, or pick a suggestion.</p>
+      ) : (
+        <ul className="rows">
+          {downloads.map((download) => (
+            <DownloadRow key={download.id} download={download} />
+          ))}
+        </ul>
+      )}
     </section>
   );
 }
