@@ -63,7 +63,8 @@ interface Entry {
   /** The status to return to when a stall ends. */
   phase: DownloadStatus;
   /** Bytes (or percent, when bytes are unknown) last seen growing, and when. */
-  progressMark: number;
+  /** The furthest bytes and percent seen: growth in either is progress. */
+  progressMark: { bytes: number; percent: number };
   lastProgressAt: number;
   process: LmsGetProcess | null;
   pollTimer: unknown;
@@ -171,12 +172,15 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     },
   ): void {
     const s = entry.state;
-    const mark = update.downloadedBytes ?? update.percent;
-    const grew = mark !== null && mark > entry.progressMark;
-    if (grew) {
-      entry.progressMark = mark;
-      entry.lastProgressAt = clock.now();
-    }
+    // Either figure may move first: lms prints sizes in 10 MB steps but the percentage in steps
+    // of 0.01 %, so on a large file over a slow link only one of them grows for a while.
+    const mark = entry.progressMark;
+    const bytesGrew = update.downloadedBytes !== null && update.downloadedBytes > mark.bytes;
+    const percentGrew = update.percent !== null && update.percent > mark.percent;
+    const grew = bytesGrew || percentGrew;
+    if (bytesGrew) mark.bytes = update.downloadedBytes!;
+    if (percentGrew) mark.percent = update.percent!;
+    if (grew) entry.lastProgressAt = clock.now();
     if (entry.phase !== 'downloading') {
       // The first progress frame after a phase change is life in itself.
       entry.phase = 'downloading';
@@ -483,7 +487,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         },
         attempt: 1,
         phase: 'queued',
-        progressMark: -1,
+        progressMark: { bytes: -1, percent: -1 },
         lastProgressAt: now,
         process: null,
         pollTimer: null,
@@ -538,7 +542,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const now = clock.now();
       entry.attempt += 1;
       entry.phase = 'queued';
-      entry.progressMark = -1;
+      entry.progressMark = { bytes: -1, percent: -1 };
       entry.lastProgressAt = now;
       entry.process = null;
       entry.ended = null;

@@ -219,6 +219,25 @@ describe('download manager: stalls', () => {
     expect(row(d.id)).toMatchObject({ status: 'downloading', message: null, bytesPerSecond: 100 });
   });
 
+  it('counts a growing percentage as progress while the printed size has not moved yet (slow links)', async () => {
+    const { manager, runs, row } = setup();
+    const d = manager.start('qwen/qwen3-4b');
+    const frame = (percent: number) =>
+      runs[0]!.emit({
+        type: 'progress',
+        percent,
+        downloadedBytes: 1_230_000_000,
+        totalBytes: 20_000_000_000,
+        bytesPerSecond: 150_000,
+        etaSeconds: 120_000,
+      });
+    for (let step = 0; step < 12; step++) {
+      frame(6.15 + step * 0.01);
+      await vi.advanceTimersByTimeAsync(5_000);
+    }
+    expect(row(d.id).status).toBe('downloading');
+  });
+
   it('gives waking, resolving and finalizing the longer limit', async () => {
     const { manager, runs, row } = setup();
     const d = manager.start('qwen/qwen3-4b');
