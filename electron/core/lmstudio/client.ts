@@ -205,13 +205,24 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
       { model: modelKey, input: '', max_output_tokens: 1 },
       DEFAULT_LOAD_TIMEOUT_MS,
     );
-    if (isRouteMissing(answer)) {
+    if (!isRouteMissing(answer)) {
+      expectOk(answer, context);
+      return { identifier: modelKey, via: 'responses' as const };
+    }
+    // Before 0.3.29 there is no /v1/responses; a one-token chat completion JIT-loads the same way.
+    const chat = await call(
+      'POST',
+      '/v1/chat/completions',
+      { model: modelKey, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 },
+      DEFAULT_LOAD_TIMEOUT_MS,
+    );
+    if (isRouteMissing(chat)) {
       throw new CoreError(
         'unavailable',
         'This LM Studio version cannot load models over HTTP. Update LM Studio, or load the model with `lms load`.',
       );
     }
-    expectOk(answer, context);
+    expectOk(chat, context);
     return { identifier: modelKey, via: 'responses' as const };
   }
 

@@ -515,6 +515,22 @@ describe('loadModel', () => {
     expect(JSON.parse(server.seen[1]!.body)).toEqual({ model: 'qwen/qwen3-4b', input: '', max_output_tokens: 1 });
   });
 
+  it('before 0.3.29 (no /v1/responses), loads with a one-token chat completion', async () => {
+    const server = await serve((req, res) =>
+      req.path === '/v1/chat/completions'
+        ? json(res, 200, { id: 'chat_1', choices: [] })
+        : unexpectedEndpoint(req, res),
+    );
+    const result = await client(server.url).loadModel('qwen/qwen3-4b', {});
+    expect(result).toEqual({ identifier: 'qwen/qwen3-4b', via: 'responses' });
+    expect(server.seen.map((s) => s.path)).toEqual(['/api/v1/models/load', '/v1/responses', '/v1/chat/completions']);
+    expect(JSON.parse(server.seen[2]!.body)).toEqual({
+      model: 'qwen/qwen3-4b',
+      messages: [{ role: 'user', content: 'Hi' }],
+      max_tokens: 1,
+    });
+  });
+
   it('goes straight to /v1/responses once the model list showed there is no v1 API', async () => {
     const server = await serve((req, res) =>
       req.path === '/api/v0/models'
