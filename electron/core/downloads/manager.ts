@@ -470,30 +470,10 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       }
       const now = clock.now();
       const entry: Entry = {
-        state: {
-          id: newId(),
-          model: target,
-          status: 'queued',
-          attached: false,
-          via: localLms() ? 'lms' : 'rest',
-          percent: null,
-          downloadedBytes: null,
-          totalBytes: null,
-          bytesPerSecond: null,
-          etaSeconds: null,
-          message: null,
-          startedAt: now,
-          endedAt: null,
-        },
+        state: { id: newId(), model: target, via: localLms() ? 'lms' : 'rest', ...freshAttemptState(now) },
         attempt: 1,
-        phase: 'queued',
-        progressMark: { bytes: -1, percent: -1 },
-        lastProgressAt: now,
-        process: null,
         pollTimer: null,
-        ended: null,
-        paused: false,
-        stopping: null,
+        ...freshTracking(now),
       };
       entries.set(entry.state.id, entry);
       pump();
@@ -541,25 +521,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       }
       const now = clock.now();
       entry.attempt += 1;
-      entry.phase = 'queued';
-      entry.progressMark = { bytes: -1, percent: -1 };
-      entry.lastProgressAt = now;
-      entry.process = null;
-      entry.ended = null;
-      entry.paused = false;
-      entry.stopping = null;
-      Object.assign(entry.state, {
-        status: 'queued',
-        attached: false,
-        percent: null,
-        downloadedBytes: null,
-        totalBytes: null,
-        bytesPerSecond: null,
-        etaSeconds: null,
-        message: null,
-        startedAt: now,
-        endedAt: null,
-      } satisfies Partial<DownloadState>);
+      Object.assign(entry, freshTracking(now));
+      Object.assign(entry.state, freshAttemptState(now));
       pump();
       changed();
       return { ...entry.state };
@@ -609,6 +572,37 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       stallTimer = null;
       changes.flush();
     },
+  };
+}
+
+/** A download row as it is when an attempt starts (queued, nothing known yet). */
+function freshAttemptState(now: number): Omit<DownloadState, 'id' | 'model' | 'via'> {
+  return {
+    status: 'queued',
+    attached: false,
+    percent: null,
+    downloadedBytes: null,
+    totalBytes: null,
+    bytesPerSecond: null,
+    etaSeconds: null,
+    message: null,
+    startedAt: now,
+    endedAt: null,
+  };
+}
+
+/** The per-attempt bookkeeping of an entry, reset for a start and for each retry. */
+function freshTracking(
+  now: number,
+): Pick<Entry, 'phase' | 'progressMark' | 'lastProgressAt' | 'process' | 'ended' | 'paused' | 'stopping'> {
+  return {
+    phase: 'queued',
+    progressMark: { bytes: -1, percent: -1 },
+    lastProgressAt: now,
+    process: null,
+    ended: null,
+    paused: false,
+    stopping: null,
   };
 }
 
