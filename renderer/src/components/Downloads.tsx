@@ -56,6 +56,33 @@ export function Downloads() {
   );
 }
 
+/** A small button on a download row; its accessible name says which download it acts on. */
+function RowAction({
+  label,
+  disabled,
+  quiet = false,
+  onClick,
+  children,
+}: {
+  label: string;
+  disabled: boolean;
+  quiet?: boolean;
+  onClick: () => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      className={quiet ? 'button button--small button--quiet' : 'button button--small'}
+      aria-label={label}
+      disabled={disabled}
+      onClick={onClick}
+    >
+      {children}
+    </button>
+  );
+}
+
 function progressText(download: DownloadState): string {
   const { downloadedBytes, totalBytes } = download;
   const amount =
@@ -83,37 +110,32 @@ function DownloadRow({ download }: { download: DownloadState }) {
         </span>
         <div className="row__actions">
           {!finished && (
-            <button
-              type="button"
-              className="button button--small"
-              aria-label={`Cancel download of ${download.model}`}
+            <RowAction
+              label={`Cancel download of ${download.model}`}
               disabled={busy}
               onClick={() => void actions.cancelDownload(download.id)}
             >
               Cancel
-            </button>
+            </RowAction>
           )}
           {failed && (
-            <button
-              type="button"
-              className="button button--small"
-              aria-label={`Retry download of ${download.model}`}
+            <RowAction
+              label={`Retry download of ${download.model}`}
               disabled={busy}
               onClick={() => void actions.retryDownload(download.id)}
             >
               Retry
-            </button>
+            </RowAction>
           )}
           {finished && (
-            <button
-              type="button"
-              className="button button--small button--quiet"
-              aria-label={`Dismiss download of ${download.model}`}
+            <RowAction
+              label={`Dismiss download of ${download.model}`}
               disabled={busy}
+              quiet
               onClick={() => void actions.dismissDownload(download.id)}
             >
               Dismiss
-            </button>
+            </RowAction>
           )}
         </div>
       </div>

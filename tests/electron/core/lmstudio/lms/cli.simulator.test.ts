@@ -14,7 +14,7 @@ const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi
 let sim: Simulator;
 let registry: ProcessRegistry;
 
-function lms() {
+function lms(timeoutMs?: number) {
   return createLmsCli({
     path: sim.lmsPath,
     spawn: spawnWithoutShell,
@@ -22,6 +22,7 @@ function lms() {
     clock: systemClock,
     logger,
     platform: process.platform,
+    timeoutMs,
   });
 }
 
@@ -169,15 +170,7 @@ describe('createLmsCli against the simulator', () => {
   it('a hung lms is killed and reported', async () => {
     sim = await startSimulator();
     sim.configure({ lmsHangs: true });
-    const cli = createLmsCli({
-      path: sim.lmsPath,
-      spawn: spawnWithoutShell,
-      registry,
-      clock: systemClock,
-      logger,
-      platform: process.platform,
-      timeoutMs: 500,
-    });
+    const cli = lms(500);
     await expect(cli.ps()).rejects.toMatchObject({
       code: 'lms-failed',
       message: expect.stringMatching(/did not answer within/),
