@@ -407,6 +407,14 @@ export const EVENT_NAMES: EventName[] = [
   'settings:changed',
   'notification:show',
 ];
+/** The events that carry a piece of the app's state (everything but one-off notifications). */
+export const STATE_EVENT_NAMES = [
+  'server:status-changed',
+  'models:changed',
+  'downloads:changed',
+  'loads:changed',
+  'settings:changed',
+] as const satisfies readonly EventName[];
 export type AppEvent = { [E in EventName]: { name: E; payload: EventPayloads[E] } }[EventName];
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { STATE_EVENT_NAMES } from '../../electron/shared/contract';
 import { createTrayStore, pendingKey } from '../../renderer/src/store';
 import { createFakeBridge, fail, ok } from './fake-bridge';
 import { makeDownload, makeInstance, makeModel, makeSettings, makeSnapshot, makeStatus } from './fixtures';
@@ -22,13 +23,7 @@ describe('the tray store', () => {
     const store = createTrayStore(bridge);
     const stop = store.getState().start();
     await vi.waitFor(() => expect(store.getState().status).not.toBeNull());
-    for (const name of [
-      'server:status-changed',
-      'models:changed',
-      'downloads:changed',
-      'loads:changed',
-      'settings:changed',
-    ] as const) {
+    for (const name of STATE_EVENT_NAMES) {
       expect(bridge.listenerCount(name)).toBe(1);
     }
 

@@ -38,16 +38,22 @@ let cookie: string;
 let origin: string;
 const sockets: WebSocket[] = [];
 
-beforeEach(async () => {
-  core = createFakeCore();
-  server = await startWebServer({
+/** The server under test on a free loopback port, with the fake core; `extra` overrides options. */
+function startTestServer(extra: Partial<Parameters<typeof startWebServer>[0]> = {}) {
+  return startWebServer({
     core,
     host: '127.0.0.1',
     port: 0,
     token: TOKEN,
     staticDir,
     logger: createMemoryLogger(),
+    ...extra,
   });
+}
+
+beforeEach(async () => {
+  core = createFakeCore();
+  server = await startTestServer();
   port = server.port;
   cookie = `${sessionCookieName(port)}=${sessionCookieValue(TOKEN, port)}`;
   origin = `http://127.0.0.1:${port}`;
@@ -439,15 +445,7 @@ describe('malformed and hostile messages', () => {
 describe('keeping up with pages', () => {
   it('drops a page that stops answering pings', async () => {
     await server.close();
-    server = await startWebServer({
-      core,
-      host: '127.0.0.1',
-      port: 0,
-      token: TOKEN,
-      staticDir,
-      logger: createMemoryLogger(),
-      heartbeatMs: 50,
-    });
+    server = await startTestServer({ heartbeatMs: 50 });
     port = server.port;
     const attempt = await openSocket(wsUrl(`?token=${TOKEN}`), { origin: `http://127.0.0.1:${port}`, autoPong: false });
     if (!('ws' in attempt)) throw new Error('socket refused');
@@ -488,9 +486,7 @@ describe('binding', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const taken = (blocker.address() as import('node:net').AddressInfo).port;
     try {
-      await expect(
-        startWebServer({ core, host: '127.0.0.1', port: taken, token: TOKEN, staticDir, logger: createMemoryLogger() }),
-      ).rejects.toThrow(`Port ${taken} on 127.0.0.1 is already in use`);
+      await expect(startTestServer({ port: taken })).rejects.toThrow(`Port ${taken} on 127.0.0.1 is already in use`);
     } finally {
       blocker.close();
     }

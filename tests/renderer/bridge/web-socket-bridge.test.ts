@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppSnapshot, ServerStatus } from '../../../electron/shared/contract';
+import { type AppSnapshot, type ServerStatus, STATE_EVENT_NAMES } from '../../../electron/shared/contract';
 import { MAX_CLIENT_MESSAGE_BYTES } from '../../../electron/shared/web-protocol';
 import {
   CONNECTION_FAILED_MESSAGE,
@@ -191,13 +191,7 @@ describe('createWebSocketBridge', () => {
     const bridge = createWebSocketBridge({ initialReconnectDelayMs: 100, maxReconnectDelayMs: 300 });
     latestSocket().open();
     const events: Array<[string, unknown]> = [];
-    for (const name of [
-      'server:status-changed',
-      'models:changed',
-      'downloads:changed',
-      'loads:changed',
-      'settings:changed',
-    ] as const) {
+    for (const name of STATE_EVENT_NAMES) {
       bridge.on(name, (payload) => events.push([name, payload]));
     }
 
