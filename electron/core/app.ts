@@ -13,8 +13,13 @@
  *   details once the server has stayed up for ONLINE_SETTLE_MS; offline: the last lists are
  *   marked stale), after every load/unload/finished download, and periodically over HTTP while
  *   online. `lms ps` never runs periodically.
+ * - LM Studio up but its HTTP API closed to us (`Authentication required`, `Server stopped`):
+ *   with a local `lms`, the lists are read through it on entering the state (a stopped server
+ *   after ONLINE_SETTLE_MS: a quitting LM Studio stops its server first, and `lms` must not wake
+ *   it), when the popup opens and after actions. Never on a timer.
  */
 import type * as v from 'valibot';
+import { LMS_ONLY_STATES } from '../shared/availability';
 import {
   type AppEvent,
   type AppNotification,
@@ -106,6 +111,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
 
   /** The local lms, only for a local server. */
   const lms = (): LmsCli | null => (client.isLocal ? lmsCli : null);
+  /** LM Studio runs but its HTTP API will not serve us, and a local lms can stand in (it has its own key). */
+  const worksThroughLms = (): boolean => LMS_ONLY_STATES.includes(monitor.current().state) && lms() !== null;
+  /** States in which the lists can be read now: over HTTP, or through lms. */
+  const listsReadable = (): boolean => monitor.current().state === 'online' || worksThroughLms();
 
   const monitor = createHealthMonitor({
     client: () => client,
@@ -243,7 +252,19 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         }, ONLINE_SETTLE_MS);
       } else if (!isOnline && status.state !== 'checking') {
         cancelModelsRefresh();
-        models.markStale();
+        const entered = status.state !== previous.state;
+        if (entered && status.state === 'unauthorized' && worksThroughLms()) {
+          // LM Studio answers (asking for a token), so it is up: lms reads the lists at once.
+          refreshModels(true);
+        } else {
+          models.markStale();
+          if (entered && status.state === 'server-stopped' && worksThroughLms()) {
+            settleTimer = clock.setTimeout(() => {
+              settleTimer = null;
+              if (!stopped && monitor.current().state === 'server-stopped') refreshModels(true);
+            }, ONLINE_SETTLE_MS);
+          }
+        }
         followLastPort();
       }
     }),
@@ -252,7 +273,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
     downloads.onFinished((download) => {
       if (download.status === 'completed' || download.status === 'already-downloaded') {
-        if (monitor.current().state === 'online') refreshModels(true);
+        if (listsReadable()) refreshModels(true);
         else void monitor.checkNow().catch(() => undefined);
       }
       if (download.status === 'failed') notify({ type: 'download-failed', download });
@@ -325,7 +346,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         .checkNow()
         .then(
           (status) => {
-            if (status.state === 'online') refreshModels(true);
+            if (listsReadable()) refreshModels(true);
             else models.markStale();
           },
           (error: unknown) => logger.warn('Check after a settings change failed', error),
@@ -366,7 +387,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       if (visible) {
         // Fresh TTL and last-use details for the popup; never awaited, so it opens at once.
         void monitor.checkNow().then(
-          (status) => status.state === 'online' && refreshModels(true),
+          () => listsReadable() && refreshModels(true),
           () => undefined,
         );
       }
@@ -391,11 +412,11 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       return monitor.checkNow();
     },
     'models:refresh': async () => {
-      const online = monitor.current().state === 'online';
+      const readable = listsReadable();
       try {
-        return await models.refresh({ instanceDetails: online });
+        return await models.refresh({ instanceDetails: readable });
       } catch (error) {
-        if (online) throw error;
+        if (readable) throw error;
         // Offline: the last lists, marked stale; the status line says why.
         models.markStale();
         return models.snapshot();

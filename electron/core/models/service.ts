@@ -9,6 +9,12 @@
  *   spawning `lms` on a timer.
  * - `instanceDetails` adds `lms ps --json` (TTL, last use, activity), only while the server is
  *   online: `lms ps` would wake a LM Studio that has quit.
+ * - `Server stopped` and `Authentication required` (LM Studio runs, its HTTP API will not serve
+ *   us): with a local `lms`, the lists come from `lms ls` + `lms ps` (lms has its own key, and
+ *   wakes nothing while LM Studio is up: checked right before each run), and loads, unloads go
+ *   through it too. Loads only for keys `lms load` cannot confuse with another (see below).
+ * - `Offline` (LM Studio not running): nothing is in memory, so the loaded list is emptied; the
+ *   downloaded list stays, marked stale.
  *
  * Loading exactly the model the user clicked:
  * 1. REST `POST /api/v1/models/load` (exact; no progress, so `progress: null`).
@@ -21,6 +27,7 @@
  * user did not ask for it and it holds memory) and the load fails with a message that says so.
  * A remote server never gets the local `lms`.
  */
+import { ambiguousLoadReason, LMS_ONLY_STATES, lmsLoadRival } from '../../shared/availability';
 import type {
   LoadedInstance,
   LoadingState,
@@ -79,6 +86,18 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     return options.status().state === 'online';
   }
 
+  /** The local `lms` when it is the only way in: LM Studio runs, but its HTTP API will not serve us. */
+  function lmsOnly(): LmsCli | null {
+    return LMS_ONLY_STATES.includes(options.status().state) ? localLms() : null;
+  }
+
+  /** Whether the lists now in hand are the last known rather than current. */
+  function isStaleNow(): boolean {
+    const { state } = options.status();
+    if (state === 'online' || state === 'checking') return false;
+    return lmsOnly() === null;
+  }
+
   function publish(next: ModelsSnapshot): ModelsSnapshot {
     const { updatedAt: _a, ...before } = snapshot;
     const { updatedAt: _b, ...after } = next;
@@ -95,14 +114,60 @@ export function createModelService(options: ModelServiceOptions): ModelService {
    * have quit since: a fresh greeting just before spawning narrows that window to milliseconds.
    */
   async function lmsMayRun(client: LmStudioClient): Promise<LmsCli | null> {
-    const lms = isOnline() ? localLms() : null;
+    const { state } = options.status();
+    const lms = localLms();
     if (!lms) return null;
-    const greeting = await client.greet({ timeoutMs: 1000 });
-    return greeting.kind === 'lmstudio' ? lms : null;
+    if (state === 'online' || state === 'unauthorized') {
+      const greeting = await client.greet({ timeoutMs: 1000 });
+      // Its greeting, or its request for a token: either way LM Studio itself answered, so it is up.
+      return greeting.kind === 'lmstudio' || greeting.kind === 'unauthorized' ? lms : null;
+    }
+    if (state === 'server-stopped') {
+      // No server to greet: ask the daemon, which never wakes it.
+      const daemon = await lms.daemonStatus().catch(() => null);
+      return daemon?.running ? lms : null;
+    }
+    return null;
+  }
+
+  /** Both lists from `lms ls` + `lms ps` alone, while the HTTP API will not serve us. */
+  async function readListsWithLms(client: LmStudioClient): Promise<ModelsSnapshot> {
+    const lms = await lmsMayRun(client);
+    if (!lms) {
+      // LM Studio went away meanwhile: what we have is the last known.
+      markStale();
+      return snapshot;
+    }
+    const [models, loaded] = await Promise.all([lms.ls(), lms.ps()]);
+    lmsReading = { models, loaded };
+    if (options.client() !== client) return snapshot;
+    if (options.status().state === 'offline') {
+      markStale();
+      return snapshot;
+    }
+    return publish({
+      models: withInstances(models, loaded),
+      loaded,
+      stale: isStaleNow(),
+      updatedAt: clock.now(),
+      source: 'lms',
+    });
+  }
+
+  function markStale(): void {
+    // LM Studio not running: nothing is in memory, whatever was loaded before.
+    if (options.status().state === 'offline') {
+      if (snapshot.stale && snapshot.loaded.length === 0) return;
+      publish({ ...snapshot, models: withInstances(snapshot.models, []), loaded: [], stale: true });
+      return;
+    }
+    if (snapshot.stale) return;
+    publish({ ...snapshot, stale: true });
   }
 
   async function readLists(instanceDetails: boolean): Promise<ModelsSnapshot> {
     const client = options.client();
+    if (lmsOnly()) return readListsWithLms(client);
     const listing = await client.listModels();
     // `lms ps` only adds TTL and last use to loaded instances: with none loaded it has nothing to
     // add, and skipping it spares LM Studio an `lms` run that could wake it should it quit meanwhile.
@@ -140,15 +205,13 @@ export function createModelService(options: ModelServiceOptions): ModelService {
       loaded = withDetails(loaded, snapshot.loaded);
     }
 
-    const byKey = new Map<string, LoadedInstance[]>();
-    for (const instance of loaded) byKey.set(instance.modelKey, [...(byKey.get(instance.modelKey) ?? []), instance]);
-    models = models.map((model) => ({ ...model, loadedInstances: byKey.get(model.key) ?? [] }));
     // The answers took a while: if the address changed meanwhile they are about another server,
-    // and if the server went down meanwhile they are already the last known lists.
+    // and if the server went down meanwhile they are already the last known lists (and if
+    // LM Studio quit meanwhile, nothing is loaded any more).
     if (options.client() !== client) return snapshot;
-    const state = options.status().state;
-    const stale = state !== 'online' && state !== 'checking';
-    return publish({ models, loaded, stale, updatedAt: clock.now(), source });
+    if (options.status().state === 'offline') loaded = [];
+    models = withInstances(models, loaded);
+    return publish({ models, loaded, stale: isStaleNow(), updatedAt: clock.now(), source });
   }
 
   function refresh(refreshOptions: { instanceDetails?: boolean; fresh?: boolean } = {}): Promise<ModelsSnapshot> {
@@ -185,9 +248,8 @@ export function createModelService(options: ModelServiceOptions): ModelService {
 
   /** True when `lms load --yes KEY` can only mean this model among the downloaded ones. */
   function isUnambiguousForLms(modelKey: string): boolean {
-    const keys = snapshot.models.map((model) => model.key);
-    if (!keys.includes(modelKey)) return false;
-    return keys.every((other) => other === modelKey || !fuzzyMatches(modelKey, other));
+    if (!snapshot.models.some((model) => model.key === modelKey)) return false;
+    return lmsLoadRival(modelKey, snapshot.models) === null;
   }
 
   async function load(modelKey: string, loadOptions: LoadOptions = {}): Promise<{ identifier: string }> {
@@ -196,6 +258,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     const client = options.client();
     const generation = options.status().apiGeneration;
     const lms = localLms();
+    const onlyLms = lmsOnly();
     // Reserve the slot at once, so a double click cannot start a second load while we decide.
     const state: LoadingState = {
       modelKey,
@@ -207,8 +270,20 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     loading.set(modelKey, state);
 
     try {
-      if (generation !== 'v1' && lms && snapshot.models.length === 0) await refresh().catch(() => undefined);
-      const useLms = generation !== 'v1' && lms !== null && isUnambiguousForLms(modelKey);
+      if ((onlyLms || generation !== 'v1') && lms && snapshot.models.length === 0) {
+        await refresh().catch(() => undefined);
+      }
+      if (onlyLms && !isUnambiguousForLms(modelKey)) {
+        // The HTTP API (exact) will not serve us, and lms could load a neighbour: say so instead.
+        const rival = lmsLoadRival(modelKey, snapshot.models);
+        throw new CoreError(
+          'unavailable',
+          rival
+            ? ambiguousLoadReason(modelKey, rival, options.status().state)
+            : `${modelKey} is not among the downloaded models lms lists. Download it first.`,
+        );
+      }
+      const useLms = lms !== null && (onlyLms !== null || (generation !== 'v1' && isUnambiguousForLms(modelKey)));
       let identifier: string;
       if (useLms) {
         Object.assign(state, { via: 'lms', progress: 0, unsupportedOptions: [] });
@@ -273,7 +348,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
   /** REST when the server has `/api/v1`, else the local `lms`; neither: say what to do. */
   async function unloadInstance(identifier: string, lms: LmsCli | null = localLms()): Promise<void> {
     const generation = options.status().apiGeneration;
-    if (generation === 'v1' || !lms) {
+    if ((generation === 'v1' && !lmsOnly()) || !lms) {
       await options.client().unloadModel(identifier);
       return;
     }
@@ -287,10 +362,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
       return () => listeners.delete(listener);
     },
     refresh,
-    markStale() {
-      if (snapshot.stale) return;
-      publish({ ...snapshot, stale: true });
-    },
+    markStale,
     loading: loadingList,
     onLoadingChange(listener) {
       loadingListeners.add(listener);
@@ -311,7 +383,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
       const lms = localLms();
       let count: number;
       try {
-        if (generation !== 'v1' && lms) {
+        if ((generation !== 'v1' || lmsOnly()) && lms) {
           count = await lms.unloadAll();
         } else {
           const current = await refresh();
@@ -335,20 +407,11 @@ function unsupported(loadOptions: LoadOptions, via: 'rest' | 'responses'): Array
   return cannot.filter((option) => loadOptions[option] !== undefined);
 }
 
-/**
- * Whether `pattern` matches `text` the way lms's fuzzy filter does: every character of the
- * pattern appears in the text in order (case-insensitive). `qwen/qwen3-4b` matches
- * `qwen/qwen3-4b-2507`, so lms could load either.
- */
-export function fuzzyMatches(pattern: string, text: string): boolean {
-  const p = pattern.toLowerCase();
-  const t = text.toLowerCase();
-  let at = 0;
-  for (const char of t) {
-    if (char === p[at]) at += 1;
-    if (at === p.length) return true;
-  }
-  return p.length === 0;
+/** Each model with the loaded instances of its key. */
+function withInstances(models: ModelEntry[], loaded: LoadedInstance[]): ModelEntry[] {
+  const byKey = new Map<string, LoadedInstance[]>();
+  for (const instance of loaded) byKey.set(instance.modelKey, [...(byKey.get(instance.modelKey) ?? []), instance]);
+  return models.map((model) => ({ ...model, loadedInstances: byKey.get(model.key) ?? [] }));
 }
 
 /** The HTTP list's instances with TTL, last use and activity from `lms ps` (or an earlier reading). */

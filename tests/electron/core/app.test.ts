@@ -240,6 +240,45 @@ describe('TrayCore with the simulator', () => {
     expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown', 'serverUp']);
   });
 
+  it('authentication required: lists, a load, an unload and a download go through lms, waking nothing', async () => {
+    const h = await harness({ token: 'secret-token', loaded: ['qwen/qwen3-4b'] });
+    expect(h.core.snapshot().status.state).toBe('unauthorized');
+    await vi.waitFor(() => expect(h.core.snapshot().models).toMatchObject({ source: 'lms', stale: false }), WAIT);
+    expect(h.core.snapshot().models.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
+
+    await h.value('models:load', { modelKey: 'google/gemma-3-12b' });
+    expect(h.sim.state.loaded().map((i) => i.modelKey)).toContain('google/gemma-3-12b');
+    await h.value('models:unload', { identifier: 'qwen/qwen3-4b' });
+    expect(h.sim.state.loaded().map((i) => i.modelKey)).toEqual(['google/gemma-3-12b']);
+    expect(h.core.snapshot().models.loaded.map((i) => i.identifier)).toEqual(['google/gemma-3-12b']);
+
+    const started = await h.value('downloads:start', { model: 'google/gemma-3-4b' });
+    expect(started.via).toBe('lms');
+    await vi.waitFor(
+      () => expect(h.core.snapshot().models.models.map((m) => m.key)).toContain('google/gemma-3-4b'),
+      WAIT,
+    );
+    expect(h.sim.state.wakeCount()).toBe(0);
+  });
+
+  it('says nothing is loaded once LM Studio quits, and reads the truth through lms while the server is stopped', async () => {
+    const h = await harness({ loaded: ['qwen/qwen3-4b'] });
+    await vi.waitFor(() => expect(h.core.snapshot().models.loaded).toHaveLength(1), WAIT);
+    await h.value('server:stop');
+    await vi.waitFor(() => expect(h.core.snapshot().models).toMatchObject({ source: 'lms', stale: false }), WAIT);
+    expect(h.core.snapshot().models.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
+    await h.value('models:unload', { identifier: 'qwen/qwen3-4b' });
+    expect(h.core.snapshot().models.loaded).toEqual([]);
+    await h.value('models:load', { modelKey: 'google/gemma-3-12b' });
+    expect(h.core.snapshot().models.loaded.map((i) => i.identifier)).toEqual(['google/gemma-3-12b']);
+
+    await h.sim.quitApp();
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('offline'), WAIT);
+    expect(h.core.snapshot().models).toMatchObject({ stale: true, loaded: [] });
+    expect(h.core.snapshot().models.models.length).toBeGreaterThan(0);
+    expect(h.sim.state.wakeCount()).toBe(0);
+  });
+
   it('without lms: says where it looked when asked to start the server, and downloads over REST', async () => {
     const h = await harness({}, { withoutLms: true });
     expect(h.core.snapshot().status).toMatchObject({ state: 'online', lmsPath: null });

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../../../electron/core/errors';
 import type { LmStudioClient, LmsCli, ModelListing } from '../../../../electron/core/interfaces';
-import { createModelService, fuzzyMatches } from '../../../../electron/core/models/service';
+import { createModelService } from '../../../../electron/core/models/service';
 import { systemClock } from '../../../../electron/core/node-ports';
 import type { Logger } from '../../../../electron/core/ports';
+import { fuzzyMatches } from '../../../../electron/shared/availability';
 import type {
   ApiGeneration,
   LoadedInstance,
@@ -80,7 +81,12 @@ function world(
     baseUrl: 'http://127.0.0.1:1234',
     port: 1234,
     isLocal: options.isLocal ?? true,
-    greet: vi.fn(async () => (greetsAs === 'online' ? { kind: 'lmstudio' as const } : { kind: 'refused' as const })),
+    greet: vi.fn(async () => {
+      calls.push('http:greet');
+      if (greetsAs === 'online') return { kind: 'lmstudio' as const };
+      if (greetsAs === 'unauthorized') return { kind: 'unauthorized' as const, message: 'token' };
+      return { kind: 'refused' as const };
+    }),
     listModels,
     loadModel: vi.fn(async (key: string) => {
       calls.push(`http:load ${key}`);
@@ -95,6 +101,10 @@ function world(
 
   const lms = {
     path: '/fake/lms',
+    daemonStatus: vi.fn(async () => {
+      calls.push('lms:daemon');
+      return { running: greetsAs !== 'offline', pid: 1 };
+    }),
     ls: vi.fn(async () => {
       calls.push('lms:ls');
       return keys.map(model);
@@ -209,7 +219,7 @@ describe('model service: listing', () => {
     w.quitJustNow();
     const snap = await w.service.refresh({ instanceDetails: true });
     expect(snap.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
-    expect(w.calls).toEqual(['http:list']);
+    expect(w.calls).toEqual(['http:list', 'http:greet']);
   });
 
   it('with only /v1/models, fills the lists from lms when LM Studio is up', async () => {
@@ -272,6 +282,87 @@ describe('model service: listing', () => {
     const w = world();
     await Promise.all([w.service.refresh(), w.service.refresh(), w.service.refresh()]);
     expect(w.calls).toEqual(['http:list']);
+  });
+});
+
+describe('model service: LM Studio up, its HTTP API closed to us (issue 11)', () => {
+  it('reads both lists through lms while authentication is required, after a greeting shows LM Studio is up', async () => {
+    const w = world({ state: 'unauthorized' });
+    w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+    const snap = await w.service.refresh();
+    expect(w.calls).toEqual(['http:greet', 'lms:ls', 'lms:ps']);
+    expect(snap).toMatchObject({ source: 'lms', stale: false });
+    expect(snap.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
+    expect(snap.models.find((m) => m.key === 'qwen/qwen3-4b')?.loadedInstances).toHaveLength(1);
+  });
+
+  it('reads them through lms while the server is stopped, after the daemon says LM Studio runs', async () => {
+    const w = world({ state: 'server-stopped' });
+    const snap = await w.service.refresh();
+    expect(w.calls).toEqual(['lms:daemon', 'lms:ls', 'lms:ps']);
+    expect(snap).toMatchObject({ source: 'lms', stale: false });
+  });
+
+  it('runs no lms and keeps the last lists, stale, when LM Studio is gone by then (lms would wake it)', async () => {
+    const w = world();
+    await w.service.refresh();
+    w.setState('unauthorized');
+    w.quitJustNow();
+    const snap = await w.service.refresh();
+    expect(w.calls).toEqual(['http:list', 'http:greet']);
+    expect(snap).toMatchObject({ source: 'v1', stale: true });
+  });
+
+  it('without a local lms, keeps the last lists marked stale and runs nothing', async () => {
+    const w = world({ state: 'unauthorized', withLms: false });
+    await expect(w.service.refresh()).rejects.toThrow();
+    w.service.markStale();
+    expect(w.service.snapshot().stale).toBe(true);
+    expect(w.calls.filter((c) => c.startsWith('lms:'))).toEqual([]);
+  });
+
+  it('loads through lms when the key is unambiguous, even where REST v1 would be preferred', async () => {
+    const w = world({ state: 'unauthorized', generation: 'v1' });
+    await w.service.refresh();
+    await w.service.load('google/gemma-3-1b');
+    expect(w.calls).toContain('lms:load google/gemma-3-1b');
+    expect(w.calls.some((c) => c.startsWith('http:load'))).toBe(false);
+    expect(w.service.snapshot().loaded.map((i) => i.identifier)).toEqual(['google/gemma-3-1b']);
+  });
+
+  it('refuses, and says why, a key lms load would confuse with another model', async () => {
+    const w = world({ state: 'unauthorized', keys: ['qwen/qwen3-4b', 'qwen/qwen3-4b-2507'] });
+    await w.service.refresh();
+    await expect(w.service.load('qwen/qwen3-4b')).rejects.toThrow(
+      'qwen/qwen3-4b also matches qwen/qwen3-4b-2507, so it could load the wrong model. Enter the API token',
+    );
+    expect(w.calls.some((c) => c.includes(':load'))).toBe(false);
+    expect(w.service.loading()).toEqual([]);
+  });
+
+  it('unloads through lms, one or all, while the HTTP API refuses us', async () => {
+    const w = world({ state: 'unauthorized', generation: 'v1' });
+    w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+    w.preload(instance('google/gemma-3-1b', 'google/gemma-3-1b'));
+    await w.service.unload('qwen/qwen3-4b');
+    expect(w.calls).toContain('lms:unload qwen/qwen3-4b');
+    expect(await w.service.unloadAll()).toBe(1);
+    expect(w.calls).toContain('lms:unload-all');
+    expect(w.calls.some((c) => c.startsWith('http:unload'))).toBe(false);
+  });
+});
+
+describe('model service: LM Studio closed', () => {
+  it('says nothing is loaded and keeps the downloaded list, stale', async () => {
+    const w = world();
+    w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+    await w.service.refresh();
+    w.setState('offline');
+    w.service.markStale();
+    const snap = w.service.snapshot();
+    expect(snap).toMatchObject({ stale: true, loaded: [] });
+    expect(snap.models.map((m) => m.key)).toEqual(['qwen/qwen3-4b', 'google/gemma-3-1b']);
+    expect(snap.models.every((m) => m.loadedInstances.length === 0)).toBe(true);
   });
 });
 
