@@ -345,7 +345,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       void monitor
         .checkNow()
         .then(
-          (status) => {
+          () => {
             if (listsReadable()) refreshModels(true);
             else models.markStale();
           },

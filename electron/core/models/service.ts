@@ -82,10 +82,6 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     return options.client().isLocal ? options.lms() : null;
   }
 
-  function isOnline(): boolean {
-    return options.status().state === 'online';
-  }
-
   /** The local `lms` when it is the only way in: LM Studio runs, but its HTTP API will not serve us. */
   function lmsOnly(): LmsCli | null {
     return LMS_ONLY_STATES.includes(options.status().state) ? localLms() : null;
