@@ -393,6 +393,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       }
       return null;
     },
+    // The desktop shell answers this itself (it hides the popup); in web mode there is nothing to hide.
+    'popup:dismiss': async () => null,
     'server:refresh': () => monitor.checkNow(),
     'server:start': async () => {
       const cli = localLmsOrThrow('start its server');

@@ -20,6 +20,8 @@ export interface IpcOptions {
   isTrustedSender(event: IpcMainInvokeEvent): boolean;
   /** Called when the page first asks for its snapshot: it has subscribed and is ready for events. */
   onPageReady(): void;
+  /** `popup:dismiss`: Escape reached the page unhandled, so the popup closes (main's job, not the core's). */
+  onDismiss(): void;
   onRefused?(name: CommandName, event: IpcMainInvokeEvent): void;
 }
 
@@ -34,6 +36,10 @@ export function setupIpc(options: IpcOptions): () => void {
         return { ok: false, error: { code: 'forbidden', message: FOREIGN_SENDER_MESSAGE } };
       }
       if (name === 'app:get-snapshot') options.onPageReady();
+      if (name === 'popup:dismiss') {
+        options.onDismiss();
+        return { ok: true, value: null };
+      }
       try {
         return await options.core.invoke(name, payload);
       } catch (error) {

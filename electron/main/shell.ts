@@ -158,6 +158,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     core,
     isTrustedSender: (event) => isTrustedSender(event, shownPopup.window.webContents),
     onPageReady: () => shownPopup.markReady(),
+    onDismiss: () => shownPopup.hide(),
     onRefused: (name, event) => logger.warn(`Refused ${name} from a foreign sender.`, event.senderFrame?.url ?? null),
   });
   core.onEvent((event) => {

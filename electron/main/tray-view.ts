@@ -4,6 +4,7 @@
  * `tray.ts` turns the result into a real `Tray` and `Menu`.
  */
 import type { MenuItemConstructorOptions } from 'electron';
+import { availability, hasLocalLms } from '../shared/availability';
 import {
   type AppSnapshot,
   type DownloadState,
@@ -34,7 +35,7 @@ export function trayIconState(snapshot: AppSnapshot): TrayIconState {
   if (ATTENTION_STATES.includes(state)) return 'attention';
   if (activeDownloads(snapshot).length > 0) return 'downloading';
   if (state !== 'online') return 'offline';
-  return snapshot.models.loaded.length > 0 ? 'loaded' : 'idle';
+  return loadedNow(snapshot).length > 0 ? 'loaded' : 'idle';
 }
 
 /** "qwen3-4b" for "qwen/qwen3-4b": the tray has little room, the popup shows full keys. */
@@ -43,8 +44,13 @@ function shortName(identifier: string): string {
   return slash >= 0 && slash < identifier.length - 1 ? identifier.slice(slash + 1) : identifier;
 }
 
+/** The loaded instances the tray may show: none while LM Studio is closed, whatever list is in hand. */
+function loadedNow(snapshot: AppSnapshot): AppSnapshot['models']['loaded'] {
+  return availability(snapshot.status).loaded === 'app-closed' ? [] : snapshot.models.loaded;
+}
+
 function loadedPhrase(snapshot: AppSnapshot): string | null {
-  const { loaded } = snapshot.models;
+  const loaded = loadedNow(snapshot);
   if (loaded.length === 0) return snapshot.status.state === 'online' ? 'no model loaded' : null;
   if (loaded.length === 1) return `${shortName(loaded[0]!.identifier)} loaded`;
   return `${loaded.length} models loaded`;
@@ -77,9 +83,16 @@ export interface TrayMenuActions {
   quit(options: { cancelDownloads: boolean }): void;
 }
 
-/** Whether this tray may drive the server with the local `lms` (it must not for a remote LM Studio). */
-function canUseLms(snapshot: AppSnapshot): boolean {
-  return snapshot.status.lmsPath !== null && !snapshot.status.remote;
+/** Why Start server or Stop server cannot work, for its sublabel (the status line says the state). */
+function serverActionReason(snapshot: AppSnapshot): string | null {
+  const { status } = snapshot;
+  if (status.remote) return 'LM Studio is on another machine';
+  if (status.lmsPath === null) return 'the lms tool was not found';
+  if (status.state === 'online' || status.state === 'offline' || status.state === 'server-stopped') return null;
+  if (status.state === 'checking') return 'still checking';
+  if (status.state === 'unauthorized') return 'the server is already running';
+  if (status.state === 'foreign') return 'another program holds the port';
+  return 'LM Studio is not answering';
 }
 
 /**
@@ -89,7 +102,8 @@ function canUseLms(snapshot: AppSnapshot): boolean {
  */
 export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions): MenuItemConstructorOptions[] {
   const { status } = snapshot;
-  const { loaded } = snapshot.models;
+  const loaded = loadedNow(snapshot);
+  const allowed = availability(status);
   const statusLine = [SERVER_STATE_LABELS[status.state], loadedPhrase(snapshot), downloadPhrase(snapshot, false)]
     .filter((part): part is string => part !== null)
     .join(' · ');
@@ -101,28 +115,42 @@ export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions
   ];
 
   if (loaded.length > 0) {
-    items.push({ type: 'separator' }, { id: 'loaded-header', label: 'Loaded models', enabled: false });
+    // The same rules as the popup's: an unload that cannot work now is disabled, with its reason.
+    const unloadable = allowed.unload === null;
+    const header = snapshot.models.stale ? 'Loaded models · last known' : 'Loaded models';
+    items.push({ type: 'separator' }, { id: 'loaded-header', label: header, enabled: false });
     for (const instance of loaded) {
       items.push({
         id: `unload:${instance.identifier}`,
         label: `Unload ${instance.identifier}`,
+        enabled: unloadable,
         click: () => actions.unload(instance.identifier),
       });
     }
-    items.push({ id: 'unload-all', label: 'Unload all', click: () => actions.unloadAll() });
+    items.push({ id: 'unload-all', label: 'Unload all', enabled: unloadable, click: () => actions.unloadAll() });
+    if (allowed.unload !== null) items.push({ id: 'unload-reason', label: allowed.unload, enabled: false });
   }
 
   items.push({ type: 'separator' });
+  const serverReason = serverActionReason(snapshot);
+  // The reason as a sublabel (shown on macOS), and the status line above says the state everywhere.
+  const because = serverReason === null ? {} : { sublabel: `Unavailable: ${serverReason}` };
   if (status.state === 'online') {
     items.push({
       id: 'stop-server',
       label: 'Stop server',
-      enabled: canUseLms(snapshot),
+      enabled: serverReason === null && hasLocalLms(status),
+      ...because,
       click: () => actions.stopServer(),
     });
   } else {
-    const startable = (status.state === 'offline' || status.state === 'server-stopped') && canUseLms(snapshot);
-    items.push({ id: 'start-server', label: 'Start server', enabled: startable, click: () => actions.startServer() });
+    items.push({
+      id: 'start-server',
+      label: 'Start server',
+      enabled: serverReason === null,
+      ...because,
+      click: () => actions.startServer(),
+    });
   }
 
   items.push(
@@ -153,6 +181,12 @@ export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions
  */
 export function menuKey(template: MenuItemConstructorOptions[]): string {
   return JSON.stringify(
-    template.map((item) => [item.type ?? 'normal', item.id ?? '', item.label ?? '', item.enabled ?? true]),
+    template.map((item) => [
+      item.type ?? 'normal',
+      item.id ?? '',
+      item.label ?? '',
+      item.sublabel ?? '',
+      item.enabled ?? true,
+    ]),
   );
 }

@@ -329,6 +329,11 @@ export const CommandSchemas = {
   'app:get-snapshot': NoPayload,
   /** `visible` true when the popup is shown: refreshes `lms ps` details. */
   'app:popup-visibility': v.object({ visible: v.boolean() }),
+  /**
+   * Escape reached the page unhandled (no field or dialog used it): close the popup. Main hides
+   * the desktop popup; web mode ignores it (a browser tab is not ours to close).
+   */
+  'popup:dismiss': NoPayload,
   'server:refresh': NoPayload,
   'server:start': NoPayload,
   'server:stop': NoPayload,
@@ -352,6 +357,7 @@ export type CommandRequest<C extends CommandName> = v.InferInput<(typeof Command
 export interface CommandResponses {
   'app:get-snapshot': AppSnapshot;
   'app:popup-visibility': null;
+  'popup:dismiss': null;
   'server:refresh': ServerStatus;
   'server:start': ServerStatus;
   'server:stop': ServerStatus;

@@ -19,9 +19,26 @@ export function App({ store }: { store: TrayStore }) {
   );
 }
 
+/**
+ * Escape closes the popup, unless something inside used it first (clearing the filter, closing
+ * the load options, a dialog): those call preventDefault, and React's handlers run before this
+ * document listener. Web mode ignores the request; the desktop hides the popup.
+ */
+function useEscapeDismisses(dismiss: () => void): void {
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing) return;
+      dismiss();
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [dismiss]);
+}
+
 function Popup() {
   const view = useTray((s) => s.view);
-  const { showView, refresh } = useActions();
+  const { showView, refresh, dismissPopup } = useActions();
+  useEscapeDismisses(dismissPopup);
   const settingsButton = useRef<HTMLButtonElement>(null);
   const previousView = useRef(view);
 

@@ -71,6 +71,8 @@ export interface TrayActions {
   updateSettings(patch: SettingsPatch): Promise<Result<SettingsView>>;
   dismissError(id: number): void;
   showView(view: TrayView): void;
+  /** Escape reached the page unhandled: asks to close the popup (the desktop hides it; web mode ignores it). */
+  dismissPopup(): void;
 }
 
 export type TrayStore = StoreApi<TrayState & TrayActions>;
@@ -255,6 +257,10 @@ export function createTrayStore(bridge: Bridge): TrayStore {
 
       showView(view) {
         set({ view });
+      },
+
+      dismissPopup() {
+        void run('popup:dismiss', undefined, { quiet: true });
       },
     };
   });

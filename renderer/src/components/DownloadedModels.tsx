@@ -1,5 +1,16 @@
-import { type FormEvent, useDeferredValue, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  type FormEvent,
+  type KeyboardEvent,
+  useDeferredValue,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { loadBlocker } from '../../../electron/shared/availability';
 import type { LoadingState, LoadOptions, ModelEntry } from '../../../electron/shared/contract';
+import { availability, blockedProps, listTag, whyNoListYet } from '../availability';
 import { useActions, useCssVariables, useTray } from '../context';
 import { formatBytes, formatPercent, formatTokens } from '../format';
 import {
@@ -25,6 +36,8 @@ const OVERSCAN = 6;
 
 const EMPTY_MODELS: ModelEntry[] = [];
 const NO_DEFAULTS: LoadOptions = {};
+/** The visible reason, under the heading, why no model can be loaded in this state. */
+const REASON_ID = 'downloaded-reason';
 
 const searchIndex = new WeakMap<ModelEntry, string>();
 function haystack(model: ModelEntry): string {
@@ -54,6 +67,12 @@ export function DownloadedModels() {
   const models = useTray((s) => s.models?.models ?? EMPTY_MODELS);
   const known = useTray((s) => s.models !== null);
   const stale = useTray((s) => s.models?.stale === true);
+  const status = useTray((s) => s.status);
+  const tag = listTag(
+    status,
+    useTray((s) => s.models),
+  );
+  const reason = availability(status).load;
   const [query, setQuery] = useState('');
   const deferredQuery = useDeferredValue(query);
   const filtered = useMemo(() => filterModels(models, deferredQuery), [models, deferredQuery]);
@@ -64,12 +83,21 @@ export function DownloadedModels() {
       <div className="section__head">
         <h2 id="downloaded-heading">Downloaded models</h2>
         {models.length > 0 && <span className="count">{models.length.toLocaleString('en-US')}</span>}
-        {stale && <span className="stale">Last known list · offline</span>}
+        {tag && (
+          <span className="stale" title={tag.title}>
+            {tag.text}
+          </span>
+        )}
       </div>
+      {models.length > 0 && reason && (
+        <p id={REASON_ID} className="hint section__reason">
+          {reason}
+        </p>
+      )}
       {!known ? (
-        <p className="empty">Reading the model list…</p>
+        <p className="empty">{whyNoListYet(status)}</p>
       ) : models.length === 0 ? (
-        <NoModelsYet stale={stale} />
+        <NoModelsYet stale={stale} why={whyNoListYet(status)} />
       ) : (
         <>
           <input
@@ -79,6 +107,13 @@ export function DownloadedModels() {
             placeholder={`Filter ${models.length.toLocaleString('en-US')} models by name, key or publisher`}
             value={query}
             onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              // Escape clears the filter first; on an empty filter it closes the popup as usual.
+              if (e.key === 'Escape' && query !== '') {
+                e.preventDefault();
+                setQuery('');
+              }
+            }}
           />
           {filtered.length === 0 ? (
             <p className="empty">No downloaded model matches “{deferredQuery.trim()}”.</p>
@@ -88,7 +123,6 @@ export function DownloadedModels() {
               resetKey={deferredQuery}
               expandedKey={expandedKey}
               onToggle={(key) => setExpandedKey((current) => (current === key ? null : key))}
-              stale={stale}
             />
           )}
         </>
@@ -97,8 +131,8 @@ export function DownloadedModels() {
   );
 }
 
-function NoModelsYet({ stale }: { stale: boolean }) {
-  if (stale) return <p className="empty">No models known yet. Start LM Studio to see what is downloaded.</p>;
+function NoModelsYet({ stale, why }: { stale: boolean; why: string }) {
+  if (stale) return <p className="empty">{why}</p>;
   return (
     <div className="empty">
       <p>No models downloaded yet. Pick one of the suggestions under Get models, or type one to download.</p>
@@ -122,13 +156,11 @@ function ModelList({
   resetKey,
   expandedKey,
   onToggle,
-  stale,
 }: {
   models: readonly ModelEntry[];
   resetKey: string;
   expandedKey: string | null;
   onToggle: (key: string) => void;
-  stale: boolean;
 }) {
   const windowed = models.length > WINDOW_THRESHOLD;
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -184,7 +216,6 @@ function ModelList({
         setSize={models.length}
         expanded={model.key === expandedKey}
         onToggle={onToggle}
-        stale={stale}
       />
     ));
 
@@ -224,29 +255,39 @@ function ModelRow({
   setSize,
   expanded,
   onToggle,
-  stale,
 }: {
   model: ModelEntry;
   position: number;
   setSize: number;
   expanded: boolean;
   onToggle: (key: string) => void;
-  stale: boolean;
 }) {
   const { load } = useActions();
+  const status = useTray((s) => s.status);
+  const models = useTray((s) => s.models?.models ?? EMPTY_MODELS);
+  const reason = useMemo(() => loadBlocker(status, model.key, models), [status, model.key, models]);
+  // The state's own reason is shown once under the heading; a reason of this row's own is kept beside it.
+  const ownReason = reason !== null && reason !== availability(status).load;
+  const reasonId = ownReason ? `load-reason-${position}` : REASON_ID;
+  const blocked = blockedProps(reason, reasonId);
+  const loadedAlready = model.loadedInstances.length > 0;
+  const captionId = `load-caption-${position}`;
   const defaults = useTray((s) => s.settings?.loadDefaults ?? NO_DEFAULTS);
   const loading = useTray((s) => s.loading.find((l) => l.modelKey === model.key));
   const requested = useTray((s) => s.pending[pendingKey.load(model.key)] === true);
   const busy = loading !== undefined || requested;
   const panelId = `load-options-${position}`;
-  const meta = [
-    model.publisher,
-    model.paramsString,
-    model.quantization,
-    model.format?.toUpperCase(),
+  // What it is may shorten to an ellipsis; its size and context never do (they decide what fits).
+  const about = [model.publisher, model.paramsString, model.quantization, model.format?.toUpperCase()]
+    .filter(Boolean)
+    .join(' · ');
+  const fit = [
     formatBytes(model.sizeBytes),
     model.maxContextLength ? `${formatTokens(model.maxContextLength)} context` : null,
-  ].filter(Boolean);
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  const meta = [about, fit].filter(Boolean).join(' · ');
 
   return (
     <li
@@ -266,9 +307,15 @@ function ModelRow({
           <div className="row__key mono" title={model.key}>
             {model.key}
           </div>{' '}
-          <div className={`row__meta${busy ? ' row__meta--busy' : ''}`} title={busy ? undefined : meta.join(' · ')}>
-            {busy ? loadingText(loading) : meta.join(' · ')}
-          </div>
+          {busy ? (
+            <div className="row__meta row__meta--busy">{loadingText(loading)}</div>
+          ) : (
+            <div className="row__meta row__meta--split" title={meta}>
+              {about && <span className="row__meta-about">{about}</span>}
+              {about && fit && <span aria-hidden="true">{' · '}</span>}
+              {fit && <span className="row__meta-fit">{fit}</span>}
+            </div>
+          )}
         </div>
         <div className="row__actions">
           {busy ? (
@@ -278,23 +325,43 @@ function ModelRow({
             />
           ) : (
             <>
-              <button
-                type="button"
-                className="button button--small"
-                aria-label={`Load ${model.key}`}
-                disabled={stale}
-                onClick={() => void load(model.key, defaults)}
-              >
-                Load
-              </button>
+              {/* A loaded model's Load adds another instance: said beside it, while its name stays
+                  "Load KEY" (design brief §4), which still starts with the visible "Load". */}
+              <span className={loadedAlready ? 'load-another' : 'load-plain'}>
+                <button
+                  type="button"
+                  className="button button--small"
+                  aria-label={`Load ${model.key}`}
+                  {...blocked}
+                  aria-describedby={
+                    [loadedAlready ? captionId : null, blocked['aria-describedby']].filter(Boolean).join(' ') ||
+                    undefined
+                  }
+                  title={blocked.title ?? (loadedAlready ? `Load another instance of ${model.key}` : undefined)}
+                  onClick={() => void load(model.key, defaults)}
+                >
+                  Load
+                </button>
+                {loadedAlready && (
+                  <span id={captionId} className="load-another__caption">
+                    another instance
+                  </span>
+                )}
+              </span>
+              {ownReason && (
+                <span id={reasonId} className="visually-hidden">
+                  {reason}
+                </span>
+              )}
               <button
                 type="button"
                 className="icon-button icon-button--small disclosure"
                 aria-label={`Load options for ${model.key}`}
                 aria-expanded={expanded}
                 aria-controls={expanded ? panelId : undefined}
-                title="Load options"
-                disabled={stale}
+                title={blocked.title ?? 'Load options'}
+                aria-describedby={blocked['aria-describedby']}
+                disabled={blocked.disabled}
                 onClick={() => onToggle(model.key)}
               >
                 <ChevronIcon />
@@ -303,7 +370,15 @@ function ModelRow({
           )}
         </div>
       </div>
-      {expanded && !busy && <LoadOptionsPanel id={panelId} model={model} onDone={() => onToggle(model.key)} />}
+      {expanded && !busy && (
+        <LoadOptionsPanel
+          id={panelId}
+          model={model}
+          reason={reason}
+          reasonId={reasonId}
+          onDone={() => onToggle(model.key)}
+        />
+      )}
     </li>
   );
 }
@@ -320,15 +395,37 @@ function Badges({ model }: { model: ModelEntry }) {
   );
 }
 
-function LoadOptionsPanel({ id, model, onDone }: { id: string; model: ModelEntry; onDone: () => void }) {
+function LoadOptionsPanel({
+  id,
+  model,
+  reason,
+  reasonId,
+  onDone,
+}: {
+  id: string;
+  model: ModelEntry;
+  reason: string | null;
+  reasonId: string;
+  onDone: () => void;
+}) {
   const { load } = useActions();
   const defaults = useTray((s) => s.settings?.loadDefaults ?? NO_DEFAULTS);
   const lmsUsable = useTray((s) => s.status !== null && !s.status.remote && s.status.lmsPath !== null);
   const [draft, setDraft] = useState(() => draftFromOptions(defaults));
   const [errors, setErrors] = useState<Partial<Record<LoadOptionField, string>>>({});
 
+  const closeOnEscape = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return;
+    // Escape closes these options (not the popup); focus goes back to the button that opened them.
+    event.preventDefault();
+    const disclosure = document.querySelector<HTMLElement>(`[aria-controls="${id}"]`);
+    onDone();
+    disclosure?.focus();
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (reason) return;
     const parsed = parseLoadOptions(draft);
     if (!parsed.ok) {
       setErrors(parsed.errors);
@@ -340,7 +437,7 @@ function LoadOptionsPanel({ id, model, onDone }: { id: string; model: ModelEntry
   };
 
   return (
-    <form id={id} className="load-options" onSubmit={submit} noValidate>
+    <form id={id} className="load-options" onSubmit={submit} onKeyDown={closeOnEscape} noValidate>
       <LoadOptionsFields
         idPrefix={id}
         draft={draft}
@@ -351,8 +448,8 @@ function LoadOptionsPanel({ id, model, onDone }: { id: string; model: ModelEntry
         contextPlaceholder={model.maxContextLength ? `Up to ${formatTokens(model.maxContextLength)}` : 'Default'}
       />
       <div className="load-options__actions">
-        <button type="submit" className="button button--small button--primary">
-          Load with these options
+        <button type="submit" className="button button--small button--primary" {...blockedProps(reason, reasonId)}>
+          {model.loadedInstances.length > 0 ? 'Load another instance' : 'Load with these options'}
         </button>
       </div>
     </form>

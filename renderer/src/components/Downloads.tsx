@@ -1,7 +1,9 @@
 import { type DownloadState, type DownloadStatus, FINISHED_DOWNLOAD_STATUSES } from '../../../electron/shared/contract';
+import { availability, blockedProps } from '../availability';
 import { useActions, useTray } from '../context';
 import { formatBytes, formatEta, formatSpeed } from '../format';
 import { pendingKey } from '../store';
+import { DOWNLOAD_REASON_ID } from './GetModels';
 import { ProgressBar } from './ProgressBar';
 
 const STATUS_LABELS: Record<DownloadStatus, string> = {
@@ -36,6 +38,7 @@ const isFinished = (status: DownloadStatus): boolean => FINISHED_DOWNLOAD_STATUS
  */
 export function Downloads() {
   const downloads = useTray((s) => s.downloads);
+  const blocked = useTray((s) => availability(s.status).download !== null);
   const active = downloads.filter((d) => !isFinished(d.status)).length;
   return (
     <section className="section" aria-labelledby="downloads-heading">
@@ -44,7 +47,7 @@ export function Downloads() {
         {active > 0 && <span className="count">{active}</span>}
       </div>
       {downloads.length === 0 ? (
-        <p className="empty">No downloads. Type a model below, or pick a suggestion.</p>
+        <p className="empty">{blocked ? 'No downloads.' : 'No downloads. Type a model below, or pick a suggestion.'}</p>
       ) : (
         <ul className="rows">
           {downloads.map((download) => (
@@ -60,12 +63,15 @@ export function Downloads() {
 function RowAction({
   label,
   disabled,
+  reason = null,
   quiet = false,
   onClick,
   children,
 }: {
   label: string;
   disabled: boolean;
+  /** Why it cannot work in this state (shown under Get models). */
+  reason?: string | null;
   quiet?: boolean;
   onClick: () => void;
   children: string;
@@ -75,7 +81,8 @@ function RowAction({
       type="button"
       className={quiet ? 'button button--small button--quiet' : 'button button--small'}
       aria-label={label}
-      disabled={disabled}
+      {...blockedProps(reason, DOWNLOAD_REASON_ID)}
+      disabled={disabled || reason !== null}
       onClick={onClick}
     >
       {children}
@@ -96,6 +103,8 @@ function progressText(download: DownloadState): string {
 function DownloadRow({ download }: { download: DownloadState }) {
   const actions = useActions();
   const busy = useTray((s) => s.pending[pendingKey.downloadRow(download.id)] === true);
+  // A retry starts a new download, so it needs what a download needs; cancel and dismiss always work.
+  const retryReason = useTray((s) => availability(s.status).download);
   const finished = isFinished(download.status);
   const succeeded = download.status === 'completed' || download.status === 'already-downloaded';
   const failed = download.status === 'failed' || download.status === 'cancelled';
@@ -122,6 +131,7 @@ function DownloadRow({ download }: { download: DownloadState }) {
             <RowAction
               label={`Retry download of ${download.model}`}
               disabled={busy}
+              reason={retryReason}
               onClick={() => void actions.retryDownload(download.id)}
             >
               Retry

@@ -2,11 +2,21 @@ import { type FormEvent, useState } from 'react';
 import * as v from 'valibot';
 import { DownloadTargetSchema, FINISHED_DOWNLOAD_STATUSES } from '../../../electron/shared/contract';
 import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
+import { availability, blockedProps } from '../availability';
 import { useActions, useTray } from '../context';
 import { formatBytes } from '../format';
 
 /** The "Model to download" field's id, so the empty model list can point at it. */
 export const DOWNLOAD_INPUT_ID = 'download-target';
+/** The visible reason why downloads cannot start now; every Download button points to it. */
+export const DOWNLOAD_REASON_ID = 'download-reason';
+
+/** What a download does in this state that the user would not guess, or null. */
+function downloadNote(state: string | undefined, blocked: boolean): string | null {
+  if (blocked) return null;
+  if (state === 'offline') return 'LM Studio is not running: a download starts it.';
+  return null;
+}
 
 /**
  * Download by catalog key or Hugging Face URL, or one click on a suggestion. Input the core
@@ -14,12 +24,17 @@ export const DOWNLOAD_INPUT_ID = 'download-target';
  */
 export function GetModels() {
   const { download } = useActions();
+  const status = useTray((s) => s.status);
+  const reason = availability(status).download;
+  const blocked = blockedProps(reason, DOWNLOAD_REASON_ID);
+  const note = downloadNote(status?.state, reason !== null);
   const [target, setTarget] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (reason) return;
     const parsed = v.safeParse(DownloadTargetSchema, target);
     if (!parsed.success) {
       setError(parsed.issues[0].message);
@@ -53,10 +68,16 @@ export function GetModels() {
             if (error) setError(null);
           }}
         />
-        <button type="submit" className="button button--primary" disabled={submitting}>
+        <button type="submit" className="button button--primary" {...blocked} disabled={submitting || blocked.disabled}>
           Download
         </button>
       </form>
+      {reason && (
+        <p id={DOWNLOAD_REASON_ID} className="hint section__reason">
+          {reason}
+        </p>
+      )}
+      {note && <p className="hint section__reason">{note}</p>}
       {error && (
         <p role="alert" id="download-error" className="field__error">
           {error}
@@ -67,14 +88,14 @@ export function GetModels() {
       </h3>
       <ul className="suggestions" aria-labelledby="suggestions-heading">
         {MODEL_SUGGESTIONS.map((suggestion) => (
-          <Suggestion key={suggestion.key} suggestion={suggestion} />
+          <Suggestion key={suggestion.key} suggestion={suggestion} reason={reason} />
         ))}
       </ul>
     </section>
   );
 }
 
-function Suggestion({ suggestion }: { suggestion: (typeof MODEL_SUGGESTIONS)[number] }) {
+function Suggestion({ suggestion, reason }: { suggestion: (typeof MODEL_SUGGESTIONS)[number]; reason: string | null }) {
   const { download } = useActions();
   const downloaded = useTray((s) => s.models?.models.some((m) => m.key === suggestion.key) === true);
   const downloading = useTray((s) =>
@@ -94,8 +115,9 @@ function Suggestion({ suggestion }: { suggestion: (typeof MODEL_SUGGESTIONS)[num
         type="button"
         className="button button--small"
         aria-label={`Download ${suggestion.key}`}
-        title={suggestion.key}
-        disabled={downloading}
+        {...blockedProps(reason, DOWNLOAD_REASON_ID)}
+        title={reason ?? suggestion.key}
+        disabled={downloading || reason !== null}
         onClick={() => void download(suggestion.key)}
       >
         {downloading ? 'Downloading…' : 'Download'}

@@ -1,41 +1,63 @@
 import type { LoadedInstance } from '../../../electron/shared/contract';
+import { availability, blockedProps, listTag } from '../availability';
 import { useActions, useNow, useTray } from '../context';
 import { formatBytes, formatTokens, formatTtl } from '../format';
 import { pendingKey } from '../store';
 
 const EMPTY: LoadedInstance[] = [];
+const REASON_ID = 'loaded-reason';
 
-/** What is in memory now: one row per loaded instance, each with its own Unload. */
+/**
+ * What is in memory now: one row per loaded instance, each with its own Unload. It says only
+ * what the state allows it to know: nothing is loaded while LM Studio is closed, and elsewhere
+ * an unreadable list is the last known one, with Unload disabled when it cannot work.
+ */
 export function LoadedModels() {
-  const loaded = useTray((s) => s.models?.loaded ?? EMPTY);
-  const stale = useTray((s) => s.models?.stale === true);
+  const status = useTray((s) => s.status);
+  const models = useTray((s) => s.models);
+  const loaded = models?.loaded ?? EMPTY;
   const unloadingAll = useTray((s) => s.pending[pendingKey.unloadAll] === true);
   const actions = useActions();
   const now = useNow();
+  const allowed = availability(status);
+  const appClosed = status !== null && allowed.loaded === 'app-closed';
+  const tag = appClosed ? null : listTag(status, models);
+  const shown = appClosed ? EMPTY : loaded;
+  const blocked = blockedProps(allowed.unload, REASON_ID);
 
   return (
     <section className="section" aria-labelledby="loaded-heading">
       <div className="section__head">
         <h2 id="loaded-heading">Loaded models</h2>
-        {loaded.length > 0 && <span className="count">{loaded.length}</span>}
-        {stale && <span className="stale">Last known · offline</span>}
-        {loaded.length > 0 && (
+        {shown.length > 0 && <span className="count">{shown.length}</span>}
+        {tag && (
+          <span className="stale" title={tag.title}>
+            {tag.text}
+          </span>
+        )}
+        {shown.length > 0 && (
           <button
             type="button"
             className="button button--small section__action"
-            disabled={unloadingAll || stale}
+            {...blocked}
+            disabled={unloadingAll || blocked.disabled}
             onClick={() => void actions.unloadAll()}
           >
             Unload all
           </button>
         )}
       </div>
-      {loaded.length === 0 ? (
-        <p className="empty">No model in memory. Load one from Downloaded models below.</p>
+      {shown.length > 0 && allowed.unload && (
+        <p id={REASON_ID} className="hint section__reason">
+          {allowed.unload}
+        </p>
+      )}
+      {shown.length === 0 ? (
+        <p className="empty">{emptyText(appClosed, models === null, tag !== null && models?.stale === true)}</p>
       ) : (
         <ul className="rows">
-          {loaded.map((instance) => (
-            <LoadedRow key={instance.identifier} instance={instance} now={now} disabled={stale} />
+          {shown.map((instance) => (
+            <LoadedRow key={instance.identifier} instance={instance} now={now} reason={allowed.unload} />
           ))}
         </ul>
       )}
@@ -43,9 +65,17 @@ export function LoadedModels() {
   );
 }
 
-function LoadedRow({ instance, now, disabled }: { instance: LoadedInstance; now: number; disabled: boolean }) {
+function emptyText(appClosed: boolean, unknown: boolean, lastKnown: boolean): string {
+  if (appClosed) return 'Nothing is loaded while LM Studio is closed.';
+  if (unknown) return 'Reading what is loaded…';
+  if (lastKnown) return 'No model was loaded when LM Studio Tray last could tell.';
+  return 'No model in memory. Load one from Downloaded models below.';
+}
+
+function LoadedRow({ instance, now, reason }: { instance: LoadedInstance; now: number; reason: string | null }) {
   const { unload } = useActions();
   const unloading = useTray((s) => s.pending[pendingKey.unload(instance.identifier)] === true);
+  const blocked = blockedProps(reason, REASON_ID);
   const context = formatTokens(instance.contextLength);
   const meta = [
     instance.modelKey !== instance.identifier ? instance.modelKey : null,
@@ -76,7 +106,8 @@ function LoadedRow({ instance, now, disabled }: { instance: LoadedInstance; now:
           type="button"
           className="button button--small"
           aria-label={`Unload ${instance.identifier}`}
-          disabled={unloading || disabled}
+          {...blocked}
+          disabled={unloading || blocked.disabled}
           onClick={() => void unload(instance.identifier)}
         >
           {unloading ? 'Unloading…' : 'Unload'}

@@ -1,5 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import { type ApiGeneration, SERVER_STATE_LABELS, type ServerStatus } from '../../../electron/shared/contract';
+import { worksThroughLms } from '../availability';
 import { useActions, useTray } from '../context';
 import { pendingKey } from '../store';
 
@@ -124,7 +125,16 @@ function StatusFix({ status, snapshotError }: { status: ServerStatus | null; sna
         </div>
       );
     case 'unauthorized':
-      return <TokenForm />;
+      return (
+        <>
+          <TokenForm />
+          <p className="hint status-panel__note">
+            {worksThroughLms(status)
+              ? "Meanwhile the lists, loads and downloads go through LM Studio's lms tool, which has its own key."
+              : 'Until then LM Studio Tray cannot list, load or download models here.'}
+          </p>
+        </>
+      );
     case 'foreign':
       return <div className="status-panel__actions">{changeAddress}</div>;
     default:

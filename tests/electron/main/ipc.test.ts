@@ -8,6 +8,7 @@ import { createFakeCore, snapshot } from './fake-core';
 
 let popupContents: FakeWebContents;
 let readyCalls: number;
+let dismissCalls: number;
 let refused: string[];
 
 function wire() {
@@ -22,6 +23,7 @@ function wire() {
     core,
     isTrustedSender: (event) => isTrustedSender(event, popupContents as unknown as WebContents),
     onPageReady: () => readyCalls++,
+    onDismiss: () => dismissCalls++,
     onRefused: (name) => refused.push(name),
   });
   return { core, dispose };
@@ -35,6 +37,7 @@ beforeEach(() => {
   resetElectron();
   popupContents = new FakeWebContents('app://popup/index.html');
   readyCalls = 0;
+  dismissCalls = 0;
   refused = [];
 });
 
@@ -53,6 +56,17 @@ describe('setupIpc', () => {
     });
     expect(result).toEqual({ ok: true, value: 'ran models:unload' });
     expect(core.invocations).toEqual([{ name: 'models:unload', payload: { identifier: 'qwen/qwen3-4b' } }]);
+  });
+
+  it('answers popup:dismiss itself (main hides the popup), and only for our popup', async () => {
+    const { core } = wire();
+    const other = new FakeWebContents('app://popup/index.html');
+    expect(await ipcMain.invoke('popup:dismiss', eventFrom(other, other.mainFrame))).toMatchObject({ ok: false });
+    expect(dismissCalls).toBe(0);
+    const result = await ipcMain.invoke('popup:dismiss', eventFrom(popupContents, popupContents.mainFrame));
+    expect(result).toEqual({ ok: true, value: null });
+    expect(dismissCalls).toBe(1);
+    expect(core.invocations).toEqual([]);
   });
 
   it('refuses a foreign sender (another webContents) before the core sees anything', async () => {

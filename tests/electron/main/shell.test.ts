@@ -208,6 +208,27 @@ describe('startShell', () => {
     expect(window.webContents.sent).toEqual([{ channel: 'loads:changed', payload: [] }]);
   });
 
+  it('Escape left unhandled by the page closes the popup; a foreign sender cannot close it', async () => {
+    const { handle, core } = await start();
+    const window = BrowserWindow.instances[0]!;
+    handle.popup.show();
+    const other = new FakeWebContents();
+    await ipcMain.invoke('popup:dismiss', { sender: other, senderFrame: other.mainFrame });
+    expect(window.isVisible()).toBe(true);
+
+    const result = await ipcMain.invoke('popup:dismiss', {
+      sender: window.webContents,
+      senderFrame: window.webContents.mainFrame,
+    });
+    expect(result).toEqual({ ok: true, value: null });
+    expect(window.isVisible()).toBe(false);
+    // Main's own business: the core never hears of it (only that the popup was hidden).
+    expect(core.invocations.map((i) => i.name)).not.toContain('popup:dismiss');
+    expect(core.invocations.filter((i) => i.name === 'app:popup-visibility').at(-1)?.payload).toEqual({
+      visible: false,
+    });
+  });
+
   it('Settings in the tray menu opens the popup on its settings view', async () => {
     await start();
     const menu = Tray.instances[0]!.contextMenu!;

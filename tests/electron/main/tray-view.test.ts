@@ -135,6 +135,48 @@ describe('trayMenuTemplate', () => {
     expect(remote.find((item) => item.id === 'stop-server')?.enabled).toBe(false);
   });
 
+  it('shows nothing loaded while LM Studio is closed, whatever list was last known', () => {
+    const closed = snapshot({ state: 'offline', loaded: ['qwen/qwen3-4b'] });
+    expect(labels(closed)).toEqual(['Open LM Studio Tray', 'Offline (disabled)', 'Start server', 'Settings…', 'Quit']);
+    expect(trayTooltip(closed)).toBe('LM Studio: offline');
+    expect(trayIconState(closed)).toBe('offline');
+  });
+
+  it('disables unloads that cannot work, with the reason, as the popup does', () => {
+    const stuck = snapshot({ state: 'not-responding', loaded: ['qwen/qwen3-4b'] });
+    stuck.models.stale = true;
+    expect(labels(stuck)).toEqual([
+      'Open LM Studio Tray',
+      'Not responding · qwen3-4b loaded (disabled)',
+      'Loaded models · last known (disabled)',
+      'Unload qwen/qwen3-4b (disabled)',
+      'Unload all (disabled)',
+      'LM Studio is not answering. Wait for it, or restart it. (disabled)',
+      'Start server (disabled)',
+      'Settings…',
+      'Quit',
+    ]);
+    const tokenNoLms = snapshot({ state: 'unauthorized', loaded: ['a'], status: { lmsPath: null } });
+    expect(labels(tokenNoLms)).toContain('Unload a (disabled)');
+  });
+
+  it('keeps unloads working through lms while the API needs a token', () => {
+    const template = trayMenuTemplate(snapshot({ state: 'unauthorized', loaded: ['qwen/qwen3-4b'] }), actions());
+    expect(template.find((item) => item.id === 'unload:qwen/qwen3-4b')?.enabled).toBe(true);
+    expect(template.find((item) => item.id === 'unload-reason')).toBeUndefined();
+  });
+
+  it.each<[ServerState, Partial<ReturnType<typeof snapshot>['status']>, string]>([
+    ['not-responding', {}, 'Unavailable: LM Studio is not answering'],
+    ['unauthorized', {}, 'Unavailable: the server is already running'],
+    ['foreign', {}, 'Unavailable: another program holds the port'],
+    ['offline', { lmsPath: null }, 'Unavailable: the lms tool was not found'],
+    ['offline', { remote: true }, 'Unavailable: LM Studio is on another machine'],
+  ])('%s: says why the server item is disabled (%o)', (state, status, sublabel) => {
+    const item = trayMenuTemplate(snapshot({ state, status }), actions()).find((i) => i.id === 'start-server');
+    expect(item).toMatchObject({ enabled: false, sublabel });
+  });
+
   it('while downloading, offers to quit with or without cancelling them', () => {
     expect(labels(snapshot({ state: 'online', downloads: [download('qwen/qwen3-4b')] }))).toEqual([
       'Open LM Studio Tray',
