@@ -2,7 +2,7 @@ import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/re
 import { afterEach, describe, expect, it } from 'vitest';
 import { MODEL_SUGGESTIONS } from '../../electron/shared/suggestions';
 import { fail, ok } from './fake-bridge';
-import { makeDownload, makeModel, makeSnapshot } from './fixtures';
+import { makeDownload, makeModel, makeSnapshot, makeStatus } from './fixtures';
 import { renderPopup } from './render';
 
 afterEach(cleanup);
@@ -73,9 +73,12 @@ describe('Get models', () => {
 
   it('marks the offline list as the last known one', async () => {
     await renderPopup(
-      makeSnapshot({ models: { models: [makeModel()], loaded: [], stale: true, updatedAt: 1, source: 'v1' } }),
+      makeSnapshot({
+        status: makeStatus({ state: 'offline' }),
+        models: { models: [makeModel()], loaded: [], stale: true, updatedAt: 1, source: 'v1' },
+      }),
     );
     const region = screen.getByRole('region', { name: 'Downloaded models' });
-    expect(region.textContent).toContain('Last known list · offline');
+    expect(region.textContent).toContain('Last known · LM Studio closed');
   });
 });

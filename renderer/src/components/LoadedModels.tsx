@@ -53,7 +53,9 @@ export function LoadedModels() {
         </p>
       )}
       {shown.length === 0 ? (
-        <p className="empty">{emptyText(appClosed, models === null, tag !== null && models?.stale === true)}</p>
+        <p className="empty">
+          {emptyText(appClosed, models === null || allowed.loaded === 'last-known', models?.stale === true)}
+        </p>
       ) : (
         <ul className="rows">
           {shown.map((instance) => (
@@ -65,10 +67,11 @@ export function LoadedModels() {
   );
 }
 
-function emptyText(appClosed: boolean, unknown: boolean, lastKnown: boolean): string {
+function emptyText(appClosed: boolean, notLive: boolean, stale: boolean): string {
   if (appClosed) return 'Nothing is loaded while LM Studio is closed.';
-  if (unknown) return 'Reading what is loaded…';
-  if (lastKnown) return 'No model was loaded when LM Studio Tray last could tell.';
+  if (stale) return 'No model was loaded when LM Studio Tray last could tell.';
+  // Checking, or a state whose loads cannot work: no invitation to load.
+  if (notLive) return 'No model in memory.';
   return 'No model in memory. Load one from Downloaded models below.';
 }
 
