@@ -5,7 +5,7 @@
  * waking anything.
  */
 import type { Locator, Page } from '@playwright/test';
-import { CATALOG, TYPED_MODEL } from './catalog';
+import { CATALOG, DOWNLOAD_OPTIONS, TYPED_MODEL } from './catalog';
 import { expect, snap, test } from './fixtures';
 
 const TOKEN = 'sk-lm-Ab12Cd34:Ef56Gh78Ij90Kl12Mn34';
@@ -60,7 +60,7 @@ test.describe('walking the states', () => {
     // Server stopped (LM Studio up): models may still be in memory, and lms can tell.
     await sim.stopServer();
     await expect(r.status).toHaveText(/^Server stopped/);
-    await expect(r.loaded.locator('.stale')).toHaveText('Read with lms');
+    await expect(r.loaded.locator('.stale')).toHaveText('Via lms');
     await expect(r.loaded.getByRole('listitem')).toHaveCount(1);
     await expect(button(r.loaded, 'Unload qwen/qwen3-4b')).toBeEnabled();
     await expect(load('google/gemma-3-12b')).toBeEnabled();
@@ -71,7 +71,7 @@ test.describe('walking the states', () => {
     await expect(r.status).toHaveText(/^Offline/);
     await expect(r.loaded).toContainText('Nothing is loaded while LM Studio is closed');
     await expect(r.loaded.getByRole('button')).toHaveCount(0);
-    await expect(r.downloaded.locator('.stale')).toHaveText('Last known · LM Studio closed');
+    await expect(r.downloaded.locator('.stale')).toHaveText('Last known');
     await expectBlocked(load('google/gemma-3-12b'), 'LM Studio is not running');
     await expectBlocked(button(r.downloaded, 'Load options for google/gemma-3-12b'), 'LM Studio is not running');
     // A download through lms may start LM Studio: the user's own click, and the popup says so.
@@ -89,7 +89,7 @@ test.describe('walking the states', () => {
     // Not responding: the last known lists, and nothing to click that needs an answer.
     sim.configure({ hang: true });
     await expect(r.status).toHaveText(/^Not responding/, { timeout: 30_000 });
-    await expect(r.downloaded.locator('.stale')).toHaveText('Last known · no answer');
+    await expect(r.downloaded.locator('.stale')).toHaveText('Last known');
     await expectBlocked(load('google/gemma-3-12b'), 'not answering');
     await expectBlocked(button(r.getModels, 'Download'), 'not answering');
     await snap(popup, 'state-not-responding');
@@ -99,7 +99,7 @@ test.describe('walking the states', () => {
     // Another program on the port.
     sim.configure({ foreign: true });
     await expect(r.status).toHaveText(/^Not LM Studio/);
-    await expect(r.downloaded.locator('.stale')).toHaveText('Last known · address taken');
+    await expect(r.downloaded.locator('.stale')).toHaveText('Last known');
     await expectBlocked(load('google/gemma-3-12b'), 'Another program answers');
     await expectBlocked(button(r.getModels, 'Download'), 'Another program answers');
     await snap(popup, 'state-foreign');
@@ -121,7 +121,7 @@ test.describe('authentication required, with a local lms', () => {
     await expect(popup.getByText('Start LM Studio')).toHaveCount(0);
 
     // The lists, read with lms.
-    await expect(r.downloaded.locator('.stale')).toHaveText('Read with lms');
+    await expect(r.downloaded.locator('.stale')).toHaveText('Via lms');
     await expect(r.downloaded.getByRole('listitem')).toHaveCount(sim.state.models().length);
     await expect(r.loaded.getByRole('listitem')).toHaveCount(1);
     // lms load matches loosely: a key that also names another model cannot be loaded exactly.
@@ -153,17 +153,24 @@ test.describe('authentication required, with a local lms', () => {
 // README's screenshots: the popup in light and dark (UPDATE_DOCS_SCREENSHOT=1 writes them to docs/).
 for (const colorScheme of ['light', 'dark'] as const) {
   test.describe(`the popup in ${colorScheme}`, () => {
-    test.use({ colorScheme, simulatorOptions: { loaded: ['qwen/qwen3-4b'], catalog: CATALOG } });
+    // A slower download, so the picture catches it running.
+    test.use({ colorScheme, simulatorOptions: { ...DOWNLOAD_OPTIONS, downloadBytesPerSecond: 15_000_000 } });
 
-    test(`${colorScheme}: online, a model loaded`, async ({ popup }) => {
+    test(`${colorScheme}: online, a model loaded, a download running`, async ({ popup }) => {
       const r = regions(popup);
       await expect(r.status).toHaveText(/^Online/);
       await expect(r.loaded.getByRole('listitem')).toHaveCount(1);
-      const background = await popup.evaluate(() => getComputedStyle(document.body).backgroundColor);
       // The page follows the system theme.
+      const background = await popup.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe(colorScheme === 'dark' ? 'rgb(19, 21, 25)' : 'rgb(244, 245, 247)');
-      await snap(popup, `popup-${colorScheme}`);
+
+      await popup.getByRole('textbox', { name: 'Model to download', exact: true }).fill(TYPED_MODEL);
+      await button(r.getModels, 'Download').click();
+      const bar = r.downloads.getByRole('progressbar', { name: `Downloading ${TYPED_MODEL}`, exact: true });
+      await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(20);
+      await popup.locator('main').evaluate((main) => main.scrollTo(0, 0));
       if (process.env.UPDATE_DOCS_SCREENSHOT) await popup.screenshot({ path: `docs/popup-${colorScheme}.png` });
+      await snap(popup, `popup-${colorScheme}`);
     });
   });
 }

@@ -7,30 +7,32 @@ import type { ModelsSnapshot, ServerState, ServerStatus } from '../../electron/s
 
 export { availability, worksThroughLms };
 
-/** Why the lists are the last known ones, as a short tag for a region's head. */
-const LAST_KNOWN_TAGS: Partial<Record<ServerState, string>> = {
-  offline: 'Last known · LM Studio closed',
-  'server-stopped': 'Last known · server stopped',
-  'not-responding': 'Last known · no answer',
-  unauthorized: 'Last known · needs token',
-  foreign: 'Last known · address taken',
+/** Why the lists are the last known ones: the tooltip of their short "Last known" tag. */
+const LAST_KNOWN_WHY: Partial<Record<ServerState, string>> = {
+  offline: 'The list from when LM Studio last ran: it is closed now.',
+  'server-stopped': "The list from before LM Studio's server stopped.",
+  'not-responding': 'The list from before LM Studio stopped answering.',
+  unauthorized: "The list from before LM Studio's HTTP API asked for a token.",
+  foreign: "The list from before another program took LM Studio's address.",
 };
 
 /** The tag a list region shows beside its heading (and its tooltip), or null when the list is current. */
 export function listTag(
   status: ServerStatus | null,
   models: ModelsSnapshot | null,
-): { text: string; title: string } | null {
+): { text: string; title: string; warn: boolean } | null {
   if (!status || !models) return null;
   if (models.stale) {
     return {
-      text: LAST_KNOWN_TAGS[status.state] ?? 'Last known',
-      title: 'LM Studio Tray cannot read this list now; it is the list from when it last could.',
+      text: 'Last known',
+      title: LAST_KNOWN_WHY[status.state] ?? 'LM Studio Tray cannot read this list now; it is the last it could.',
+      warn: true,
     };
   }
   if (worksThroughLms(status) && models.source === 'lms') {
     return {
-      text: 'Read with lms',
+      text: 'Via lms',
+      warn: false,
       title:
         status.state === 'unauthorized'
           ? "LM Studio's HTTP API needs a token; this list comes from LM Studio's lms tool, which has its own key."

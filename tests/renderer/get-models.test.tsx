@@ -79,6 +79,6 @@ describe('Get models', () => {
       }),
     );
     const region = screen.getByRole('region', { name: 'Downloaded models' });
-    expect(region.textContent).toContain('Last known · LM Studio closed');
+    expect(region.textContent).toContain('Last known');
   });
 });

@@ -64,7 +64,7 @@ const TABLE: Row[] = [
     models: lists({ stale: true }),
     loaded: { text: 'Nothing is loaded while LM Studio is closed.', rows: 0, unload: null, tag: null },
     downloaded: {
-      tag: 'Last known · LM Studio closed',
+      tag: 'Last known',
       load: { 'google/gemma-3-12b': 'LM Studio is not running. Start the server first' },
     },
     // `lms get` may wake LM Studio: the user's own click, and the popup says so.
@@ -76,48 +76,48 @@ const TABLE: Row[] = [
     status: { state: 'offline', apiGeneration: null, lmsPath: null },
     models: lists({ stale: true, loaded: [] }),
     loaded: { text: 'Nothing is loaded while LM Studio is closed.', rows: 0, unload: null, tag: null },
-    downloaded: { tag: 'Last known · LM Studio closed', load: { 'google/gemma-3-12b': 'Start LM Studio first' } },
+    downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': 'Start LM Studio first' } },
     download: 'Downloads need LM Studio running',
   },
   {
     name: 'Server stopped, before lms has read the lists (last known, still acted on through lms)',
     status: { state: 'server-stopped', apiGeneration: null },
     models: lists({ stale: true }),
-    loaded: { text: null, rows: 1, unload: true, tag: 'Last known · server stopped' },
-    downloaded: { tag: 'Last known · server stopped', load: { 'google/gemma-3-12b': true } },
+    loaded: { text: null, rows: 1, unload: true, tag: 'Last known' },
+    downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': true } },
     download: true,
   },
   {
     name: 'Server stopped with models still loaded, read with lms',
     status: { state: 'server-stopped', apiGeneration: null },
     models: lists({ source: 'lms' }),
-    loaded: { text: null, rows: 1, unload: true, tag: 'Read with lms' },
-    downloaded: { tag: 'Read with lms', load: { 'google/gemma-3-12b': true, 'qwen/qwen3-4b': true } },
+    loaded: { text: null, rows: 1, unload: true, tag: 'Via lms' },
+    downloaded: { tag: 'Via lms', load: { 'google/gemma-3-12b': true, 'qwen/qwen3-4b': true } },
     download: true,
   },
   {
     name: 'Server stopped without lms: the last known loaded list, nothing that cannot work',
     status: { state: 'server-stopped', apiGeneration: null, lmsPath: null },
     models: lists({ stale: true }),
-    loaded: { text: null, rows: 1, unload: "LM Studio's server is stopped", tag: 'Last known · server stopped' },
-    downloaded: { tag: 'Last known · server stopped', load: { 'google/gemma-3-12b': 'server is stopped' } },
+    loaded: { text: null, rows: 1, unload: "LM Studio's server is stopped", tag: 'Last known' },
+    downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': 'server is stopped' } },
     download: 'server is stopped',
   },
   {
     name: 'Not responding',
     status: { state: 'not-responding', apiGeneration: null },
     models: lists({ stale: true }),
-    loaded: { text: null, rows: 1, unload: 'not answering', tag: 'Last known · no answer' },
-    downloaded: { tag: 'Last known · no answer', load: { 'google/gemma-3-12b': 'not answering' } },
+    loaded: { text: null, rows: 1, unload: 'not answering', tag: 'Last known' },
+    downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': 'not answering' } },
     download: 'not answering',
   },
   {
     name: 'Authentication required with a local lms: everything through lms, but an ambiguous load',
     status: { state: 'unauthorized', apiGeneration: null },
     models: lists({ source: 'lms', models: [QWEN, QWEN_2507, GEMMA] }),
-    loaded: { text: null, rows: 1, unload: true, tag: 'Read with lms' },
+    loaded: { text: null, rows: 1, unload: true, tag: 'Via lms' },
     downloaded: {
-      tag: 'Read with lms',
+      tag: 'Via lms',
       load: {
         'google/gemma-3-12b': true,
         'qwen/qwen3-4b-2507': true,
@@ -132,8 +132,8 @@ const TABLE: Row[] = [
     name: 'Authentication required without lms',
     status: { state: 'unauthorized', apiGeneration: null, lmsPath: null },
     models: lists({ stale: true }),
-    loaded: { text: null, rows: 1, unload: 'needs its API token', tag: 'Last known · needs token' },
-    downloaded: { tag: 'Last known · needs token', load: { 'google/gemma-3-12b': 'needs its API token' } },
+    loaded: { text: null, rows: 1, unload: 'needs its API token', tag: 'Last known' },
+    downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': 'needs its API token' } },
     download: 'needs its API token',
     never: ['Start LM Studio'],
   },
@@ -141,8 +141,8 @@ const TABLE: Row[] = [
     name: 'Not LM Studio',
     status: { state: 'foreign', apiGeneration: null },
     models: lists({ stale: true }),
-    loaded: { text: null, rows: 1, unload: 'Another program answers', tag: 'Last known · address taken' },
-    downloaded: { tag: 'Last known · address taken', load: { 'google/gemma-3-12b': 'Another program answers' } },
+    loaded: { text: null, rows: 1, unload: 'Another program answers', tag: 'Last known' },
+    downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': 'Another program answers' } },
     download: 'Another program answers',
   },
 ];
@@ -212,6 +212,21 @@ describe('issue 11: each region tells the truth in every state', () => {
       for (const text of row.never ?? []) expect(document.body.textContent).not.toContain(text);
     });
   }
+});
+
+describe('issue 11: the Last known tag says why in its tooltip', () => {
+  it.each([
+    ['offline', 'it is closed now'],
+    ['server-stopped', "LM Studio's server stopped"],
+    ['not-responding', 'stopped answering'],
+    ['unauthorized', 'asked for a token'],
+    ['foreign', 'another program'],
+  ] as const)('%s', async (state, why) => {
+    await renderPopup(makeSnapshot({ status: makeStatus({ state, lmsPath: null }), models: lists({ stale: true }) }));
+    const tag = region('Downloaded models').querySelector('.stale');
+    expect(tag?.textContent).toBe('Last known');
+    expect(tag?.getAttribute('title')).toContain(why);
+  });
 });
 
 describe('issue 11: Authentication required', () => {

@@ -84,7 +84,7 @@ export function DownloadedModels() {
         <h2 id="downloaded-heading">Downloaded models</h2>
         {models.length > 0 && <span className="count">{models.length.toLocaleString('en-US')}</span>}
         {tag && (
-          <span className="stale" title={tag.title}>
+          <span className={tag.warn ? 'stale' : 'stale stale--source'} title={tag.title}>
             {tag.text}
           </span>
         )}
@@ -312,7 +312,11 @@ function ModelRow({
           ) : (
             <div className="row__meta row__meta--split" title={meta}>
               {about && <span className="row__meta-about">{about}</span>}
-              {about && fit && <span aria-hidden="true">{' · '}</span>}
+              {about && fit && (
+                <span className="row__meta-sep" aria-hidden="true">
+                  ·
+                </span>
+              )}
               {fit && <span className="row__meta-fit">{fit}</span>}
             </div>
           )}

@@ -31,7 +31,7 @@ export function LoadedModels() {
         <h2 id="loaded-heading">Loaded models</h2>
         {shown.length > 0 && <span className="count">{shown.length}</span>}
         {tag && (
-          <span className="stale" title={tag.title}>
+          <span className={tag.warn ? 'stale' : 'stale stale--source'} title={tag.title}>
             {tag.text}
           </span>
         )}
