@@ -13,11 +13,6 @@ test('a download typed in the box: the bar rises, then the model is listed', asy
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(5);
   const early = Number(await bar.getAttribute('aria-valuenow'));
   await snap(popup, 'download-in-progress');
-  if (process.env.UPDATE_DOCS_SCREENSHOT) {
-    // README's picture: the same state, from the top of the popup.
-    await popup.locator('main').evaluate((main) => main.scrollTo(0, 0));
-    await popup.screenshot({ path: 'docs/popup.png' });
-  }
   await expect.poll(async () => Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(early);
 
   const downloaded = popup.getByRole('region', { name: 'Downloaded models', exact: true });
