@@ -123,11 +123,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     clock,
     logger,
     pollIntervalMs: () => settings.get().pollIntervalMs,
-    modelsGeneration: () => {
-      const source = models.snapshot().source;
-      if (source === null) return null;
-      return source === 'lms' ? 'openai' : source;
-    },
+    modelsGeneration: () => models.httpGeneration(),
     ...options.health,
   });
   const models = createModelService({

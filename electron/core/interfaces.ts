@@ -222,8 +222,13 @@ export interface ModelService {
   onChange(listener: (snapshot: ModelsSnapshot) => void): () => void;
   /** HTTP refresh; with `instanceDetails`, also `lms ps --json` (TTL, last use): popup open and after actions only. */
   refresh(options?: { instanceDetails?: boolean }): Promise<ModelsSnapshot>;
-  /** Offline: keep the last lists, marked stale. */
+  /** Not readable now: keep the last lists, marked stale (LM Studio closed: nothing loaded). */
   markStale(): void;
+  /**
+   * The API generation the HTTP listing last answered with, or null before it did. Not the
+   * snapshot's `source`: lists read with lms while the HTTP API refuses us say nothing about it.
+   */
+  httpGeneration(): ApiGeneration | null;
   loading(): LoadingState[];
   onLoadingChange(listener: (loading: LoadingState[]) => void): () => void;
   load(modelKey: string, options?: LoadOptions): Promise<{ identifier: string }>;

@@ -29,6 +29,7 @@
  */
 import { ambiguousLoadReason, LMS_ONLY_STATES, lmsLoadRival } from '../../shared/availability';
 import type {
+  ApiGeneration,
   LoadedInstance,
   LoadingState,
   LoadOptions,
@@ -58,6 +59,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
   let snapshot: ModelsSnapshot = { models: [], loaded: [], stale: false, updatedAt: null, source: null };
   /** The last `lms ls` + `lms ps` reading, reused when only `/v1/models` answers. */
   let lmsReading: { models: ModelEntry[]; loaded: LoadedInstance[] } | null = null;
+  let httpGeneration: ApiGeneration | null = null;
   const loading = new Map<string, LoadingState>();
   const listeners = new Set<(snapshot: ModelsSnapshot) => void>();
   const loadingListeners = new Set<(loading: LoadingState[]) => void>();
@@ -165,6 +167,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     const client = options.client();
     if (lmsOnly()) return readListsWithLms(client);
     const listing = await client.listModels();
+    if (options.client() === client) httpGeneration = listing.generation;
     // `lms ps` only adds TTL and last use to loaded instances: with none loaded it has nothing to
     // add, and skipping it spares LM Studio an `lms` run that could wake it should it quit meanwhile.
     const wantsLms =
@@ -359,6 +362,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     },
     refresh,
     markStale,
+    httpGeneration: () => httpGeneration,
     loading: loadingList,
     onLoadingChange(listener) {
       loadingListeners.add(listener);

@@ -296,6 +296,15 @@ describe('model service: LM Studio up, its HTTP API closed to us (issue 11)', ()
     expect(snap.models.find((m) => m.key === 'qwen/qwen3-4b')?.loadedInstances).toHaveLength(1);
   });
 
+  it('keeps the HTTP API generation it last saw: lists read with lms say nothing about the API', async () => {
+    const w = world({ generation: 'v1' });
+    expect(w.service.httpGeneration()).toBeNull();
+    await w.service.refresh();
+    w.setState('unauthorized');
+    expect((await w.service.refresh()).source).toBe('lms');
+    expect(w.service.httpGeneration()).toBe('v1');
+  });
+
   it('reads them through lms while the server is stopped, after the daemon says LM Studio runs', async () => {
     const w = world({ state: 'server-stopped' });
     const snap = await w.service.refresh();
