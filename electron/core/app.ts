@@ -247,19 +247,23 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
           if (!stopped && monitor.current().state === 'online') refreshModels(true);
         }, ONLINE_SETTLE_MS);
       } else if (!isOnline && status.state !== 'checking') {
-        cancelModelsRefresh();
-        const entered = status.state !== previous.state;
-        if (entered && status.state === 'unauthorized' && worksThroughLms()) {
-          // LM Studio answers (asking for a token), so it is up: lms reads the lists at once.
-          refreshModels(true);
-        } else {
-          models.markStale();
-          if (entered && status.state === 'server-stopped' && worksThroughLms()) {
-            settleTimer = clock.setTimeout(() => {
-              settleTimer = null;
-              if (!stopped && monitor.current().state === 'server-stopped') refreshModels(true);
-            }, ONLINE_SETTLE_MS);
+        if (status.state !== previous.state) {
+          cancelModelsRefresh();
+          if (status.state === 'unauthorized' && worksThroughLms()) {
+            // LM Studio answers (asking for a token), so it is up: lms reads the lists at once.
+            refreshModels(true);
+          } else {
+            models.markStale();
+            if (status.state === 'server-stopped' && worksThroughLms()) {
+              settleTimer = clock.setTimeout(() => {
+                settleTimer = null;
+                if (!stopped && monitor.current().state === 'server-stopped') refreshModels(true);
+              }, ONLINE_SETTLE_MS);
+            }
           }
+        } else if (!worksThroughLms()) {
+          // Same state, new details (lms gone, another generation): lists not read with lms are stale.
+          models.markStale();
         }
         followLastPort();
       }
