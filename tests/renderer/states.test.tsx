@@ -45,7 +45,7 @@ const TABLE: Row[] = [
     name: 'Checking',
     status: { state: 'checking', apiGeneration: null },
     models: lists({ models: [GEMMA], loaded: [], updatedAt: null, source: null }),
-    loaded: { text: 'No model in memory.', rows: 0, unload: null, tag: null },
+    loaded: { text: 'Not known yet.', rows: 0, unload: null, tag: null },
     never: ['Load one from Downloaded models below'],
     downloaded: { tag: null, load: { 'google/gemma-3-12b': 'still finding out whether LM Studio runs' } },
     download: 'still finding out whether LM Studio runs',
@@ -226,6 +226,27 @@ describe('issue 11: the Last known tag says why in its tooltip', () => {
     const tag = region('Downloaded models').querySelector('.stale');
     expect(tag?.textContent).toBe('Last known');
     expect(tag?.getAttribute('title')).toContain(why);
+  });
+});
+
+describe('issue 11: before the first read of the lists', () => {
+  it('says the lists are being read, not that there are none', async () => {
+    await renderPopup(
+      makeSnapshot({ models: { models: [], loaded: [], stale: false, updatedAt: null, source: null } }),
+    );
+    expect(region('Downloaded models').textContent).toContain('Reading the model list…');
+    expect(region('Loaded models').textContent).toContain('Reading what is loaded…');
+    expect(document.body.textContent).not.toContain('No models downloaded yet');
+  });
+
+  it('says so while lms reads them for a server that asks for a token', async () => {
+    await renderPopup(
+      makeSnapshot({
+        status: makeStatus({ state: 'unauthorized' }),
+        models: { models: [], loaded: [], stale: false, updatedAt: null, source: null },
+      }),
+    );
+    expect(region('Downloaded models').textContent).toContain('Reading the model list with lms…');
   });
 });
 

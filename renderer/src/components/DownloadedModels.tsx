@@ -65,7 +65,8 @@ export function filterModels(models: readonly ModelEntry[], query: string): read
 /** Everything on disk, filterable; long lists are windowed so 1,000 models stay fast. */
 export function DownloadedModels() {
   const models = useTray((s) => s.models?.models ?? EMPTY_MODELS);
-  const known = useTray((s) => s.models !== null);
+  // Nothing read yet (the first read may still be on its way): say why there is no list, not "none".
+  const known = useTray((s) => s.models !== null && (s.models.updatedAt !== null || s.models.models.length > 0));
   const stale = useTray((s) => s.models?.stale === true);
   const status = useTray((s) => s.status);
   const tag = listTag(

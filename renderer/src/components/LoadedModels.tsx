@@ -54,7 +54,7 @@ export function LoadedModels() {
       )}
       {shown.length === 0 ? (
         <p className="empty">
-          {emptyText(appClosed, models === null || allowed.loaded === 'last-known', models?.stale === true)}
+          {emptyText(appClosed, models?.updatedAt ?? null, allowed.loaded === 'last-known', models?.stale === true)}
         </p>
       ) : (
         <ul className="rows">
@@ -67,8 +67,9 @@ export function LoadedModels() {
   );
 }
 
-function emptyText(appClosed: boolean, notLive: boolean, stale: boolean): string {
+function emptyText(appClosed: boolean, readAt: number | null, notLive: boolean, stale: boolean): string {
   if (appClosed) return 'Nothing is loaded while LM Studio is closed.';
+  if (readAt === null) return notLive ? 'Not known yet.' : 'Reading what is loaded…';
   if (stale) return 'No model was loaded when LM Studio Tray last could tell.';
   // Checking, or a state whose loads cannot work: no invitation to load.
   if (notLive) return 'No model in memory.';
