@@ -88,9 +88,8 @@ function serverActionReason(snapshot: AppSnapshot): string | null {
   const { status } = snapshot;
   if (status.remote) return 'LM Studio is on another machine';
   if (status.lmsPath === null) return 'the lms tool was not found';
-  if (status.state === 'online' || status.state === 'offline' || status.state === 'server-stopped') return null;
+  if (['online', 'unauthorized', 'offline', 'server-stopped'].includes(status.state)) return null;
   if (status.state === 'checking') return 'still checking';
-  if (status.state === 'unauthorized') return 'the server is already running';
   if (status.state === 'foreign') return 'another program holds the port';
   return 'LM Studio is not answering';
 }
@@ -135,7 +134,8 @@ export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions
   const serverReason = serverActionReason(snapshot);
   // The reason as a sublabel (shown on macOS), and the status line above says the state everywhere.
   const because = serverReason === null ? {} : { sublabel: `Unavailable: ${serverReason}` };
-  if (status.state === 'online') {
+  // A server that asks for a token is running: stopping it is what can be done.
+  if (status.state === 'online' || status.state === 'unauthorized') {
     items.push({
       id: 'stop-server',
       label: 'Stop server',

@@ -116,7 +116,6 @@ describe('trayMenuTemplate', () => {
     ['server-stopped', true],
     ['not-responding', false],
     ['checking', false],
-    ['unauthorized', false],
     ['foreign', false],
   ])('%s: Start server enabled=%s', (state, enabled) => {
     const template = trayMenuTemplate(snapshot({ state }), actions());
@@ -126,6 +125,12 @@ describe('trayMenuTemplate', () => {
     expect(template.find((item) => item.id === 'status')?.label).toMatch(
       /^(Offline|Server stopped|Not responding|Checking|Authentication required|Not LM Studio)$/,
     );
+  });
+
+  it('offers Stop server while the server asks for a token (it runs; lms stops it without the token)', () => {
+    const template = trayMenuTemplate(snapshot({ state: 'unauthorized' }), actions());
+    expect(template.find((item) => item.id === 'stop-server')?.enabled).toBe(true);
+    expect(template.find((item) => item.id === 'start-server')).toBeUndefined();
   });
 
   it('cannot drive the server without lms or for a remote LM Studio', () => {
@@ -168,7 +173,6 @@ describe('trayMenuTemplate', () => {
 
   it.each<[ServerState, Partial<ReturnType<typeof snapshot>['status']>, string]>([
     ['not-responding', {}, 'Unavailable: LM Studio is not answering'],
-    ['unauthorized', {}, 'Unavailable: the server is already running'],
     ['foreign', {}, 'Unavailable: another program holds the port'],
     ['offline', { lmsPath: null }, 'Unavailable: the lms tool was not found'],
     ['offline', { remote: true }, 'Unavailable: LM Studio is on another machine'],
