@@ -10,6 +10,7 @@
  * Ctrl+C (or SIGTERM, SIGHUP) during the build exits 0; the next run sweeps the unfinished
  * build. The handlers are handed over to web mode's own without a gap.
  */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureStampedBuild } from './stamped-build.mjs';
@@ -126,4 +127,13 @@ async function launch() {
   await webMode.runWebMode({ argv: process.argv.slice(2), projectRoot });
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await launch();
+/** Run as the program (not imported by tests or the journeys' setup)? Node gives the module its real path. */
+function isMainModule() {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) await launch();
