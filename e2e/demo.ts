@@ -47,9 +47,7 @@ async function main(): Promise<void> {
     child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        join(root, 'electron/web/cli.ts'),
+        join(root, 'electron/web/launch.mjs'),
         '--base-url',
         sim.baseUrl,
         '--lms',

@@ -34,9 +34,9 @@ interface Fixtures {
 
 const OPEN_LINE = /^Open (http:\/\/[^\s]+\/\?token=([^\s]+))$/m;
 
-/** Starts web mode as `npm run web` does and waits for its Open line. */
+/** Starts web mode as `npm run web` does (the same launcher and bundle) and waits for its Open line. */
 async function startWebMode(args: string[], env: NodeJS.ProcessEnv): Promise<WebMode> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/web/cli.ts', '--no-open', ...args], {
+  const child = spawn(process.execPath, ['electron/web/launch.mjs', '--no-open', ...args], {
     cwd: process.cwd(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -472,7 +472,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   }
 
   return {
-    async start() {
+    async start(startOptions) {
       if (started) return;
       started = true;
       await settings.load();
@@ -483,8 +483,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         logger.warn("Could not read LM Studio's last server settings", error);
       }
       await applySettings(settings.get());
-      monitor.start();
-      await monitor.checkNow();
+      monitor.start(); // runs the first check
+      if (startOptions?.waitForFirstCheck !== false) await monitor.checkNow();
     },
     snapshot,
     invoke,

@@ -296,7 +296,12 @@ export interface TrayCoreDeps {
 }
 
 export interface TrayCore {
-  start(): Promise<void>;
+  /**
+   * Reads the settings and starts watching the server. Resolves once the first health check has
+   * ended, or, with `waitForFirstCheck: false`, as soon as it has begun (web mode prints its
+   * address at once; the status says `checking` until the check ends).
+   */
+  start(options?: { waitForFirstCheck?: boolean }): Promise<void>;
   snapshot(): AppSnapshot;
   /** Validates the payload against the contract, runs the command, returns errors as values. */
   invoke<C extends CommandName>(name: C, payload: unknown): Promise<Result<CommandResponse<C>>>;

@@ -2,15 +2,16 @@
  * `npm run web`: the popup served to a browser, for a box without a tray (and for the tests,
  * which drive it in Chromium). See cli-args.ts for the flags.
  *
- * It builds the popup if needed, starts the real core, serves it, prints
- * `Open http://HOST:PORT/?token=TOKEN` on a line of its own (stdout; logs go to stderr) and
- * runs until SIGINT, SIGTERM or SIGHUP, then shuts the core down (ending every `lms` child) and
+ * launch.mjs bundles this file (when stale) and calls `runWebMode`: Node runs built JavaScript,
+ * without a TypeScript loader. It builds the popup if needed, starts the real core, serves it,
+ * prints `Open http://HOST:PORT/?token=TOKEN` on a line of its own (stdout; logs go to stderr)
+ * as soon as it listens (the page says `Checking` until the first health check ends) and runs
+ * until SIGINT, SIGTERM or SIGHUP, then shuts the core down (ending every `lms` child) and
  * exits 0.
  * The package.json script is a single `exec node ...`, so signals reach this process directly.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createNodePorts } from '../core/node-ports';
 import { ensureRendererBuilt } from './build-renderer';
 import { parseWebCliArgs, USAGE } from './cli-args';
@@ -19,12 +20,22 @@ import { startWebServer, type WebServer } from './server';
 import { stopOnSignals } from './signals';
 import { createWebCore } from './web-core';
 
-const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** If shutting down takes longer than this, something hangs: exit anyway rather than never. */
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 
-async function main(): Promise<void> {
-  const parsed = parseWebCliArgs(process.argv.slice(2), process.env, process.cwd());
+export interface RunWebModeOptions {
+  /** The flags after `npm run web --`. */
+  argv: readonly string[];
+  /** Where package.json, dist/renderer and the popup's sources are. */
+  projectRoot: string;
+}
+
+/**
+ * Runs web mode until a signal stops it. Installs its signal handlers before its first `await`,
+ * so the launcher can hand over its own without a gap.
+ */
+export async function runWebMode({ argv, projectRoot }: RunWebModeOptions): Promise<void> {
+  const parsed = parseWebCliArgs(argv, process.env, process.cwd());
   if (parsed.kind === 'help') {
     process.stdout.write(USAGE);
     return;
@@ -39,7 +50,7 @@ async function main(): Promise<void> {
   const { logger } = ports;
   for (const warning of parsed.warnings) logger.warn(warning);
 
-  const core = createWebCore(options, ports, readAppVersion());
+  const core = createWebCore(options, ports, readAppVersion(projectRoot));
   let server: WebServer | undefined;
   // Installed before the build, which can take seconds: Ctrl+C then still exits 0, and the build's
   // temporary folder is swept by the next run.
@@ -52,9 +63,9 @@ async function main(): Promise<void> {
       await server?.close();
     },
   });
-  const staticDir = path.join(PROJECT_ROOT, 'dist', 'renderer');
+  const staticDir = path.join(projectRoot, 'dist', 'renderer');
   try {
-    await ensureRendererBuilt({ projectRoot: PROJECT_ROOT, outDir: staticDir, logger });
+    await ensureRendererBuilt({ projectRoot, outDir: staticDir, logger });
   } catch (error) {
     logger.error(
       'Could not build the popup (vite). Fix the error above, or run `npm run build`, then try again.',
@@ -67,8 +78,9 @@ async function main(): Promise<void> {
 
   try {
     // The core first: a page reconnecting from an earlier run (same --port and token) must not
-    // reach a core that has not loaded its settings yet.
-    await core.start();
+    // reach a core that has not loaded its settings yet. Its first health check runs on while
+    // the server starts: the address is printed at once, and pages see `checking` until it ends.
+    await core.start({ waitForFirstCheck: false });
     server = await startWebServer({
       core,
       host: options.host,
@@ -90,15 +102,13 @@ async function main(): Promise<void> {
   if (options.open) openBrowser(pageUrl, { platform: process.platform, env: process.env, spawn: ports.spawn });
 }
 
-function readAppVersion(): string {
+function readAppVersion(projectRoot: string): string {
   try {
     return (
-      (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ??
+      (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version?: string }).version ??
       '0.0.0'
     );
   } catch {
     return '0.0.0';
   }
 }
-
-await main();

@@ -1,6 +1,6 @@
 /**
- * The real `npm run web` command line, as a child process: the real core, the real popup build,
- * real HTTP and WebSocket. Slow-ish (the first run may build the popup), so the heavy checks
+ * The real `npm run web` command line, as a child process (the launcher and web mode's bundle):
+ * the real core, the real popup build, real HTTP and WebSocket. Slow-ish (the first run may build the popup), so the heavy checks
  * share two runs: one stopped with SIGINT, one with SIGTERM.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -46,7 +46,7 @@ interface CliRun {
 
 /** Starts the CLI in its own process group, so everything it leaves behind can be found after it exits. */
 function startCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/web/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['electron/web/launch.mjs', ...args], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: sandbox, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
