@@ -32,7 +32,7 @@ import {
 } from '../shared/contract';
 import { createDownloadManager } from './downloads/manager';
 import { CoreError, toCommandError } from './errors';
-import { createHealthMonitor } from './health/monitor';
+import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type { LmStudioClient, LmsCli, LmsDiscovery, PolicyInput, TrayCore, TrayCoreDeps } from './interfaces';
 import { defaultBaseUrl, normaliseBaseUrl } from './lmstudio/base-url';
 import { createLmStudioClient } from './lmstudio/client';
@@ -71,7 +71,10 @@ export interface TrayCoreOptions {
   /** Passed to the download manager (tests shorten the limits). */
   downloads?: { maxConcurrent?: number; stallAfterMs?: number; slowPhaseStallAfterMs?: number; restPollMs?: number };
   /** Passed to the health monitor. */
-  health?: { confirmDelayMs?: number; resumeGraceMs?: number; probeTimeoutMs?: number; connectCheckMs?: number };
+  health?: Pick<
+    HealthMonitorOptions,
+    'confirmDelayMs' | 'resumeGraceMs' | 'probeTimeoutMs' | 'connectCheckMs' | 'connectCheckDownMs'
+  >;
   /** Shortest period of the periodic model refresh (default MODELS_REFRESH_MIN_MS; tests shorten it). */
   modelsRefreshMinMs?: number;
 }

@@ -302,11 +302,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     }
   }
 
-  function openTcp(): Socket {
-    const socket = tcpConnect({ host: hostname, port });
-    socket.setNoDelay(true);
-    return socket;
-  }
+  const openTcp = (): Socket => tcpConnect({ host: hostname, port });
 
   function connectCheck(checkOptions?: { timeoutMs?: number }): Promise<ConnectResult> {
     return new Promise((resolve) => {

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../../../electron/core/errors';
 import {
+  CONNECT_CHECK_DOWN_MS,
   CONNECT_CHECK_MS,
   createHealthMonitor,
   GRACE_RECHECK_MS,
@@ -705,7 +706,7 @@ describe('sleep and wake', () => {
     await vi.advanceTimersByTimeAsync(3_000);
     expect(r.monitor.current().state).not.toBe('online');
     r.client.greeting = { kind: 'lmstudio' };
-    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_MS);
+    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_DOWN_MS);
     expect(r.monitor.current().state).toBe('online');
     await vi.advanceTimersByTimeAsync(30_000);
     expect(r.transitions).toEqual(['checking -> online']);
@@ -833,7 +834,7 @@ describe('connect-only checks', () => {
     const lmsRuns = r.lms.calls.length;
     const greetings = r.client.greetings;
     r.client.greeting = { kind: 'lmstudio' };
-    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_MS);
+    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_DOWN_MS);
     expect(r.monitor.current().state).toBe('online');
     expect(r.client.greetings).toBe(greetings + 1);
     expect(r.lms.calls.length).toBe(lmsRuns);
@@ -845,7 +846,7 @@ describe('connect-only checks', () => {
     r.client.greeting = { kind: 'refused' };
     r.monitor.start();
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(r.client.connects).toBeGreaterThanOrEqual(60_000 / CONNECT_CHECK_MS - 20);
+    expect(r.client.connects).toBeGreaterThanOrEqual(60_000 / CONNECT_CHECK_DOWN_MS - 20);
     expect(r.lms.calls.filter((c) => c === 'daemon status').length).toBeLessThanOrEqual(5);
   });
 
