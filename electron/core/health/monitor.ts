@@ -189,17 +189,22 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     await sleep(confirmDelayMs);
     const second = await client.greet({ timeoutMs: probeTimeoutMs });
     let observation: Observation;
+    /** A verdict still to come, registered once the label it refines is shown. */
+    let refinement: Promise<Observation> | null = null;
     if (second.kind !== 'refused') observation = await observe(client, second, force);
-    else if (client.isLocal && !force) observation = refusedAtOnce(client);
-    else observation = await (verdict ?? classify(client, force));
+    else if (client.isLocal && !force) {
+      observation = refusedAtOnce(client);
+      refinement = verdict ?? classify(client, false);
+    } else observation = await (verdict ?? classify(client, force));
     if (observation.state !== 'online' && inGrace()) {
       // Just woken: the network may not be back yet. Not news until the grace period ends.
       logger.debug(`health: ${observation.state} during the resume grace period; not confirmed yet`);
-      if (showsAtOnce && second.kind === 'refused') apply(client, observation, false);
+      if (client.isLocal && second.kind === 'refused') apply(client, observation, false);
       deferredFailure = true;
-      return status;
+    } else {
+      apply(client, observation, true);
     }
-    apply(client, observation, true);
+    if (refinement) refineWhenClassified(client, refinement);
     return status;
   }
 

@@ -102,6 +102,8 @@ describe('health monitor against the simulator', () => {
     await expect
       .poll(() => monitor.current().detail, { timeout: 10_000 })
       .toBe('LM Studio is not running. Open LM Studio, or start the server with `lms server start`.');
+    // Confirmed (a return before the confirming probe would have been a blip).
+    await expect.poll(() => transitions.at(-1)).toBe('offline');
     await sim.launchApp();
     await stateIs('online');
     expect(states).toEqual(['online', 'offline', 'online']);
