@@ -180,12 +180,11 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
    */
   async function leaveOnline(client: LmStudioClient, first: GreetingResult, force: boolean): Promise<ServerStatus> {
     const showsAtOnce = first.kind === 'refused' && client.isLocal;
+    // Shown before `lms` is even spawned (a spawn costs milliseconds of this thread).
+    if (showsAtOnce) apply(client, refusedAtOnce(client), false);
     // During the grace period a recent verdict is reused rather than asking every second.
     const verdict = first.kind === 'refused' ? classify(client, !inGrace()) : null;
-    if (showsAtOnce && verdict) {
-      apply(client, refusedAtOnce(client), false);
-      refineWhenClassified(client, verdict);
-    }
+    if (showsAtOnce && verdict) refineWhenClassified(client, verdict);
     await sleep(confirmDelayMs);
     const second = await client.greet({ timeoutMs: probeTimeoutMs });
     let observation: Observation;
