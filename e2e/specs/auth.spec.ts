@@ -17,3 +17,29 @@ test.describe('a server that requires an API token', () => {
     expect(await popup.content()).not.toContain(TOKEN);
   });
 });
+
+for (const greetingNeedsToken of [false, true]) {
+  const greeting = greetingNeedsToken ? 'a closed greeting' : 'an open greeting';
+  test(`"Require Authentication" switched on while online, then off (${greeting})`, async ({
+    popup,
+    sim,
+    notifications,
+  }) => {
+    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    await expect(status).toHaveText(/^Online/);
+    expect(await notifications()).toEqual([]);
+
+    // No traffic from the page: the periodic model refresh (or the poll's greeting) tells.
+    sim.configure({ token: TOKEN, greetingNeedsToken });
+    await expect(status).toHaveText(/^Authentication required/);
+    await expect(status).toContainText('LM Studio now requires an API token');
+    await expect.poll(async () => (await notifications()).length).toBe(1);
+    expect((await notifications())[0]?.title).toMatch(/API token/);
+    await snap(popup, `auth-switched-on-${greetingNeedsToken ? 'closed' : 'open'}-greeting`);
+
+    sim.configure({ token: null });
+    await expect(status).toHaveText(/^Online/);
+    await expect.poll(async () => (await notifications()).length).toBe(2);
+    expect((await notifications())[1]?.title).toMatch(/back/i);
+  });
+}

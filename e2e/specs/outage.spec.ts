@@ -23,6 +23,30 @@ test('an outage: the status follows the server and notifies down, then back up',
   await snap(popup, 'outage-back-online');
 });
 
+test('a server that stops listening but keeps its connections: seen by a new connection, notified down and back', async ({
+  popup,
+  sim,
+  notifications,
+}) => {
+  const status = popup.getByRole('status', { name: 'Server status', exact: true });
+  await expect(status).toHaveText(/^Online/);
+
+  // LM Studio stays open; the port refuses new connections while the open ones stay.
+  await sim.stopListening();
+  // LM Studio is still open: "Server stopped" (after "Offline, checking…" at most).
+  await expect(status).toHaveText(/^Server stopped/);
+  await expect.poll(async () => (await notifications()).length).toBe(1);
+  await snap(popup, 'outage-stopped-listening');
+
+  await sim.startServer();
+  await expect(status).toHaveText(/^Online/);
+  await expect.poll(async () => (await notifications()).length).toBe(2);
+  const [down, up] = await notifications();
+  expect(`${down?.title} ${down?.body}`).toMatch(/down|stopped/i);
+  expect(`${up?.title} ${up?.body}`).toMatch(/back/i);
+  expect(sim.state.wakeCount()).toBe(0);
+});
+
 test.describe('LM Studio not running', () => {
   test.use({ simulatorOptions: { appRunning: false } });
 

@@ -9,6 +9,8 @@
  * - The client, `lms` and the poll interval are read through getters, so `settings:update`
  *   applies at once without a restart.
  * - A remote base URL means REST only: the local `lms` would act on the wrong LM Studio.
+ * - Every API answer reaches the monitor (`authEvidence`), so a token asked for by any route
+ *   shows at once; the monitor's confirmed transitions (`onTransition`) feed the notifications.
  * - Models are refreshed on health transitions (online: over HTTP at once, plus `lms ps`
  *   details once the server has stayed up for ONLINE_SETTLE_MS; offline: the last lists are
  *   marked stale), after every load/unload/finished download, and periodically over HTTP while
@@ -35,7 +37,7 @@ import {
 } from '../shared/contract';
 import { createDownloadManager } from './downloads/manager';
 import { CoreError, toCommandError } from './errors';
-import { createHealthMonitor } from './health/monitor';
+import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type { LmStudioClient, LmsCli, LmsDiscovery, PolicyInput, TrayCore, TrayCoreDeps } from './interfaces';
 import { defaultBaseUrl, normaliseBaseUrl } from './lmstudio/base-url';
 import { createLmStudioClient } from './lmstudio/client';
@@ -47,8 +49,12 @@ import { createNotificationPolicy } from './notifications/policy';
 import { createProcessRegistry } from './processes';
 import { createSettingsStore } from './settings/store';
 
-/** The periodic HTTP model refresh while online runs at most this often. */
-export const MODELS_REFRESH_MIN_MS = 10_000;
+/**
+ * The periodic HTTP model refresh while online runs at most this often (else at the poll
+ * interval). It is also the authenticated check: a token switched on in LM Studio shows
+ * within this plus one answer's latency, inside 10 s with the default poll.
+ */
+export const MODELS_REFRESH_MIN_MS = 8_000;
 /**
  * After the server comes (back) online, `lms ps` waits this long: a LM Studio that crashes
  * again within it (flapping) would be woken by `lms`. The HTTP lists are read at once.
@@ -70,7 +76,12 @@ export interface TrayCoreOptions {
   /** Passed to the download manager (tests shorten the limits). */
   downloads?: { maxConcurrent?: number; stallAfterMs?: number; slowPhaseStallAfterMs?: number; restPollMs?: number };
   /** Passed to the health monitor. */
-  health?: { confirmDelayMs?: number; resumeGraceMs?: number; probeTimeoutMs?: number };
+  health?: Pick<
+    HealthMonitorOptions,
+    'confirmDelayMs' | 'resumeGraceMs' | 'probeTimeoutMs' | 'connectCheckMs' | 'connectCheckDownMs'
+  >;
+  /** Shortest period of the periodic model refresh (default MODELS_REFRESH_MIN_MS; tests shorten it). */
+  modelsRefreshMinMs?: number;
 }
 
 /** Builds the core; nothing runs until `start()`. */
@@ -186,7 +197,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
 
   function scheduleModelsRefresh(): void {
     if (modelsTimer !== null || stopped) return;
-    const every = Math.max(settings.get().pollIntervalMs, MODELS_REFRESH_MIN_MS);
+    const every = Math.max(settings.get().pollIntervalMs, options.modelsRefreshMinMs ?? MODELS_REFRESH_MIN_MS);
     modelsTimer = clock.setTimeout(() => {
       modelsTimer = null;
       if (monitor.current().state !== 'online' || stopped) return;
@@ -224,21 +235,12 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   }
 
   unsubscribers.push(
+    // The status as shown drives the page and the model lists; only confirmed transitions notify.
     monitor.onChange((status, previous) => {
       emit({ name: 'server:status-changed', payload: status });
       const wasOnline = previous.state === 'online';
       const isOnline = status.state === 'online';
-      let userInitiated = false;
-      if (wasOnline && !isOnline) {
-        userInitiated = userStopAt !== null && clock.now() - userStopAt < USER_STOP_WINDOW_MS;
-        userStopAt = null;
-      }
-      // After a settings change, the policy sees the new server's state as found at start-up.
-      const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
-      notify({ type: 'server', status, previous: baseline, userInitiated });
       if (isOnline && !wasOnline) {
-        // Back up: a stop asked for before this is over and must not mute a later outage.
-        userStopAt = null;
         refreshModels(false);
         scheduleModelsRefresh();
         if (settleTimer !== null) clock.clearTimeout(settleTimer);
@@ -268,6 +270,20 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         followLastPort();
       }
     }),
+    monitor.onTransition((status, previous) => {
+      const wasOnline = previous.state === 'online';
+      const isOnline = status.state === 'online';
+      let userInitiated = false;
+      if (wasOnline && !isOnline) {
+        userInitiated = userStopAt !== null && clock.now() - userStopAt < USER_STOP_WINDOW_MS;
+        userStopAt = null;
+      }
+      // Back up: a stop asked for before this is over and must not mute a later outage.
+      if (isOnline) userStopAt = null;
+      // After a settings change, the policy sees the new server's state as found at start-up.
+      const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
+      notify({ type: 'server', status, previous: baseline, userInitiated });
+    }),
     models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
@@ -291,8 +307,14 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     return settings.get().apiToken ?? environment.env.LM_API_TOKEN ?? null;
   }
 
+  /** Every API answer tells the monitor about the token: a switched-on "Require Authentication" shows at once. */
   function makeClient(baseUrl: string): LmStudioClient {
-    return createLmStudioClient({ baseUrl, token });
+    const made: LmStudioClient = createLmStudioClient({
+      baseUrl,
+      token,
+      onAuthEvidence: (evidence) => monitor.authEvidence(made, evidence),
+    });
+    return made;
   }
 
   /** The client for the configured address; a refused one falls back to the default, with a message. */

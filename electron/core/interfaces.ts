@@ -47,8 +47,8 @@ export type CoreErrorCode = CommandError['code'];
 /** What `GET /lmstudio-greeting` (on a fresh connection) told us. */
 export type GreetingResult =
   | { kind: 'lmstudio' }
-  /** 401/403, or an `error` body asking for an API token (some versions answer that with 200). */
-  | { kind: 'unauthorized'; message: string }
+  /** 401/403, or an `error` body asking for an API token (some versions answer that with 200): the greeting is closed too. */
+  | { kind: 'unauthorized'; message: string; tokenSent: boolean }
   /** Something answered, but not `{"lmstudio":true}`: another program holds the port. */
   | { kind: 'foreign'; message: string }
   /** Nothing listens (ECONNREFUSED). */
@@ -57,6 +57,16 @@ export type GreetingResult =
   | { kind: 'timeout' }
   /** Any other network failure (reset, DNS, unreachable host). */
   | { kind: 'error'; message: string };
+
+/** What a bare TCP connection (no HTTP request) found. */
+export type ConnectResult = 'connected' | 'refused' | 'failed';
+
+/**
+ * What one API answer said about the token: `refused` is an answer asking for one (401, 403,
+ * or an `error` body that asks for a token), whether or not one was sent; `accepted` is any
+ * other answer.
+ */
+export type AuthEvidence = { kind: 'refused'; tokenSent: boolean } | { kind: 'accepted' };
 
 export interface ModelListing {
   generation: ApiGeneration;
@@ -86,6 +96,8 @@ export interface LmStudioClientOptions {
   timeoutMs?: number;
   /** Largest response body accepted, in bytes. */
   maxResponseBytes?: number;
+  /** Told what every API answer (any route, any caller) said about the token; the greeting is not an API answer. */
+  onAuthEvidence?: (evidence: AuthEvidence) => void;
 }
 
 export interface LmStudioClient {
@@ -97,9 +109,15 @@ export interface LmStudioClient {
   /** The greeting on a fresh (never pooled) connection; never throws. */
   greet(options?: { timeoutMs?: number }): Promise<GreetingResult>;
   /**
-   * Holds one idle keep-alive connection open and calls `onClosed` when it closes (the server
-   * process died or stopped listening): a fast hint between polls. Returns a function that
-   * stops watching and closes the socket.
+   * Opens a TCP connection and closes it at once: no HTTP request, nothing in LM Studio's log.
+   * `refused` means nothing listens on the port any more. Never throws.
+   */
+  connectCheck(options?: { timeoutMs?: number }): Promise<ConnectResult>;
+  /**
+   * Holds one connection open and calls `onClosed` when it closes: the server process died or
+   * closed its connections, a fast hint between checks. On this machine a bare TCP connection
+   * (no request is ever sent); elsewhere an idle keep-alive connection after one greeting,
+   * which a server stop closes too. Returns a function that stops watching and closes it.
    */
   watchConnection(onClosed: () => void): () => void;
   /** `/api/v1/models`, then `/api/v0/models`, then `/v1/models`. Throws LmStudioError. */
@@ -201,9 +219,19 @@ export interface ProcessRegistry {
 // ---------------------------------------------------------------------------------------------
 
 export interface HealthMonitor {
+  /** The status as shown: a refused connection to a local server shows at once. */
   current(): ServerStatus;
-  /** Called on every state change (and when `detail`/`apiGeneration`/`lmsPath` change). */
+  /** Called on every change of the status as shown (and when `detail`/`apiGeneration`/`lmsPath` change). */
   onChange(listener: (status: ServerStatus, previous: ServerStatus) => void): () => void;
+  /**
+   * Called when a change of state is confirmed, for notifications: leaving online only once a
+   * second fresh connection failed too and outside the grace period after waking (a blip
+   * that the second probe clears never reaches here); coming back, a token asked for, and
+   * every change between other states, at once. `previous` is the last confirmed status.
+   */
+  onTransition(listener: (status: ServerStatus, previous: ServerStatus) => void): () => void;
+  /** An API answer about the token (from the client's `onAuthEvidence`); ignored unless from the current client. */
+  authEvidence(client: LmStudioClient, evidence: AuthEvidence): void;
   start(): void;
   stop(): void;
   /** Probes now (coalescing with a probe already running). */

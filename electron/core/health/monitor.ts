@@ -3,22 +3,31 @@
  *
  * - Liveness is judged by the greeting on a fresh connection (a pooled socket can keep
  *   answering after the server stopped listening).
- * - While online, one idle keep-alive connection is held open: its `close` arrives within
- *   milliseconds of the server dying, so an outage is noticed between polls. Servers also close
- *   idle sockets on their keep-alive timeout; then a probe finds the server well and the watch is
- *   re-armed, at most once a second.
- * - A refused connection is told apart (not running / server off) only with `lms daemon status`
- *   and `lms server status`, which never wake LM Studio; nothing else of `lms` runs from here.
- * - A failure is confirmed once before leaving online; after the computer wakes, failures are
- *   not declared outages until a grace period ends; outages and recoveries faster than a minute
- *   apart mark the status `unstable`.
+ * - A refused connection to a server on this machine is a fact: the status shows it at once
+ *   (with the last `lms` verdict for the port if under a minute old, else "checking"). What it
+ *   means (not running / server off) is told only by `lms daemon status` and `lms server
+ *   status`, which never wake LM Studio; nothing else of `lms` runs from here.
+ * - Between polls a loopback server gets a connect-only check (a TCP connection opened and
+ *   closed, no HTTP request) every CONNECT_CHECK_MS while online, CONNECT_CHECK_DOWN_MS while
+ *   refused: a server that stopped listening but kept its connections is seen within that, and
+ *   so is its return. One connection is also held
+ *   open while online (a bare one on this machine): its `close` arrives within milliseconds of
+ *   the server dying, and a fresh check decides at once. A remote server keeps the poll
+ *   interval and the watch.
+ * - Two streams of change: `onChange` for the status as shown, `onTransition` for changes that
+ *   are confirmed, which is what notifications follow. Leaving online is confirmed by a second
+ *   fresh connection after `confirmDelayMs`, and only once the grace period after waking is
+ *   over, so a blip may show Offline for a moment but is never news. A remote server's status
+ *   waits for the confirmation and the grace too. `unstable` counts confirmed transitions only.
+ * - Any API answer that asks for a token (`authEvidence`, from any route and caller) makes the
+ *   status `unauthorized` at once; while unauthorized, each poll checks the token again.
  *
  * All timing goes through the injected Clock.
  */
 import type { ApiGeneration, ServerState, ServerStatus } from '../../shared/contract';
 import { CoreError } from '../errors';
-import type { GreetingResult, HealthMonitor, LmStudioClient, LmsCli, LmsDiscovery } from '../interfaces';
-import { TOKEN_REQUIRED_MESSAGE } from '../lmstudio/client';
+import type { AuthEvidence, GreetingResult, HealthMonitor, LmStudioClient, LmsCli, LmsDiscovery } from '../interfaces';
+import { tokenMessage } from '../lmstudio/client';
 import type { Clock, Logger } from '../ports';
 
 export interface HealthMonitorOptions {
@@ -37,6 +46,9 @@ export interface HealthMonitorOptions {
   resumeGraceMs?: number;
   /** Timeout of each greeting (default 1.5 s). */
   probeTimeoutMs?: number;
+  /** Between two connect-only checks of a loopback server online / refusing (defaults CONNECT_CHECK_MS / CONNECT_CHECK_DOWN_MS). */
+  connectCheckMs?: number;
+  connectCheckDownMs?: number;
   /** The generation the model service last listed with, when it knows. */
   modelsGeneration?: () => ApiGeneration | null;
 }
@@ -50,6 +62,17 @@ export const MIN_REARM_INTERVAL_MS = 1_000;
 export const GRACE_RECHECK_MS = 1_000;
 /** Longest wait between `lms daemon status` runs while the server stays refused. */
 export const LMS_RECHECK_MAX_MS = 30_000;
+/**
+ * Between two connect-only checks of a loopback server while online: a server that stops
+ * listening (its open connections kept) is seen within this. The price is CPU, ours and LM
+ * Studio's (an accept and a close): ~0.2-0.7 ms a check measured on a loaded 2-core machine,
+ * so this is as slow as a p95 under 500 ms allows.
+ */
+export const CONNECT_CHECK_MS = 350;
+/** The same while the port refuses: a server that comes back is greeted within this. */
+export const CONNECT_CHECK_DOWN_MS = 500;
+/** An `lms` verdict on the port this recent labels a refusal at once. */
+export const VERDICT_FRESH_MS = 60_000;
 
 const DEFAULT_CONFIRM_DELAY_MS = 250;
 const DEFAULT_RESUME_GRACE_MS = 10_000;
@@ -67,6 +90,8 @@ interface Observation {
 interface RefusedVerdict {
   client: LmStudioClient;
   observation: Observation;
+  /** When `lms` gave it. */
+  at: number;
   nextAt: number;
   backoffMs: number;
 }
@@ -85,26 +110,36 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   const confirmDelayMs = options.confirmDelayMs ?? DEFAULT_CONFIRM_DELAY_MS;
   const resumeGraceMs = options.resumeGraceMs ?? DEFAULT_RESUME_GRACE_MS;
   const probeTimeoutMs = options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-  const listeners = new Set<(status: ServerStatus, previous: ServerStatus) => void>();
+  const connectCheckMs = options.connectCheckMs ?? CONNECT_CHECK_MS;
+  const connectCheckDownMs = options.connectCheckDownMs ?? CONNECT_CHECK_DOWN_MS;
+  type Listener = (status: ServerStatus, previous: ServerStatus) => void;
+  const changeListeners = new Set<Listener>();
+  const transitionListeners = new Set<Listener>();
 
+  /** The status as shown. */
   let status = initialStatus(options.client(), clock.now());
+  /** The last confirmed status: what notifications know. */
+  let confirmed = status;
   let running = false;
   let suspended = false;
   let inFlight: Promise<ServerStatus> | null = null;
   /** What the check in flight was made with: a caller wanting more, or another server, waits for a new one. */
   let inFlightFor: { client: LmStudioClient; force: boolean } | null = null;
   let pollTimer: unknown = null;
+  let connectTimer: unknown = null;
   let rearmTimer: unknown = null;
   let watch: Watch | null = null;
   let lastArmAt = Number.NEGATIVE_INFINITY;
   let graceUntil = 0;
-  /** Times the server went down or came back, for `unstable`. */
+  /** Times a confirmed status went down or came back, for `unstable`. */
   let transitions: number[] = [];
   /** The client whose token was last found acceptable while online. */
   let authorisedClient: LmStudioClient | null = null;
   let ownGeneration: ApiGeneration | null = null;
   let refusedVerdict: RefusedVerdict | null = null;
-  /** The last probe failed during the resume grace period and was not declared. */
+  /** The classification of a refusal under way, if any. */
+  let classifying: { client: LmStudioClient; verdict: Promise<Observation> } | null = null;
+  /** The last check failed during the resume grace period and was not confirmed. */
   let deferredFailure = false;
 
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
@@ -112,36 +147,77 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   const active = () => running && !suspended;
 
   // -------------------------------------------------------------------------------------------
-  // One check: probe, confirm, conclude
+  // One check: probe, show, confirm
   // -------------------------------------------------------------------------------------------
 
+  /**
+   * One check. `force`: someone waits for the answer (`checkNow`, start, resume): caches are
+   * ignored and a refusal waits for `lms`'s verdict. Otherwise (polls, connect checks, the
+   * watch) a refusal shows what is known now and `lms`'s verdict refines it when it comes, so
+   * a check never waits for `lms` and never holds back the next connect check.
+   */
   async function check(force: boolean): Promise<ServerStatus> {
     const client = options.client();
-    let greeting = await client.greet({ timeoutMs: probeTimeoutMs });
-    let early: Promise<Observation> | null = null;
-
-    if (status.state === 'online' && greeting.kind !== 'lmstudio') {
-      // Confirm once on a fresh connection before leaving online. Ask `lms` meanwhile, so a
-      // confirmed outage is classified without a further wait.
-      // (During the resume grace period a recent verdict is reused rather than asking every second.)
-      if (greeting.kind === 'refused') {
-        early = classifyRefused(client, !inGrace());
-        early.catch(() => {}); // Unused when the second probe succeeds; awaited (and reported) otherwise.
-      }
-      await sleep(confirmDelayMs);
-      greeting = await client.greet({ timeoutMs: probeTimeoutMs });
+    const greeting = await client.greet({ timeoutMs: probeTimeoutMs });
+    // Leaving online needs confirming; anything else is confirmed as found, and so is an
+    // answer asking for a token.
+    if (confirmed.state === 'online' && greeting.kind !== 'lmstudio' && greeting.kind !== 'unauthorized') {
+      return leaveOnline(client, greeting, force);
     }
-
-    const observation = greeting.kind === 'refused' && early ? await early : await observe(client, greeting, force);
-
-    if (status.state === 'online' && observation.state !== 'online' && inGrace()) {
-      // Just woken: the network may not be back yet. Keep online and look again shortly.
-      logger.debug(`health: ${observation.state} during the resume grace period; not declared yet`);
-      deferredFailure = true;
+    if (greeting.kind === 'refused' && client.isLocal && !force) {
+      apply(client, refusedAtOnce(client), true);
+      refineWhenClassified(client, classify(client, false));
       return status;
     }
-    apply(client, observation);
+    apply(client, await observe(client, greeting, force), true);
     return status;
+  }
+
+  /**
+   * The server was online and this probe failed. A refusal by this machine's server shows at
+   * once, and `lms` is asked what it means meanwhile; anything else (and a remote server's
+   * refusal) shows only once confirmed. Either way the outage is confirmed, for notifications,
+   * by a second fresh connection, and not before the grace period after waking ends.
+   */
+  async function leaveOnline(client: LmStudioClient, first: GreetingResult, force: boolean): Promise<ServerStatus> {
+    const showsAtOnce = first.kind === 'refused' && client.isLocal;
+    // Shown before `lms` is even spawned (a spawn costs milliseconds of this thread).
+    if (showsAtOnce) apply(client, refusedAtOnce(client), false);
+    // During the grace period a recent verdict is reused rather than asking every second.
+    const verdict = first.kind === 'refused' ? classify(client, !inGrace()) : null;
+    if (showsAtOnce && verdict) refineWhenClassified(client, verdict);
+    await sleep(confirmDelayMs);
+    const second = await client.greet({ timeoutMs: probeTimeoutMs });
+    let observation: Observation;
+    /** A verdict still to come, registered once the label it refines is shown. */
+    let refinement: Promise<Observation> | null = null;
+    if (second.kind !== 'refused') observation = await observe(client, second, force);
+    else if (client.isLocal && !force) {
+      observation = refusedAtOnce(client);
+      refinement = verdict ?? classify(client, false);
+    } else observation = await (verdict ?? classify(client, force));
+    if (observation.state !== 'online' && inGrace()) {
+      // Just woken: the network may not be back yet. Not news until the grace period ends.
+      logger.debug(`health: ${observation.state} during the resume grace period; not confirmed yet`);
+      if (client.isLocal && second.kind === 'refused') apply(client, observation, false);
+      deferredFailure = true;
+    } else {
+      apply(client, observation, true);
+    }
+    if (refinement) refineWhenClassified(client, refinement);
+    return status;
+  }
+
+  /** `lms`'s verdict replaces the label shown for a refusal, if the port still refuses: never news by itself. */
+  function refineWhenClassified(client: LmStudioClient, verdict: Promise<Observation>): void {
+    void verdict.then(
+      (observation) => {
+        const stillRefused = status.state === 'offline' || status.state === 'server-stopped';
+        if (options.client() !== client || status.baseUrl !== client.baseUrl || !stillRefused) return;
+        apply(client, observation, confirmed.state !== 'online');
+      },
+      (error: unknown) => logger.error('health: classifying a refusal failed', error),
+    );
   }
 
   async function observe(client: LmStudioClient, greeting: GreetingResult, force: boolean): Promise<Observation> {
@@ -150,7 +226,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
         return checkAuthorisation(client, force);
       case 'unauthorized':
         authorisedClient = null;
-        return { state: 'unauthorized', detail: TOKEN_REQUIRED_MESSAGE };
+        return { state: 'unauthorized', detail: tokenMessage(greeting.tokenSent) };
       case 'foreign':
         return {
           state: 'foreign',
@@ -169,17 +245,19 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
           detail: `LM Studio at ${client.baseUrl} could not be reached (${greeting.message}). Check the LM Studio address in Settings.`,
         };
       case 'refused':
-        return classifyRefused(client, force);
+        return classify(client, force);
     }
   }
 
   /**
-   * The greeting does not need a token (`lms` sends none), so an authenticated request proves
-   * the token is accepted. It runs when the server comes (back) online, the client changed or
-   * someone asked (`checkNow`, e.g. after a new token was saved), not on every poll.
+   * An open greeting needs no token (`lms` sends none), so an authenticated request proves the
+   * token is accepted. It runs when the server comes (back) online, while unauthorized (every
+   * poll), when the client changed or someone asked (`checkNow`, e.g. after a new token was
+   * saved), not on every poll while online: then the app's periodic model refresh is the
+   * authenticated check, its answers reaching `authEvidence`.
    */
   async function checkAuthorisation(client: LmStudioClient, force: boolean): Promise<Observation> {
-    if (!force && status.state === 'online' && authorisedClient === client) return { state: 'online', detail: '' };
+    if (!force && confirmed.state === 'online' && authorisedClient === client) return { state: 'online', detail: '' };
     try {
       ownGeneration = (await client.listModels()).generation;
     } catch (error) {
@@ -194,6 +272,29 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     return { state: 'online', detail: '' };
   }
 
+  /** What a refusal shows before `lms` has answered: its last verdict on this port if recent, else "checking". */
+  function refusedAtOnce(client: LmStudioClient): Observation {
+    if (!options.lms()) return withoutLms();
+    const verdict = refusedVerdict;
+    if (verdict && verdict.client.baseUrl === client.baseUrl && clock.now() - verdict.at < VERDICT_FRESH_MS) {
+      return verdict.observation;
+    }
+    return {
+      state: 'offline',
+      detail: `Nothing answers on port ${client.port}: checking whether LM Studio is still open…`,
+    };
+  }
+
+  /** Classifies a refusal, one classification at a time per client (a poll joins the one running). */
+  function classify(client: LmStudioClient, force: boolean): Promise<Observation> {
+    if (classifying && classifying.client === client) return classifying.verdict;
+    const verdict = classifyRefused(client, force).finally(() => {
+      if (classifying?.verdict === verdict) classifying = null;
+    });
+    classifying = { client, verdict };
+    return verdict;
+  }
+
   /**
    * Nothing listens on the port: is LM Studio closed, or open with its server off? Only the
    * `lms` commands that never wake LM Studio may answer this.
@@ -206,14 +307,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       };
     }
     const lms = options.lms();
-    if (!lms) {
-      const searched = options.lmsDiscovery().searched;
-      const where = searched.length > 0 ? ` (looked in ${searched.join(', ')})` : '';
-      return {
-        state: 'offline',
-        detail: `LM Studio is not running, and its \`lms\` command was not found${where}. Install LM Studio from ${INSTALL_URL}, or set the path to \`lms\` in Settings.`,
-      };
-    }
+    if (!lms) return withoutLms();
     const now = clock.now();
     const cached = refusedVerdict;
     if (!force && cached && cached.client === client && now < cached.nextAt) return cached.observation;
@@ -225,8 +319,18 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       cached && cached.client === client && sameObservation(cached.observation, observation)
         ? Math.min(cached.backoffMs * 2, Math.max(LMS_RECHECK_MAX_MS, pollMs))
         : pollMs;
-    refusedVerdict = { client, observation, nextAt: clock.now() + backoffMs, backoffMs };
+    const at = clock.now();
+    refusedVerdict = { client, observation, at, nextAt: at + backoffMs, backoffMs };
     return observation;
+  }
+
+  function withoutLms(): Observation {
+    const searched = options.lmsDiscovery().searched;
+    const where = searched.length > 0 ? ` (looked in ${searched.join(', ')})` : '';
+    return {
+      state: 'offline',
+      detail: `LM Studio is not running, and its \`lms\` command was not found${where}. Install LM Studio from ${INSTALL_URL}, or set the path to \`lms\` in Settings.`,
+    };
   }
 
   /**
@@ -267,13 +371,19 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     };
   }
 
-  function apply(client: LmStudioClient, observation: Observation): void {
-    deferredFailure = false;
+  /**
+   * Shows the observation; `confirm` also makes it the confirmed status (what notifications
+   * follow), firing `onTransition` when the confirmed state changes.
+   */
+  function apply(client: LmStudioClient, observation: Observation, confirm: boolean): void {
     const now = clock.now();
     const previous = status;
-    const wasOnline = previous.state === 'online';
-    const isOnline = observation.state === 'online';
-    if (previous.state !== 'checking' && wasOnline !== isOnline) transitions.push(now);
+    if (confirm) {
+      deferredFailure = false;
+      const wasOnline = confirmed.state === 'online';
+      const isOnline = observation.state === 'online';
+      if (confirmed.state !== 'checking' && wasOnline !== isOnline) transitions.push(now);
+    }
     transitions = transitions.filter((at) => now - at < FLAP_WINDOW_MS);
     const lmsPath = client.isLocal ? (options.lms()?.path ?? null) : null;
     status = {
@@ -289,20 +399,49 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       checkedAt: now,
       unstable: transitions.length >= FLAP_TRANSITIONS,
     };
+    if (status.state !== 'online') {
+      // A server that stopped listening may wait for its open connections to end: let ours go
+      // now. Once it is back, the watch is armed at once: the re-arm limit is for idle closes.
+      disarm();
+      lastArmAt = Number.NEGATIVE_INFINITY;
+    }
     if (!sameMeaning(previous, status)) {
       if (previous.state !== status.state) logger.info(`health: ${previous.state} -> ${status.state}`);
-      for (const listener of [...listeners]) {
-        try {
-          listener(status, previous);
-        } catch (error) {
-          logger.error('health: a status listener threw', error);
-        }
+      tell(changeListeners, status, previous);
+    }
+    if (!confirm) return;
+    const before = confirmed;
+    confirmed = status;
+    if (before.state !== status.state) tell(transitionListeners, status, before);
+  }
+
+  function tell(listeners: Set<Listener>, current: ServerStatus, previous: ServerStatus): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(current, previous);
+      } catch (error) {
+        logger.error('health: a status listener threw', error);
       }
     }
   }
 
+  /** An API answer about the token, from any route and caller. */
+  function authEvidence(client: LmStudioClient, evidence: AuthEvidence): void {
+    if (client !== options.client()) return;
+    if (evidence.kind === 'refused') {
+      // Evidence of a running server too: only online (or already asking) turns into asking.
+      if (status.state !== 'online' && status.state !== 'unauthorized') return;
+      authorisedClient = null;
+      apply(client, { state: 'unauthorized', detail: tokenMessage(evidence.tokenSent) }, true);
+      updateWatch();
+    } else if (status.state === 'unauthorized' && !inFlight) {
+      // Accepted again: a full check (greeting and token) brings it back online.
+      void runCheck(true);
+    }
+  }
+
   // -------------------------------------------------------------------------------------------
-  // Scheduling: polls, the connection watch, coalescing
+  // Scheduling: polls, connect checks, the connection watch, coalescing
   // -------------------------------------------------------------------------------------------
 
   function runCheck(force: boolean): Promise<ServerStatus> {
@@ -331,6 +470,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   function afterCheck(): void {
     if (!active()) return;
     updateWatch();
+    scheduleConnectCheck();
     // A failure held back by the grace period is looked at again soon, and once more when it ends.
     const delay = deferredFailure
       ? Math.max(0, Math.min(GRACE_RECHECK_MS, graceUntil - clock.now()))
@@ -346,9 +486,43 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     }, delayMs);
   }
 
+  /** Connect-only checks: for a loopback server that is online, or refusing. */
+  function connectChecksWanted(): boolean {
+    if (!active() || !options.client().isLocal) return false;
+    return status.state === 'online' || status.state === 'offline' || status.state === 'server-stopped';
+  }
+
+  function scheduleConnectCheck(): void {
+    if (connectTimer !== null || !connectChecksWanted()) return;
+    connectTimer = clock.setTimeout(
+      () => {
+        connectTimer = null;
+        void connectCheck();
+      },
+      status.state === 'online' ? connectCheckMs : connectCheckDownMs,
+    );
+  }
+
+  /**
+   * Opens and closes a TCP connection, and runs a full check only when it disagrees with the
+   * status: refused (or failing) while online, accepted while refused.
+   */
+  async function connectCheck(): Promise<void> {
+    const client = options.client();
+    if (connectChecksWanted() && !inFlight) {
+      const result = await client.connectCheck();
+      if (active() && client === options.client() && !inFlight) {
+        const online = status.state === 'online';
+        if (online ? result !== 'connected' : result === 'connected') void runCheck(false);
+        else if (online) updateWatch();
+      }
+    }
+    scheduleConnectCheck();
+  }
+
   function updateWatch(): void {
     const client = options.client();
-    if (status.state !== 'online') {
+    if (status.state !== 'online' || !active()) {
       disarm();
       return;
     }
@@ -373,8 +547,10 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       if (watch !== current) return;
       watch = null;
       current.stop?.();
-      // The server died, stopped, or closed an idle socket: a fresh probe tells which.
-      void runCheck(false);
+      // The server died, stopped, or closed this idle connection: a fresh check decides at once.
+      // On this machine a bare connection tells (and re-arms the watch) without an HTTP request.
+      if (client.isLocal) void connectCheck();
+      else void runCheck(false);
     });
     if (watch === current) current.stop = stop;
     else stop();
@@ -392,16 +568,23 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
 
   function halt(): void {
     if (pollTimer !== null) clock.clearTimeout(pollTimer);
+    if (connectTimer !== null) clock.clearTimeout(connectTimer);
     pollTimer = null;
+    connectTimer = null;
     disarm();
   }
 
   return {
     current: () => status,
     onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
     },
+    onTransition(listener) {
+      transitionListeners.add(listener);
+      return () => transitionListeners.delete(listener);
+    },
+    authEvidence,
     start() {
       if (running) return;
       running = true;

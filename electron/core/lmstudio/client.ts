@@ -2,21 +2,28 @@
  * LM Studio's HTTP API (protocol §1, §2, §5): the greeting, model lists of three API
  * generations, load/unload and REST downloads.
  *
- * Ordinary calls go through ofetch (pooled connections are fine there). The greeting and the
- * connection watch use node:http directly, because both are about the connection itself: a
- * pooled keep-alive socket can keep answering after the server stopped listening, so the
- * greeting always opens a fresh one, and the watch holds one idle socket on purpose to hear
- * it close.
+ * Ordinary calls go through ofetch (pooled connections are fine there). The greeting, the
+ * connect check and the connection watch use node:http and node:net directly, because they are
+ * about the connection itself: a pooled keep-alive socket can keep answering after the server
+ * stopped listening, so the greeting always opens a fresh one; the connect check only opens a
+ * TCP connection and closes it (no HTTP request, nothing in LM Studio's log); the watch holds
+ * one connection open on purpose to hear it close.
+ *
+ * Every answer of an ordinary call is also evidence about the token (`onAuthEvidence`): an
+ * answer that asks for one, from any route, is how the health monitor learns at once that
+ * "Require Authentication" was switched on.
  *
  * Every call has a timeout and a cap on the response size. Every failure becomes a CoreError
  * whose message says what happened and what to do; no stack or raw body reaches the user.
  */
 import http from 'node:http';
 import https from 'node:https';
+import { type Socket, connect as tcpConnect } from 'node:net';
 import { ofetch } from 'ofetch';
 import type { ApiGeneration, LoadOptions } from '../../shared/contract';
 import { CoreError } from '../errors';
 import type {
+  ConnectResult,
   GreetingResult,
   LmStudioClient,
   LmStudioClientOptions,
@@ -33,6 +40,8 @@ export const DEFAULT_LOAD_TIMEOUT_MS = 10 * 60_000;
 /** Starting a REST download resolves the download plan first. */
 const DOWNLOAD_START_TIMEOUT_MS = 60_000;
 export const DEFAULT_GREETING_TIMEOUT_MS = 1_500;
+/** A connect check to a live server takes well under a millisecond on loopback. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** The greeting is 17 bytes; anything much larger is not LM Studio. */
 const GREETING_MAX_BYTES = 64 * 1024;
@@ -58,10 +67,17 @@ function connectionFailureMessage(error: unknown): string {
   return NOT_RESPONDING_MESSAGE;
 }
 
-export const TOKEN_REQUIRED_MESSAGE =
-  'LM Studio asks for an API token. Add one in Settings (Developer → Server Settings → Manage Tokens in LM Studio).';
-const TOKEN_REFUSED_MESSAGE =
-  'LM Studio refused the API token. Check the token in Settings (Developer → Server Settings → Manage Tokens in LM Studio).';
+/** Where LM Studio keeps its tokens, for the messages below. */
+const TOKENS_IN_LMSTUDIO = 'Developer → Server Settings → Manage Tokens';
+/** An answer asked for a token and none was sent. */
+export const TOKEN_REQUIRED_MESSAGE = `LM Studio now requires an API token. Create one in LM Studio (${TOKENS_IN_LMSTUDIO}) and add it in Settings.`;
+/** An answer asked for a token although one was sent: it is wrong, or was revoked. */
+export const TOKEN_REFUSED_MESSAGE = `LM Studio refused the token in Settings. Check it, or create a new one in LM Studio (${TOKENS_IN_LMSTUDIO}).`;
+
+/** What to tell the user when LM Studio asked for a token, by whether one was sent. */
+export function tokenMessage(tokenSent: boolean): string {
+  return tokenSent ? TOKEN_REFUSED_MESSAGE : TOKEN_REQUIRED_MESSAGE;
+}
 
 const GENERATION_PATHS: Record<ApiGeneration, string> = {
   v1: '/api/v1/models',
@@ -84,6 +100,8 @@ const MALFORMED = Symbol('malformed');
 interface Answer {
   status: number;
   json: unknown;
+  /** An `Authorization` header went with the request. */
+  tokenSent: boolean;
 }
 
 /** How to word a failure of one call. */
@@ -100,6 +118,8 @@ interface CallContext {
  */
 export function createLmStudioClient(options: LmStudioClientOptions): LmStudioClient {
   const { origin, port, isLocal } = normaliseBaseUrl(options.baseUrl);
+  /** The host as net.connect wants it (an IPv6 literal without its brackets). */
+  const hostname = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   /** The generation whose model list answered last; re-detected after any failure. */
@@ -110,6 +130,19 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     return token ? { authorization: `Bearer ${token}` } : {};
   }
 
+  /** Tells the observer what this answer says about the token; an observer's failure is not the call's. */
+  function reportAuth(answer: Answer, tokenSent: boolean): void {
+    if (!options.onAuthEvidence) return;
+    const evidence = asksForTokenIn(answer)
+      ? ({ kind: 'refused', tokenSent } as const)
+      : ({ kind: 'accepted' } as const);
+    try {
+      options.onAuthEvidence(evidence);
+    } catch {
+      // The observer is the health monitor's; a call's outcome never depends on it.
+    }
+  }
+
   async function call(method: 'GET' | 'POST', path: string, body?: object, callTimeoutMs = timeoutMs): Promise<Answer> {
     const controller = new AbortController();
     let timedOut = false;
@@ -118,11 +151,12 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
       timedOut = true;
       controller.abort();
     }, callTimeoutMs);
+    const auth = authHeaders();
     try {
       const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(`${origin}${path}`, {
         method,
         body,
-        headers: { accept: 'application/json', ...authHeaders() },
+        headers: { accept: 'application/json', ...auth },
         signal: controller.signal,
         retry: 0,
         ignoreResponseError: true,
@@ -134,7 +168,9 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
         throw tooLarge(maxResponseBytes);
       }
       const text = response._data ? await readCapped(response._data, maxResponseBytes, controller) : '';
-      return { status: response.status, json: parseJson(text) };
+      const answer = { status: response.status, json: parseJson(text), tokenSent: 'authorization' in auth };
+      reportAuth(answer, answer.tokenSent);
+      return answer;
     } catch (error) {
       if (error instanceof CoreError) throw error;
       generation = null;
@@ -251,21 +287,66 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
   }
 
   async function greet(greetOptions?: { timeoutMs?: number }): Promise<GreetingResult> {
+    const headers = authHeaders();
     try {
       const { status, body } = await rawGet(`${origin}/lmstudio-greeting`, {
         agent: false,
-        headers: authHeaders(),
+        headers,
         timeoutMs: greetOptions?.timeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS,
         maxBytes: GREETING_MAX_BYTES,
       });
-      return classifyGreeting(status, body);
+      return classifyGreeting(status, body, 'authorization' in headers);
     } catch (error) {
       generation = null;
       return classifyConnectionError(error);
     }
   }
 
+  const openTcp = (): Socket => tcpConnect({ host: hostname, port });
+
+  function connectCheck(checkOptions?: { timeoutMs?: number }): Promise<ConnectResult> {
+    return new Promise((resolve) => {
+      const socket = openTcp();
+      const done = (result: ConnectResult) => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done('failed'), checkOptions?.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+      socket.once('connect', () => done('connected'));
+      socket.once('error', (error) => done(errorCode(error) === 'ECONNREFUSED' ? 'refused' : 'failed'));
+    });
+  }
+
   function watchConnection(onClosed: () => void): () => void {
+    return isLocal ? watchBare(onClosed) : watchKeptAlive(onClosed);
+  }
+
+  /**
+   * On this machine: a bare TCP connection, never written to (nothing in LM Studio's log, no
+   * keep-alive timeout; Node answers one that stays silent for its headers timeout, ~60 s,
+   * with a 408 and closes it). A server stop leaves it open: the monitor's connect checks see that.
+   */
+  function watchBare(onClosed: () => void): () => void {
+    const socket = openTcp();
+    let done = false;
+    const finish = (notify: boolean) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      if (notify) onClosed();
+    };
+    socket.on('data', () => finish(true));
+    socket.once('error', () => finish(true));
+    socket.once('close', () => finish(true));
+    return () => finish(false);
+  }
+
+  /**
+   * Elsewhere (no connect checks): an idle keep-alive connection after one greeting, which a
+   * server stop closes with its other idle connections, and its keep-alive timeout too.
+   */
+  function watchKeptAlive(onClosed: () => void): () => void {
     const agent = new (origin.startsWith('https:') ? https : http).Agent({
       keepAlive: true,
       maxSockets: 1,
@@ -294,6 +375,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     port,
     isLocal,
     greet,
+    connectCheck,
     watchConnection,
     listModels,
     loadModel,
@@ -321,8 +403,9 @@ function isRouteMissing(answer: Answer): boolean {
 function failureOf(answer: Answer, context: CallContext): CoreError | null {
   const { status, json } = answer;
   const { message, code } = errorOf(json);
-  if (status === 401 || asksForToken(message, code)) return new CoreError('unauthorized', TOKEN_REQUIRED_MESSAGE);
-  if (status === 403) return new CoreError('forbidden', TOKEN_REFUSED_MESSAGE);
+  if (asksForTokenIn(answer)) {
+    return new CoreError(status === 403 ? 'forbidden' : 'unauthorized', tokenMessage(answer.tokenSent));
+  }
   if (code === 'model_not_found' || code === 'job_not_found' || (status === 404 && context.notFound)) {
     return new CoreError('not-found', context.notFound ?? `LM Studio could not ${context.action}: ${message}`);
   }
@@ -346,17 +429,23 @@ function errorOf(json: unknown): { message: string | null; code: string | null }
   return { message: String(error), code: null };
 }
 
+/** 401, 403, or an `error` body that asks for a token (whatever the status). */
+function asksForTokenIn(answer: Answer): boolean {
+  const { message, code } = errorOf(answer.json);
+  return answer.status === 401 || answer.status === 403 || asksForToken(message, code);
+}
+
 /** LM Studio 0.4's missing-token answer, sent as 401 by some versions and 200 by others. */
 function asksForToken(message: string | null, code: string | null): boolean {
   if (code === 'invalid_api_key') return true;
   return message !== null && /API token|Authorization header|Bearer/i.test(message);
 }
 
-export function classifyGreeting(status: number, body: string): GreetingResult {
+export function classifyGreeting(status: number, body: string, tokenSent = false): GreetingResult {
   const json = parseJson(body);
   const { message, code } = errorOf(json);
   if (status === 401 || status === 403 || asksForToken(message, code)) {
-    return { kind: 'unauthorized', message: message ? oneLine(message) : `HTTP ${status}` };
+    return { kind: 'unauthorized', message: message ? oneLine(message) : `HTTP ${status}`, tokenSent };
   }
   // Exactly the greeting. Extra fields are tolerated so a newer LM Studio that adds some is
   // still recognised; no other program answers `"lmstudio": true` by accident.
@@ -462,7 +551,7 @@ interface RawGetOptions {
   headers: Record<string, string>;
   timeoutMs: number;
   maxBytes: number;
-  onSocket?: (socket: import('node:net').Socket) => void;
+  onSocket?: (socket: Socket) => void;
 }
 
 /** A GET over node:http(s), for when the connection itself matters. Rejects on any network error. */
@@ -470,6 +559,7 @@ function rawGet(url: string, options: RawGetOptions): Promise<{ status: number; 
   return new Promise((resolve, reject) => {
     const transport = url.startsWith('https:') ? https : http;
     const request = transport.get(url, { agent: options.agent, headers: options.headers });
+    if (options.onSocket) request.once('socket', options.onSocket);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -481,7 +571,6 @@ function rawGet(url: string, options: RawGetOptions): Promise<{ status: number; 
       reject(timedOut ? new TimeoutError('no answer in time') : error);
     };
     request.on('error', fail);
-    if (options.onSocket) request.once('socket', options.onSocket);
     request.on('response', (response) => {
       const chunks: Buffer[] = [];
       let size = 0;

@@ -2,7 +2,9 @@
  * Which events become desktop notifications (design brief §8). Pure: no timers, no I/O; time
  * arrives as `now`, so the flapping rules are tested with plain numbers.
  *
- * Server rules:
+ * Server rules. The policy is fed the health monitor's confirmed transitions (`onTransition`),
+ * never the status as shown: a refusal shows at once, but a blip that the confirming probe
+ * clears, or an outage over before the grace period after waking ends, never reaches it.
  * - The state found at start-up is not news: the first transition out of `checking` only sets
  *   the baseline (the same after a base-URL change, when the monitor checks afresh).
  * - Going from online to any problem state notifies "down"; from a problem state to online,

@@ -36,7 +36,7 @@ afterEach(async () => {
 /** `withoutLms`: HOME is an empty folder, so discovery finds no `lms` and the address is given. */
 async function harness(
   simOptions: SimulatorOptions = {},
-  { withoutLms = false, stallAfterMs = 60_000 } = {},
+  { withoutLms = false, stallAfterMs = 60_000, modelsRefreshMinMs = undefined as number | undefined } = {},
 ): Promise<Harness> {
   const sim = await startSimulator(simOptions);
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'core-app-'));
@@ -60,7 +60,7 @@ async function harness(
       appVersion: '0.0.0-test',
       which: async () => null,
     },
-    { health: { confirmDelayMs: 50 }, downloads: { stallAfterMs } },
+    { health: { confirmDelayMs: 50 }, downloads: { stallAfterMs }, modelsRefreshMinMs },
   );
   const events: AppEvent[] = [];
   core.onEvent((event) => events.push(event));
@@ -226,7 +226,8 @@ describe('TrayCore with the simulator', () => {
     await h.sim.quitApp();
     await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('offline'), WAIT);
     expect(h.core.snapshot().models.stale).toBe(true);
-    expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown']);
+    // Shown at once; notified once confirmed.
+    await vi.waitFor(() => expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown']), WAIT);
     expect(h.events.filter((e) => e.name === 'notification:show').map((e) => e.payload)).toEqual(h.notifications);
     // The popup opening and a refresh must not wake it either.
     await h.value('app:popup-visibility', { visible: true });
@@ -277,6 +278,30 @@ describe('TrayCore with the simulator', () => {
     expect(h.core.snapshot().models).toMatchObject({ stale: true, loaded: [] });
     expect(h.core.snapshot().models.models.length).toBeGreaterThan(0);
     expect(h.sim.state.wakeCount()).toBe(0);
+  });
+
+  it('"Require Authentication" switched on while online, no other traffic: the model refresh tells; off again: online', async () => {
+    const h = await harness({}, { modelsRefreshMinMs: 1_000 });
+    expect(h.core.snapshot().status.state).toBe('online');
+    h.sim.configure({ token: 'sk-lm-abcdefgh:abcdefghijklmnopqrst' });
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('unauthorized'), WAIT);
+    expect(h.core.snapshot().status.detail).toMatch(/^LM Studio now requires an API token/);
+    expect(h.notifications.map((n) => n.title)).toEqual(['LM Studio now needs an API token']);
+    h.sim.configure({ token: null });
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('online'), WAIT);
+    expect(h.notifications.map((n) => n.kind)).toEqual(['serverDown', 'serverUp']);
+    expect(h.sim.state.wakeCount()).toBe(0);
+  });
+
+  it("a user's action answered with a token request changes the status at once", async () => {
+    const h = await harness();
+    h.sim.configure({ token: 'sk-lm-abcdefgh:abcdefghijklmnopqrst', authErrorStatus: 200 });
+    const result = await h.invoke('models:load', { modelKey: 'qwen/qwen3-4b' });
+    expect(result.ok).toBe(false);
+    expect(h.core.snapshot().status).toMatchObject({
+      state: 'unauthorized',
+      detail: expect.stringMatching(/^LM Studio now requires an API token/),
+    });
   });
 
   it('without lms: says where it looked when asked to start the server, and downloads over REST', async () => {

@@ -5,12 +5,21 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../../../electron/core/errors';
 import {
+  CONNECT_CHECK_DOWN_MS,
+  CONNECT_CHECK_MS,
   createHealthMonitor,
   GRACE_RECHECK_MS,
   type HealthMonitorOptions,
+  VERDICT_FRESH_MS,
 } from '../../../../electron/core/health/monitor';
-import type { GreetingResult, LmStudioClient, LmsCli, ModelListing } from '../../../../electron/core/interfaces';
-import { TOKEN_REQUIRED_MESSAGE } from '../../../../electron/core/lmstudio/client';
+import type {
+  ConnectResult,
+  GreetingResult,
+  LmStudioClient,
+  LmsCli,
+  ModelListing,
+} from '../../../../electron/core/interfaces';
+import { TOKEN_REFUSED_MESSAGE, TOKEN_REQUIRED_MESSAGE } from '../../../../electron/core/lmstudio/client';
 import type { Clock, Logger } from '../../../../electron/core/ports';
 import type { ServerStatus } from '../../../../electron/shared/contract';
 
@@ -28,11 +37,14 @@ const clock: Clock = {
 
 const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A client whose greeting and model list the test sets; it counts what was asked. */
+/** A client whose greeting, connect check and model list the test sets; it counts what was asked. */
 class FakeClient implements LmStudioClient {
   greeting: GreetingResult = { kind: 'lmstudio' };
+  /** What a bare connection finds; by default what the greeting implies. */
+  connectResult: ConnectResult | null = null;
   listing: () => Promise<ModelListing> = async () => ({ generation: 'v1', models: [], loaded: [] });
   greetings = 0;
+  connects = 0;
   listings = 0;
   watchers: Array<{ onClosed: () => void; stopped: boolean }> = [];
 
@@ -45,6 +57,12 @@ class FakeClient implements LmStudioClient {
   async greet(): Promise<GreetingResult> {
     this.greetings++;
     return this.greeting;
+  }
+
+  async connectCheck(): Promise<ConnectResult> {
+    this.connects++;
+    if (this.connectResult) return this.connectResult;
+    return this.greeting.kind === 'refused' ? 'refused' : 'connected';
   }
 
   watchConnection(onClosed: () => void): () => void {
@@ -133,7 +151,10 @@ interface Rig {
   lms: ReturnType<typeof fakeLms>;
   monitor: ReturnType<typeof createHealthMonitor>;
   changes: Array<{ status: ServerStatus; previous: ServerStatus }>;
+  /** The status as shown, one entry per change. */
   states: () => string[];
+  /** Confirmed transitions (what notifications follow), as `previous -> state`. */
+  transitions: string[];
   options: HealthMonitorOptions;
 }
 
@@ -163,7 +184,10 @@ function rig({
   const monitor = createHealthMonitor(options);
   const changes: Rig['changes'] = [];
   monitor.onChange((status, previous) => changes.push({ status, previous }));
-  const made = { client, lmsState, lms, monitor, changes, options, states: () => changes.map((c) => c.status.state) };
+  const transitions: string[] = [];
+  monitor.onTransition((status, previous) => transitions.push(`${previous.state} -> ${status.state}`));
+  const states = () => changes.map((c) => c.status.state);
+  const made = { client, lmsState, lms, monitor, changes, transitions, options, states };
   rigs.push(made);
   return made;
 }
@@ -277,7 +301,8 @@ describe('states', () => {
   });
 
   it.each([
-    [{ kind: 'unauthorized', message: 'token' } as const, 'unauthorized', TOKEN_REQUIRED_MESSAGE],
+    [{ kind: 'unauthorized', message: 'token', tokenSent: false } as const, 'unauthorized', TOKEN_REQUIRED_MESSAGE],
+    [{ kind: 'unauthorized', message: 'token', tokenSent: true } as const, 'unauthorized', TOKEN_REFUSED_MESSAGE],
     [
       { kind: 'foreign', message: 'HTML' } as const,
       'foreign',
@@ -372,8 +397,15 @@ describe('transitions and notifications of change', () => {
     r.client.greeting = { kind: 'refused' };
     r.lmsState.daemon = false;
     await vi.advanceTimersByTimeAsync(POLL_MS + CONFIRM_MS);
-    expect(r.states()).toEqual(['offline', 'server-stopped', 'online', 'offline']);
-    const offline = r.changes[3]!.status;
+    // Shown at once with lms's last verdict on the port (under a minute old), then refined.
+    expect(r.states()).toEqual(['offline', 'server-stopped', 'online', 'server-stopped', 'offline']);
+    expect(r.transitions).toEqual([
+      'checking -> offline',
+      'offline -> server-stopped',
+      'server-stopped -> online',
+      'online -> offline',
+    ]);
+    const offline = r.changes[4]!.status;
     expect(offline.since).toBe(offline.checkedAt);
   });
 
@@ -431,8 +463,8 @@ describe('transitions and notifications of change', () => {
 });
 
 describe('confirmation', () => {
-  it('one failed probe while online is confirmed by a second one before leaving online', async () => {
-    const r = rig();
+  it('a remote server: one failed probe is confirmed by a second one before leaving online', async () => {
+    const r = rig({ client: new FakeClient('http://gpu-box:1234', 1234, false) });
     await startOnline(r);
     const greet = vi.spyOn(r.client, 'greet');
     greet.mockResolvedValueOnce({ kind: 'refused' });
@@ -443,6 +475,34 @@ describe('confirmation', () => {
     expect(await result).toMatchObject({ state: 'online' });
     expect(greet).toHaveBeenCalledTimes(2);
     expect(r.states()).toEqual(['online']);
+  });
+
+  it('a local blip (refused, then the confirming probe succeeds) shows at once but is never a transition', async () => {
+    const r = rig();
+    await startOnline(r);
+    const greet = vi.spyOn(r.client, 'greet');
+    greet.mockResolvedValueOnce({ kind: 'refused' });
+    const result = r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current().state).not.toBe('online');
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+    expect(await result).toMatchObject({ state: 'online', unstable: false });
+    expect(r.states()[0]).toBe('online');
+    expect(r.states().at(-1)).toBe('online');
+    expect(r.transitions).toEqual(['checking -> online']);
+  });
+
+  it('blips never count towards unstable; confirmed outages do', async () => {
+    const r = rig();
+    await startOnline(r);
+    for (let i = 0; i < 4; i++) {
+      vi.spyOn(r.client, 'greet').mockResolvedValueOnce({ kind: 'refused' });
+      const checked = r.monitor.checkNow();
+      await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+      await checked;
+    }
+    expect(r.monitor.current()).toMatchObject({ state: 'online', unstable: false });
+    expect(r.transitions).toEqual(['checking -> online']);
   });
 
   it('leaves online as soon as the confirming probe fails too, classified already', async () => {
@@ -515,7 +575,7 @@ describe('the connection watch', () => {
     r.monitor.stop();
   });
 
-  it('a closed socket triggers a fresh probe at once: offline within the confirmation delay', async () => {
+  it('a closed socket triggers a fresh check at once: offline at once, confirmed after the delay', async () => {
     const r = rig();
     await startOnline(r);
     await vi.advanceTimersByTimeAsync(1_000);
@@ -523,17 +583,23 @@ describe('the connection watch', () => {
     r.lmsState.daemon = false;
     const before = Date.now();
     r.client.closeWatched();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current()).toMatchObject({ state: 'offline', since: before });
+    expect(r.transitions).toEqual(['checking -> online']);
     await vi.advanceTimersByTimeAsync(CONFIRM_MS);
-    expect(r.monitor.current()).toMatchObject({ state: 'offline', since: before + CONFIRM_MS });
+    expect(r.monitor.current()).toMatchObject({ state: 'offline', since: before });
+    expect(r.transitions).toEqual(['checking -> online', 'online -> offline']);
   });
 
-  it('re-arms after an idle-socket close when the server is fine, at most once a second', async () => {
+  it('re-arms after an idle-socket close when the server is fine: no HTTP request, at most once a second', async () => {
     const r = rig();
     await startOnline(r);
     // A server that closes idle sockets at once would otherwise make this a busy loop.
+    const connects = r.client.connects;
     r.client.closeWatched();
     await vi.advanceTimersByTimeAsync(0);
-    expect(r.client.greetings).toBe(2);
+    expect(r.client.connects).toBe(connects + 1);
+    expect(r.client.greetings).toBe(1);
     expect(r.client.liveWatchers()).toBe(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(r.client.liveWatchers()).toBe(1);
@@ -541,10 +607,19 @@ describe('the connection watch', () => {
       r.client.closeWatched();
       await vi.advanceTimersByTimeAsync(1_000);
     }
-    // 1 start + 11 close probes + 2 polls in 11 s: about one greeting a second at worst.
-    expect(r.client.greetings).toBeLessThanOrEqual(14);
+    // 1 start + 2 polls in 11 s: the closes cost connect checks only.
+    expect(r.client.greetings).toBe(3);
     expect(r.client.watchers.length).toBe(12);
     expect(r.states()).toEqual(['online']);
+  });
+
+  it('a remote server: a closed socket triggers a greeting at once', async () => {
+    const r = rig({ client: new FakeClient('http://gpu-box:1234', 1234, false) });
+    await startOnline(r);
+    r.client.closeWatched();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.client.greetings).toBe(2);
+    expect(r.client.connects).toBe(0);
   });
 
   it('stop() and suspend() let the watch go and stop polling', async () => {
@@ -589,8 +664,8 @@ describe('the connection watch', () => {
 });
 
 describe('sleep and wake', () => {
-  it('after resume, failures are re-checked but not declared until the grace period ends', async () => {
-    const r = rig();
+  it("after resume, a remote server's failures are re-checked but not shown until the grace period ends", async () => {
+    const r = rig({ client: new FakeClient('http://gpu-box:1234', 1234, false) });
     await startOnline(r);
     r.monitor.suspend();
     r.client.greeting = { kind: 'refused' };
@@ -603,6 +678,38 @@ describe('sleep and wake', () => {
     await vi.advanceTimersByTimeAsync(1_000 + CONFIRM_MS);
     expect(r.monitor.current().state).toBe('offline');
     expect(r.states()).toEqual(['online', 'offline']);
+    expect(r.transitions).toEqual(['checking -> online', 'online -> offline']);
+  });
+
+  it('after resume, a local refusal shows at once; the transition waits for the grace period to end', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.monitor.suspend();
+    r.client.greeting = { kind: 'refused' };
+    r.lmsState.daemon = false;
+    r.monitor.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current().state).toBe('offline');
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(r.monitor.current().state).toBe('offline');
+    expect(r.transitions).toEqual(['checking -> online']);
+    await vi.advanceTimersByTimeAsync(1_000 + CONFIRM_MS);
+    expect(r.transitions).toEqual(['checking -> online', 'online -> offline']);
+  });
+
+  it('after resume, a local server back within the grace period was shown down but is never a transition', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.monitor.suspend();
+    r.client.greeting = { kind: 'refused' };
+    r.monitor.resume();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(r.monitor.current().state).not.toBe('online');
+    r.client.greeting = { kind: 'lmstudio' };
+    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_DOWN_MS);
+    expect(r.monitor.current().state).toBe('online');
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(r.transitions).toEqual(['checking -> online']);
   });
 
   it('a network that comes back within the grace period causes no outage at all', async () => {
@@ -615,5 +722,236 @@ describe('sleep and wake', () => {
     r.client.greeting = { kind: 'lmstudio' };
     await vi.advanceTimersByTimeAsync(30_000);
     expect(r.states()).toEqual(['online']);
+  });
+});
+
+describe('a refusal by a local server is shown at once', () => {
+  /** Holds the next `lms daemon status` until the returned function is called. */
+  function holdDaemonStatus(r: Rig): () => void {
+    let answer!: () => void;
+    const daemonStatus = r.lms.lms.daemonStatus.bind(r.lms.lms);
+    vi.spyOn(r.lms.lms, 'daemonStatus').mockImplementationOnce(
+      () => new Promise((resolve) => (answer = () => resolve(daemonStatus()))),
+    );
+    return () => answer();
+  }
+
+  it('as "checking" until lms answers when no recent verdict exists, then refined, with one transition', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.lmsState.daemon = false;
+    const answer = holdDaemonStatus(r);
+    r.client.greeting = { kind: 'refused' };
+    const checked = r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current()).toMatchObject({
+      state: 'offline',
+      detail: 'Nothing answers on port 1234: checking whether LM Studio is still open…',
+    });
+    answer();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current().detail).toBe(
+      'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
+    );
+    expect(r.transitions).toEqual(['checking -> online']);
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+    await checked;
+    expect(r.transitions).toEqual(['checking -> online', 'online -> offline']);
+  });
+
+  it("with lms's last verdict on the port while it is under a minute old", async () => {
+    const r = rig();
+    r.client.greeting = { kind: 'refused' };
+    await r.monitor.checkNow();
+    expect(r.monitor.current().state).toBe('server-stopped');
+    r.client.greeting = { kind: 'lmstudio' };
+    await r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(VERDICT_FRESH_MS - 1_000);
+
+    r.client.greeting = { kind: 'refused' };
+    let answer = holdDaemonStatus(r);
+    const recent = r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current().state).toBe('server-stopped');
+    answer();
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+    await recent;
+
+    r.client.greeting = { kind: 'lmstudio' };
+    await r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(VERDICT_FRESH_MS);
+    r.client.greeting = { kind: 'refused' };
+    answer = holdDaemonStatus(r);
+    const stale = r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current()).toMatchObject({ state: 'offline', detail: expect.stringMatching(/checking whether/) });
+    answer();
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+    await stale;
+    expect(r.monitor.current().state).toBe('server-stopped');
+  });
+
+  it('without lms, says so at once rather than "checking"', async () => {
+    const r = rig({ noLms: true });
+    await startOnline(r);
+    r.client.greeting = { kind: 'refused' };
+    void r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current().detail).toMatch(/^LM Studio is not running, and its `lms` command was not found/);
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+  });
+});
+
+describe('connect-only checks', () => {
+  it('a local server online gets one every CONNECT_CHECK_MS and no extra HTTP request', async () => {
+    const r = rig();
+    await startOnline(r);
+    const connects = r.client.connects;
+    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_MS * 10);
+    expect(r.client.connects - connects).toBe(10);
+    expect(r.client.greetings).toBe(1);
+    expect(r.client.listings).toBe(1);
+  });
+
+  it('see a server that stopped listening (its connections kept) within one of them', async () => {
+    const r = rig();
+    await startOnline(r);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The watched connection stays open: only a new connection tells.
+    r.client.greeting = { kind: 'refused' };
+    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_MS);
+    expect(r.monitor.current().state).not.toBe('online');
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+    expect(r.transitions).toEqual(['checking -> online', 'online -> server-stopped']);
+    expect(r.client.liveWatchers()).toBe(0);
+  });
+
+  it("notice a local server's return within one of them, and then greet it", async () => {
+    const r = rig();
+    r.client.greeting = { kind: 'refused' };
+    r.monitor.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    const lmsRuns = r.lms.calls.length;
+    const greetings = r.client.greetings;
+    r.client.greeting = { kind: 'lmstudio' };
+    await vi.advanceTimersByTimeAsync(CONNECT_CHECK_DOWN_MS);
+    expect(r.monitor.current().state).toBe('online');
+    expect(r.client.greetings).toBe(greetings + 1);
+    expect(r.lms.calls.length).toBe(lmsRuns);
+    expect(r.transitions).toEqual(['checking -> server-stopped', 'server-stopped -> online']);
+  });
+
+  it('while refused, they never run lms: only the polls do, with their back-off', async () => {
+    const r = rig();
+    r.client.greeting = { kind: 'refused' };
+    r.monitor.start();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(r.client.connects).toBeGreaterThanOrEqual(60_000 / CONNECT_CHECK_DOWN_MS - 20);
+    expect(r.lms.calls.filter((c) => c === 'daemon status').length).toBeLessThanOrEqual(5);
+  });
+
+  it('a remote server gets none: it keeps the poll interval', async () => {
+    const r = rig({ client: new FakeClient('http://gpu-box:1234', 1234, false) });
+    await startOnline(r);
+    r.client.greeting = { kind: 'refused' };
+    await vi.advanceTimersByTimeAsync(POLL_MS - 1);
+    expect(r.monitor.current().state).toBe('online');
+    await vi.advanceTimersByTimeAsync(1 + CONFIRM_MS);
+    expect(r.monitor.current().state).toBe('offline');
+    expect(r.client.connects).toBe(0);
+  });
+
+  it('stop while not responding, asking for a token, or stopped', async () => {
+    const r = rig();
+    r.client.greeting = { kind: 'timeout' };
+    r.monitor.start();
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    r.client.greeting = { kind: 'unauthorized', message: 'token', tokenSent: false };
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(r.monitor.current().state).toBe('unauthorized');
+    expect(r.client.connects).toBe(0);
+    r.client.greeting = { kind: 'lmstudio' };
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    r.monitor.stop();
+    const connects = r.client.connects;
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(r.client.connects).toBe(connects);
+  });
+});
+
+describe('auth changes while online', () => {
+  it('an API answer asking for a token (any route) makes it unauthorized at once, saying whether one was sent', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.monitor.authEvidence(r.client, { kind: 'refused', tokenSent: false });
+    expect(r.monitor.current()).toMatchObject({ state: 'unauthorized', detail: TOKEN_REQUIRED_MESSAGE });
+    expect(r.transitions).toEqual(['checking -> online', 'online -> unauthorized']);
+    expect(r.client.liveWatchers()).toBe(0);
+    r.monitor.authEvidence(r.client, { kind: 'refused', tokenSent: true });
+    expect(r.monitor.current()).toMatchObject({ state: 'unauthorized', detail: TOKEN_REFUSED_MESSAGE });
+    expect(r.transitions).toHaveLength(2);
+  });
+
+  it('token accepted again: an accepted answer brings it back online at once (after a full check)', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.monitor.authEvidence(r.client, { kind: 'refused', tokenSent: true });
+    r.monitor.authEvidence(r.client, { kind: 'accepted' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.monitor.current().state).toBe('online');
+    expect(r.transitions).toEqual(['checking -> online', 'online -> unauthorized', 'unauthorized -> online']);
+  });
+
+  it('token accepted again with no other traffic: online within the poll interval', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.client.listing = () => Promise.reject(new CoreError('unauthorized', TOKEN_REQUIRED_MESSAGE));
+    r.monitor.authEvidence(r.client, { kind: 'refused', tokenSent: false });
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(r.monitor.current().state).toBe('unauthorized');
+    r.client.listing = async () => ({ generation: 'v1', models: [], loaded: [] });
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(r.monitor.current().state).toBe('online');
+  });
+
+  it('ignores evidence from an old client, and a token asked for while the server shows down', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.monitor.authEvidence(new FakeClient(), { kind: 'refused', tokenSent: false });
+    expect(r.monitor.current().state).toBe('online');
+    r.client.greeting = { kind: 'refused' };
+    const checked = r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(CONFIRM_MS);
+    await checked;
+    r.monitor.authEvidence(r.client, { kind: 'refused', tokenSent: false });
+    expect(r.monitor.current().state).toBe('server-stopped');
+  });
+
+  it('a closed greeting asking for a token while online: unauthorized at the next poll, without a confirming probe', async () => {
+    const r = rig();
+    await startOnline(r);
+    r.client.greeting = { kind: 'unauthorized', message: 'token', tokenSent: true };
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(r.monitor.current()).toMatchObject({ state: 'unauthorized', detail: TOKEN_REFUSED_MESSAGE });
+    expect(r.client.greetings).toBe(2);
+    r.client.greeting = { kind: 'lmstudio' };
+    await vi.advanceTimersByTimeAsync(POLL_MS);
+    expect(r.monitor.current().state).toBe('online');
+    expect(r.transitions).toEqual(['checking -> online', 'online -> unauthorized', 'unauthorized -> online']);
+  });
+
+  it("an accepted answer during the monitor's own check adds no second check", async () => {
+    const r = rig();
+    r.client.listing = async () => {
+      r.monitor.authEvidence(r.client, { kind: 'accepted' });
+      return { generation: 'v1', models: [], loaded: [] };
+    };
+    r.client.greeting = { kind: 'unauthorized', message: 'token', tokenSent: false };
+    await r.monitor.checkNow();
+    r.client.greeting = { kind: 'lmstudio' };
+    await r.monitor.checkNow();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.client.greetings).toBe(2);
+    expect(r.monitor.current().state).toBe('online');
   });
 });

@@ -8,10 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../../../e2e/simulator/index';
 import { CoreError } from '../../../../electron/core/errors';
-import type { LmStudioClient } from '../../../../electron/core/interfaces';
+import type { AuthEvidence, LmStudioClient } from '../../../../electron/core/interfaces';
 import {
   createLmStudioClient,
   NOT_RESPONDING_MESSAGE,
+  TOKEN_REFUSED_MESSAGE,
   TOKEN_REQUIRED_MESSAGE,
 } from '../../../../electron/core/lmstudio/client';
 
@@ -273,14 +274,38 @@ describe('greet', () => {
   });
 });
 
-describe('watchConnection', () => {
-  it('calls back when the server drops its connections', async () => {
+/** Counts the TCP connections a test server accepted. */
+function connections(server: TestServer): () => number {
+  let count = 0;
+  server.server.on('connection', () => count++);
+  return () => count;
+}
+
+describe('connectCheck', () => {
+  it('connects and closes without sending a request', async () => {
     const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const accepted = connections(server);
+    expect(await client(server.url).connectCheck()).toBe('connected');
+    expect(accepted()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.seen).toEqual([]);
+  });
+
+  it('reports a closed port as "refused"', async () => {
+    expect(await client(`http://127.0.0.1:${await closedPort()}`).connectCheck()).toBe('refused');
+  });
+});
+
+describe('watchConnection', () => {
+  it('holds a bare connection (no request) and calls back when the server drops it', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const accepted = connections(server);
     let closed = 0;
     const stop = client(server.url).watchConnection(() => closed++);
-    await expect.poll(() => server.seen.length).toBe(1);
+    await expect.poll(accepted).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closed).toBe(0);
+    expect(server.seen).toEqual([]);
     server.server.closeAllConnections();
     await expect.poll(() => closed).toBe(1);
     stop();
@@ -294,13 +319,80 @@ describe('watchConnection', () => {
 
   it('stays quiet after it was stopped', async () => {
     const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const accepted = connections(server);
     let closed = 0;
     const stop = client(server.url).watchConnection(() => closed++);
-    await expect.poll(() => server.seen.length).toBe(1);
+    await expect.poll(accepted).toBe(1);
     stop();
     server.server.closeAllConnections();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(closed).toBe(0);
+  });
+});
+
+describe('evidence about the token (onAuthEvidence)', () => {
+  const ASKS = { error: { code: 'invalid_api_key', message: 'An LM Studio API token is required' } };
+  const ASKS_IN_200 = { error: { message: 'An LM Studio API token is required to make requests to this server' } };
+  /** Every API call the client makes, each on its own route. */
+  const ROUTES: Array<[string, (c: LmStudioClient) => Promise<unknown>]> = [
+    ['listModels', (c) => c.listModels()],
+    ['loadModel', (c) => c.loadModel('qwen/qwen3-4b', {})],
+    ['unloadModel', (c) => c.unloadModel('qwen/qwen3-4b')],
+    ['startDownload', (c) => c.startDownload('qwen/qwen3-8b')],
+    ['downloadStatus', (c) => c.downloadStatus('job-1')],
+  ];
+
+  it.each(
+    ROUTES.flatMap(([name, run]) =>
+      [
+        [401, ASKS],
+        [403, { error: 'Forbidden' }],
+        [200, ASKS_IN_200],
+      ].map(([status, body]) => [name, status, body, run] as const),
+    ),
+  )(
+    '%s answered HTTP %i asking for a token -> refused, saying whether a token was sent',
+    async (_name, status, body, run) => {
+      const server = await serve((_req, res) => json(res, status as number, body));
+      for (const token of [null, 'sk-lm-old']) {
+        const seen: AuthEvidence[] = [];
+        const error = await failure(
+          run(client(server.url, { token: () => token, onAuthEvidence: (e) => seen.push(e) })),
+        );
+        expect(seen[0]).toEqual({ kind: 'refused', tokenSent: token !== null });
+        expect(error.code).toBe(status === 403 ? 'forbidden' : 'unauthorized');
+        expect(error.message).toBe(token ? TOKEN_REFUSED_MESSAGE : TOKEN_REQUIRED_MESSAGE);
+      }
+    },
+  );
+
+  it('any other answer is accepted, a 404 or a 500 included; the greeting and network failures tell nothing', async () => {
+    const server = await serve((req, res) => {
+      if (req.path === '/lmstudio-greeting') json(res, 401, ASKS);
+      else if (req.path === '/api/v1/models/unload')
+        json(res, 404, { error: { code: 'model_not_found', message: 'no' } });
+      else json(res, 500, { error: 'Internal problem' });
+    });
+    const seen: AuthEvidence[] = [];
+    const lmstudio = client(server.url, { onAuthEvidence: (e) => seen.push(e) });
+    expect((await lmstudio.greet()).kind).toBe('unauthorized');
+    expect(seen).toEqual([]);
+    await failure(lmstudio.unloadModel('x'));
+    await failure(lmstudio.startDownload('x'));
+    expect(seen).toEqual([{ kind: 'accepted' }, { kind: 'accepted' }]);
+    const gone = client(`http://127.0.0.1:${await closedPort()}`, { onAuthEvidence: (e) => seen.push(e) });
+    await failure(gone.listModels());
+    expect(seen).toHaveLength(2);
+  });
+
+  it('an observer that throws does not change the call', async () => {
+    const server = await serve((_req, res) => json(res, 200, V1_MODELS));
+    const lmstudio = client(server.url, {
+      onAuthEvidence: () => {
+        throw new Error('observer broke');
+      },
+    });
+    expect((await lmstudio.listModels()).generation).toBe('v1');
   });
 });
 
@@ -393,11 +485,11 @@ describe('listModels', () => {
     expect(server.seen).toHaveLength(1);
   });
 
-  it('403 -> "forbidden": the token was refused', async () => {
+  it('403 -> "forbidden": the token sent was refused', async () => {
     const server = await serve((_req, res) => json(res, 403, { error: 'bad token' }));
-    const error = await failure(client(server.url).listModels());
+    const error = await failure(client(server.url, { token: () => 'sk-lm-old' }).listModels());
     expect(error.code).toBe('forbidden');
-    expect(error.message).toMatch(/refused the API token/);
+    expect(error.message).toBe(TOKEN_REFUSED_MESSAGE);
   });
 
   it.each([
@@ -760,10 +852,28 @@ describe('against the LM Studio simulator', () => {
     const stop = lmstudio.watchConnection(() => {
       closed = true;
     });
-    await expect.poll(() => sim?.state.requests().length).toBe(1);
+    expect(await lmstudio.connectCheck()).toBe('connected');
     await sim.crash();
     await expect.poll(() => closed).toBe(true);
     expect(await lmstudio.greet()).toEqual({ kind: 'refused' });
+    expect(sim.state.requests()).toEqual([]);
+    stop();
+  });
+
+  it('a server that stops listening: the connect check is refused while the watched connection stays', async () => {
+    sim = await startSimulator();
+    const lmstudio = client(sim.baseUrl);
+    let closed = false;
+    const stop = lmstudio.watchConnection(() => {
+      closed = true;
+    });
+    expect(await lmstudio.connectCheck()).toBe('connected');
+    await sim.stopListening();
+    expect(await lmstudio.connectCheck()).toBe('refused');
+    expect(closed).toBe(false);
+    await sim.startServer();
+    expect(await lmstudio.connectCheck()).toBe('connected');
+    expect(sim.state.requests()).toEqual([]);
     stop();
   });
 });
