@@ -4,7 +4,7 @@
  */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
+import { App, preloadSettings } from './App';
 import { getBridge } from './bridge';
 import { startWebNotifications } from './notifications';
 import { createTrayStore } from './store';
@@ -27,3 +27,4 @@ createRoot(root).render(
     <App store={store} />
   </StrictMode>,
 );
+preloadSettings();
