@@ -1,6 +1,8 @@
+import { useCallback } from 'react';
 import type { LoadedInstance } from '../../../electron/shared/contract';
-import { useActions, useNow, useTray } from '../context';
+import { useActions, useTray } from '../context';
 import { formatBytes, formatTokens, formatTtl } from '../format';
+import { useLiveText } from '../live-text';
 import { pendingKey } from '../store';
 
 const EMPTY: LoadedInstance[] = [];
@@ -11,7 +13,6 @@ export function LoadedModels() {
   const stale = useTray((s) => s.models?.stale === true);
   const unloadingAll = useTray((s) => s.pending[pendingKey.unloadAll] === true);
   const actions = useActions();
-  const now = useNow();
 
   return (
     <section className="section" aria-labelledby="loaded-heading">
@@ -35,7 +36,7 @@ export function LoadedModels() {
       ) : (
         <ul className="rows">
           {loaded.map((instance) => (
-            <LoadedRow key={instance.identifier} instance={instance} now={now} disabled={stale} />
+            <LoadedRow key={instance.identifier} instance={instance} disabled={stale} />
           ))}
         </ul>
       )}
@@ -43,15 +44,18 @@ export function LoadedModels() {
   );
 }
 
-function LoadedRow({ instance, now, disabled }: { instance: LoadedInstance; now: number; disabled: boolean }) {
+function LoadedRow({ instance, disabled }: { instance: LoadedInstance; disabled: boolean }) {
   const { unload } = useActions();
+  const { ttlMs, lastUsedTime } = instance;
+  // Only this row re-renders, and only when the TTL text it shows changes.
+  const ttl = useLiveText(useCallback((now) => formatTtl(ttlMs, lastUsedTime, now), [ttlMs, lastUsedTime]));
   const unloading = useTray((s) => s.pending[pendingKey.unload(instance.identifier)] === true);
   const context = formatTokens(instance.contextLength);
   const meta = [
     instance.modelKey !== instance.identifier ? instance.modelKey : null,
     formatBytes(instance.sizeBytes),
     context ? `${context} context` : null,
-    formatTtl(instance.ttlMs, instance.lastUsedTime, now),
+    ttl,
   ].filter(Boolean);
 
   return (
