@@ -26,6 +26,13 @@ import {
 export const WEB_SOCKET_PATH = '/ws';
 
 /**
+ * The id of the `<script type="application/json">` block in which the server ships the page's
+ * first snapshot (the `app:get-snapshot` answer), so the popup renders without waiting for its
+ * WebSocket. The block is data, never run, so the page's CSP allows it.
+ */
+export const FIRST_SNAPSHOT_ELEMENT_ID = 'first-snapshot';
+
+/**
  * The largest message the server accepts (the `ws` server's `maxPayload`). The biggest real
  * command is a settings update of a few hundred bytes; anything near this is not the popup.
  */

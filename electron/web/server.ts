@@ -32,6 +32,7 @@ import {
   isSameOrigin,
   sessionSetCookie,
 } from './auth';
+import { pageWithFirstSnapshot } from './first-snapshot';
 import { resolveStaticFile } from './static-files';
 
 /** The popup's CSP (the same policy as renderer/index.html's meta tag), sent as a header too. */
@@ -137,12 +138,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendText(res, 404, 'Not found.');
       return;
     }
-    const body = await fsp.readFile(file.absolutePath);
+    let body = await fsp.readFile(file.absolutePath);
+    let cacheControl = file.cacheControl;
+    // First paint (issue 7): the page carries its first snapshot, see first-snapshot.ts. It holds
+    // live state, so no cache may keep it.
+    if (url.pathname === '/' || url.pathname === '/index.html') {
+      const page = await pageWithFirstSnapshot(body.toString('utf8'), () => core.invoke('app:get-snapshot', undefined));
+      if (page !== null) {
+        body = Buffer.from(page, 'utf8');
+        cacheControl = 'no-store';
+      }
+    }
     applySecurityHeaders(res);
     res.writeHead(200, {
       'Content-Type': file.contentType,
       'Content-Length': body.length,
-      'Cache-Control': file.cacheControl,
+      'Cache-Control': cacheControl,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

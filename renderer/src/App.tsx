@@ -1,14 +1,27 @@
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { DownloadedModels } from './components/DownloadedModels';
 import { Downloads } from './components/Downloads';
 import { ErrorList } from './components/ErrorList';
 import { GetModels } from './components/GetModels';
-import { BackIcon, GearIcon, RefreshIcon } from './components/icons';
+import { GearIcon, RefreshIcon } from './components/icons';
 import { LoadedModels } from './components/LoadedModels';
-import { SettingsView } from './components/SettingsView';
 import { StatusPanel } from './components/StatusPanel';
 import { TrayProvider, useActions, useTray } from './context';
 import type { TrayStore } from './store';
+
+/** Settings load on demand, so the first view downloads and parses less (see `preloadSettings`). */
+const loadSettingsPage = () => import('./SettingsPage');
+const SettingsPage = lazy(loadSettingsPage);
+
+/**
+ * Fetches the settings chunk once the first view is on screen and the page is idle, so the gear
+ * opens them without a wait. Safe to call more than once: the module loads once.
+ */
+export function preloadSettings(): void {
+  const start = () => void loadSettingsPage().catch(() => undefined);
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 2000 });
+  else setTimeout(start, 500);
+}
 
 /** The popup. `store` is built on whichever Bridge the page has (see main.tsx), or a test's fake. */
 export function App({ store }: { store: TrayStore }) {
@@ -50,18 +63,10 @@ function Popup() {
 
   if (view === 'settings') {
     return (
-      <div className="app">
-        <header className="topbar">
-          <button type="button" className="icon-button" aria-label="Back" title="Back" onClick={() => showView('main')}>
-            <BackIcon />
-          </button>
-          <h1 className="topbar__title">Settings</h1>
-        </header>
-        <main className="content">
-          <SettingsView />
-          <AppFooter />
-        </main>
-      </div>
+      // Shown only if the chunk is not there yet (a slow disk, or the gear pressed at once).
+      <Suspense fallback={<div className="app" aria-busy="true" />}>
+        <SettingsPage />
+      </Suspense>
     );
   }
 
@@ -98,15 +103,5 @@ function Popup() {
         <GetModels />
       </main>
     </div>
-  );
-}
-
-function AppFooter() {
-  const app = useTray((s) => s.app);
-  if (!app) return null;
-  return (
-    <p className="footer">
-      LM Studio Tray {app.version} · {app.transport === 'web' ? 'web mode' : 'desktop'} · {app.platform}
-    </p>
   );
 }

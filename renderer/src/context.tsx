@@ -2,7 +2,7 @@
  * Components reach the store through this context and read it with selectors, so a test can
  * render any part of the popup against a store built on a fake bridge.
  */
-import { createContext, type ReactNode, useContext, useEffect, useLayoutEffect, useState } from 'react';
+import { createContext, type ReactNode, useContext, useLayoutEffect } from 'react';
 import { useStore } from 'zustand';
 import type { TrayActions, TrayState, TrayStore } from './store';
 
@@ -30,16 +30,6 @@ export function useTray<T>(selector: (state: TrayState & TrayActions) => T): T {
 /** The store's actions: stable functions, so reading them never causes a re-render. */
 export function useActions(): TrayActions {
   return useTrayStore().getState();
-}
-
-/** The current time, refreshed every `intervalMs`: for "unloads in 12 min" that counts down. */
-export function useNow(intervalMs = 30_000): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
 }
 
 /**

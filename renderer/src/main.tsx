@@ -3,9 +3,11 @@
  * and render. Nothing below this file knows which transport it has.
  */
 import { StrictMode } from 'react';
+import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
+import { App, preloadSettings } from './App';
 import { getBridge } from './bridge';
+import { readFirstSnapshot } from './first-snapshot';
 import { startWebNotifications } from './notifications';
 import { createTrayStore } from './store';
 import { followViewHash } from './view-from-hash';
@@ -13,7 +15,7 @@ import { reportPopupVisibility } from './visibility';
 import './styles.css';
 
 const bridge = getBridge();
-const store = createTrayStore(bridge);
+const store = createTrayStore(bridge, readFirstSnapshot());
 store.getState().start();
 startWebNotifications(bridge);
 followViewHash(store);
@@ -22,8 +24,14 @@ if (bridge.transport === 'web') reportPopupVisibility(bridge);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
-createRoot(root).render(
-  <StrictMode>
-    <App store={store} />
-  </StrictMode>,
+const reactRoot = createRoot(root);
+// The first render runs now rather than in a later task: with the snapshot already here (web
+// mode), the models are on screen as soon as this script has run.
+flushSync(() =>
+  reactRoot.render(
+    <StrictMode>
+      <App store={store} />
+    </StrictMode>,
+  ),
 );
+preloadSettings();

@@ -91,11 +91,43 @@ export const pendingKey = {
 const TRANSPORT_FAILURE =
   'Lost contact with the tray app. If it was closed, start it again; otherwise try once more in a moment.';
 
-/** Creates the store for one bridge. Call `start()` once at start-up. */
-export function createTrayStore(bridge: Bridge): TrayStore {
+/**
+ * Structural equality of two JSON values (what the core sends). An event or snapshot that repeats
+ * what the page already shows keeps the old objects, so nothing re-renders for it.
+ */
+export function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const aKeys = Object.keys(a);
+  if (aKeys.length !== Object.keys(b).length) return false;
+  const aRecord = a as Record<string, unknown>;
+  const bRecord = b as Record<string, unknown>;
+  return aKeys.every((key) => Object.hasOwn(bRecord, key) && sameData(aRecord[key], bRecord[key]));
+}
+
+/** The part of the state a snapshot sets. */
+type SnapshotFields = Pick<TrayState, 'status' | 'models' | 'downloads' | 'loading' | 'settings' | 'app'>;
+
+/**
+ * Creates the store for one bridge. Call `start()` once at start-up. `firstSnapshot` is one the
+ * page already has (web mode ships it inside the page): the first render shows it at once, and
+ * `start()` still reads a fresh one, which re-renders only what changed since.
+ */
+export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | null = null): TrayStore {
   let nextErrorId = 1;
 
   return createStore<TrayState & TrayActions>()((set, get) => {
+    /** Sets only the fields whose value differs from the current one: a repeat notifies no one. */
+    const setChanged = (patch: Partial<TrayState>): void => {
+      const state = get();
+      const changed: Partial<TrayState> = {};
+      for (const key of Object.keys(patch) as Array<keyof TrayState>) {
+        if (!sameData(state[key], patch[key])) Object.assign(changed, { [key]: patch[key] });
+      }
+      if (Object.keys(changed).length > 0) set(changed);
+    };
+
     const pushError = (error: Pick<TrayError, 'message' | 'code'>): void => {
       // The same failure twice in a row (a user clicking again) is one alert, not a stack.
       if (get().errors.some((e) => e.message === error.message)) return;
@@ -149,7 +181,7 @@ export function createTrayStore(bridge: Bridge): TrayStore {
 
     const applySnapshot = (snapshot: AppSnapshot): void => {
       const seen = seenWhileReading;
-      set({
+      setChanged({
         ...(seen.has('server:status-changed') ? {} : { status: snapshot.status }),
         ...(seen.has('models:changed') ? {} : { models: snapshot.models }),
         ...(seen.has('downloads:changed') ? {} : { downloads: snapshot.downloads }),
@@ -167,13 +199,18 @@ export function createTrayStore(bridge: Bridge): TrayStore {
       else set({ snapshotError: result.error.message });
     };
 
+    const {
+      status = null,
+      models = null,
+      downloads = [],
+      loading = [],
+      settings = null,
+      app = null,
+    } = firstSnapshot ?? {};
+    const initial: SnapshotFields = { status, models, downloads, loading, settings, app };
+
     return {
-      status: null,
-      models: null,
-      downloads: [],
-      loading: [],
-      settings: null,
-      app: null,
+      ...initial,
       snapshotError: null,
       errors: [],
       pending: {},
@@ -187,11 +224,11 @@ export function createTrayStore(bridge: Bridge): TrayStore {
           });
         const unsubscribes = [
           // A status from the core means it is reachable again: a failed first snapshot is moot.
-          listen('server:status-changed', (status) => set({ status, snapshotError: null })),
-          listen('models:changed', (models) => set({ models })),
-          listen('downloads:changed', (downloads) => set({ downloads })),
-          listen('loads:changed', (loading) => set({ loading })),
-          listen('settings:changed', (settings) => set({ settings })),
+          listen('server:status-changed', (status) => setChanged({ status, snapshotError: null })),
+          listen('models:changed', (models) => setChanged({ models })),
+          listen('downloads:changed', (downloads) => setChanged({ downloads })),
+          listen('loads:changed', (loading) => setChanged({ loading })),
+          listen('settings:changed', (settings) => setChanged({ settings })),
         ];
         void reload();
         return () => {

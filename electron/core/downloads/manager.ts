@@ -13,8 +13,10 @@
  * may be silent for minutes and get `slowPhaseStallAfterMs`. A stall that lasts `giveUpAfterMs`
  * fails the download and ends its `lms get`.
  *
- * Updates to the list are coalesced to at most 10 a second (`onChange`); `onFinished` fires once
- * per attempt when a row reaches a finished status.
+ * Updates to the list are coalesced to at most 10 a second (`onChange`): the first change after a
+ * quiet spell goes out at once, a burst is thinned to the rate and ends with its latest state, and
+ * a list identical to the last one is not sent at all. `onFinished` fires once per attempt when a
+ * row reaches a finished status.
  */
 import { randomBytes } from 'node:crypto';
 import { type DownloadState, type DownloadStatus, FINISHED_DOWNLOAD_STATUSES } from '../../shared/contract';
@@ -99,7 +101,17 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
   let shuttingDown = false;
 
   const list = (): DownloadState[] => [...entries.values()].map((entry) => ({ ...entry.state }));
-  const changed = () => changes.push(list());
+  /** The list as last offered to the coalescer, to tell a change from an identical redraw. */
+  let lastOffered = '';
+  const changed = () => {
+    const current = list();
+    const text = JSON.stringify(current);
+    // `lms get` redraws the same frame every 50 ms: a repeat is no news, and must not spend the
+    // rate budget, so the next real change after it still goes out at once (leading edge).
+    if (text === lastOffered) return;
+    lastOffered = text;
+    changes.push(current);
+  };
   const isFinished = (status: DownloadStatus) => FINISHED_DOWNLOAD_STATUSES.includes(status);
   const isRunning = (entry: Entry) => entry.state.status !== 'queued' && !isFinished(entry.state.status);
 

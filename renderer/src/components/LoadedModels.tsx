@@ -1,7 +1,9 @@
+import { useCallback } from 'react';
 import type { LoadedInstance } from '../../../electron/shared/contract';
 import { availability, blockedProps, listTag } from '../availability';
-import { useActions, useNow, useTray } from '../context';
+import { useActions, useTray } from '../context';
 import { formatBytes, formatTokens, formatTtl } from '../format';
+import { useLiveText } from '../live-text';
 import { pendingKey } from '../store';
 
 const EMPTY: LoadedInstance[] = [];
@@ -18,7 +20,6 @@ export function LoadedModels() {
   const loaded = models?.loaded ?? EMPTY;
   const unloadingAll = useTray((s) => s.pending[pendingKey.unloadAll] === true);
   const actions = useActions();
-  const now = useNow();
   const allowed = availability(status);
   const appClosed = status !== null && allowed.loaded === 'app-closed';
   const tag = appClosed ? null : listTag(status, models);
@@ -59,7 +60,7 @@ export function LoadedModels() {
       ) : (
         <ul className="rows">
           {shown.map((instance) => (
-            <LoadedRow key={instance.identifier} instance={instance} now={now} reason={allowed.unload} />
+            <LoadedRow key={instance.identifier} instance={instance} reason={allowed.unload} />
           ))}
         </ul>
       )}
@@ -76,8 +77,11 @@ function emptyText(appClosed: boolean, readAt: number | null, notLive: boolean, 
   return 'No model in memory. Load one from Downloaded models below.';
 }
 
-function LoadedRow({ instance, now, reason }: { instance: LoadedInstance; now: number; reason: string | null }) {
+function LoadedRow({ instance, reason }: { instance: LoadedInstance; reason: string | null }) {
   const { unload } = useActions();
+  const { ttlMs, lastUsedTime } = instance;
+  // Only this row re-renders, and only when the TTL text it shows changes.
+  const ttl = useLiveText(useCallback((now) => formatTtl(ttlMs, lastUsedTime, now), [ttlMs, lastUsedTime]));
   const unloading = useTray((s) => s.pending[pendingKey.unload(instance.identifier)] === true);
   const blocked = blockedProps(reason, REASON_ID);
   const context = formatTokens(instance.contextLength);
@@ -85,7 +89,7 @@ function LoadedRow({ instance, now, reason }: { instance: LoadedInstance; now: n
     instance.modelKey !== instance.identifier ? instance.modelKey : null,
     formatBytes(instance.sizeBytes),
     context ? `${context} context` : null,
-    formatTtl(instance.ttlMs, instance.lastUsedTime, now),
+    ttl,
   ].filter(Boolean);
 
   return (

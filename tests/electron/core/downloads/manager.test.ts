@@ -200,6 +200,52 @@ describe('download manager: lms path', () => {
     expect(updates.length).toBeGreaterThan(40);
     expect(updates.at(-1)?.[0]?.downloadedBytes).toBe(1000);
   });
+
+  it('sends the first change after a quiet spell at once (leading edge), then keeps to the rate', async () => {
+    const { manager, runs, updates } = setup();
+    manager.start('qwen/qwen3-4b');
+    const run = runs[0]!;
+    run.progress(100);
+    await vi.advanceTimersByTimeAsync(1000);
+    updates.length = 0;
+
+    // After a second without frames, a frame with a new percentage is emitted in the same tick.
+    run.progress(420);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.[0]).toMatchObject({ percent: 42, downloadedBytes: 420 });
+
+    // A frame right behind it waits for the rest of the 100 ms slot, then goes out as the trailing emit.
+    run.progress(430);
+    expect(updates).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(updates).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(updates).toHaveLength(2);
+    expect(updates[1]?.[0]).toMatchObject({ percent: 43 });
+
+    // Quiet again for 200 ms: the next change is immediate once more.
+    await vi.advanceTimersByTimeAsync(200);
+    run.progress(440);
+    expect(updates).toHaveLength(3);
+    expect(updates[2]?.[0]).toMatchObject({ percent: 44 });
+  });
+
+  it('sends nothing for identical redraws, so they never delay the next real change', async () => {
+    const { manager, runs, updates } = setup();
+    manager.start('qwen/qwen3-4b');
+    const run = runs[0]!;
+    run.progress(100);
+    await vi.advanceTimersByTimeAsync(200);
+    updates.length = 0;
+    for (let i = 0; i < 20; i++) {
+      run.progress(100); // the bar redraws the same frame every 50 ms
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    expect(updates).toEqual([]);
+    run.progress(150);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.[0]).toMatchObject({ downloadedBytes: 150 });
+  });
 });
 
 describe('download manager: stalls', () => {
