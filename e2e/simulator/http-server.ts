@@ -4,11 +4,12 @@
  *
  * Socket handling matters as much as the routes, since the tray's health monitor relies on it:
  * keep-alive works as in Node (an idle socket may be held), a graceful close (`lms server stop`)
- * stops listening and closes idle connections, and `close('destroy')` (a crash) destroys every
- * socket at once.
+ * stops listening and closes idle connections, `stopListening` refuses new connections while the
+ * open ones stay and keep being answered, and `close('destroy')` (a crash) destroys every socket
+ * at once.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { Server as NetServer, type Socket } from 'node:net';
 import {
   modelNotFoundBody,
   NO_MODELS_LOADED_BODY,
@@ -51,6 +52,8 @@ const ok = (body: unknown): Reply => ({ status: 200, body });
 
 export class LmStudioHttpServer {
   private server: http.Server | null = null;
+  /** Servers that stopped listening but still answer the connections they had (`stopListening`), each with its end. */
+  private readonly retired = new Map<http.Server, Promise<void>>();
   private readonly sockets = new Set<Socket>();
   /** Requests held open by `hang`, so a close can end them. */
   private readonly held = new Set<ServerResponse>();
@@ -90,23 +93,44 @@ export class LmStudioHttpServer {
   }
 
   /**
-   * Stops listening. `graceful` (server stop): idle sockets close now, in-flight answers finish
-   * and then close. `destroy` (crash): every socket is destroyed at once.
+   * The port refuses new connections at once; every open connection, idle keep-alive ones
+   * included, stays open and keeps being answered (http.Server's own close would end idle ones).
    */
-  async close(mode: 'graceful' | 'destroy'): Promise<void> {
+  stopListening(): void {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    const drained = new Promise<void>((resolve) => server.once('close', () => resolve()));
+    this.retired.set(server, drained);
+    void drained.then(() => this.retired.delete(server));
+    NetServer.prototype.close.call(server);
+  }
+
+  /**
+   * Stops listening and ends the connections kept by `stopListening` too. `graceful` (server
+   * stop): idle sockets close now, in-flight answers finish and then close. `destroy` (crash):
+   * every socket is destroyed at once.
+   */
+  async close(mode: 'graceful' | 'destroy'): Promise<void> {
+    const servers = [...this.retired.keys()];
+    const drained = [...this.retired.values()];
+    this.retired.clear();
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      servers.push(server);
+      drained.push(new Promise<void>((resolve) => server.close(() => resolve())));
+    }
+    if (servers.length === 0) return;
     this.closing = true;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const res of this.held) res.socket?.destroy();
     this.held.clear();
     if (mode === 'destroy') {
       for (const socket of this.sockets) socket.destroy();
     } else {
-      server.closeIdleConnections();
+      for (const s of servers) s.closeIdleConnections();
     }
-    await closed;
+    await Promise.all(drained);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -131,10 +155,12 @@ export class LmStudioHttpServer {
 
   private async route(method: string, path: string, req: IncomingMessage, raw: string): Promise<Reply> {
     const { config } = this.state;
-    if (method === 'GET' && path === '/lmstudio-greeting') return ok({ lmstudio: true });
+    const greeting = method === 'GET' && path === '/lmstudio-greeting';
+    if (greeting && !config.greetingNeedsToken) return ok({ lmstudio: true });
     if (config.token !== null && req.headers.authorization !== `Bearer ${config.token}`) {
       return { status: config.authErrorStatus, body: INVALID_API_KEY_BODY };
     }
+    if (greeting) return ok({ lmstudio: true });
 
     let body: Json = {};
     if (method === 'POST' && raw.trim() !== '') {

@@ -97,6 +97,13 @@ class RunningSimulator implements Simulator {
     });
   }
 
+  stopListening(): Promise<void> {
+    return this.transition(async () => {
+      this.studio.serverOn = false;
+      this.http.stopListening();
+    });
+  }
+
   startServer(): Promise<void> {
     return this.transition(async () => {
       this.studio.appRunning = true;
@@ -177,7 +184,7 @@ class RunningSimulator implements Simulator {
     if (this.closed) return;
     const want = this.wantListening();
     if (want && !this.http.listening) this.studio.port = await this.http.listen(this.studio.port);
-    else if (!want && this.http.listening) await this.http.close(closeMode);
+    else if (!want) await this.http.close(closeMode); // also ends connections kept by stopListening
   }
 
   private transition<T>(change: () => Promise<T>): Promise<T> {

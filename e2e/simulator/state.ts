@@ -109,6 +109,7 @@ export class SimState {
       hang: false,
       token: options.token ?? null,
       authErrorStatus: options.authErrorStatus ?? 401,
+      greetingNeedsToken: options.greetingNeedsToken ?? false,
       foreign: options.foreign ?? false,
       jit: options.jit ?? true,
       downloadBytesPerSecond: options.downloadBytesPerSecond ?? DEFAULT_DOWNLOAD_BYTES_PER_SECOND,

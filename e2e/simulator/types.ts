@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   token?: string | null;
   /** How a missing or wrong token is answered (default 401; 200 = the odd versions). */
   authErrorStatus?: AuthErrorStatus;
+  /** With a token set, `/lmstudio-greeting` needs it too (answers the same auth error); default false: open. */
+  greetingNeedsToken?: boolean;
   /** Default true: `/v1/models` lists all downloaded models. */
   jit?: boolean;
   /** Downloaded models; default: DEFAULT_MODELS. */
@@ -72,6 +74,8 @@ export interface SimConfig {
   hang: boolean;
   token: string | null;
   authErrorStatus: AuthErrorStatus;
+  /** With a token set, `/lmstudio-greeting` needs it too; false: the greeting stays open. */
+  greetingNeedsToken: boolean;
   foreign: boolean;
   jit: boolean;
   downloadBytesPerSecond: number;
@@ -122,7 +126,14 @@ export interface Simulator {
   readonly lmsPath: string;
   /** As `lms server stop`: the port refuses connections, idle keep-alive sockets are closed, the app stays up. */
   stopServer(): Promise<void>;
-  /** As `lms server start` (launching the app first if needed, without counting a wake). */
+  /**
+   * The server stops listening but keeps its connections: new connections are refused
+   * (ECONNREFUSED) while every open one, idle keep-alive ones included, stays open and keeps being
+   * answered. The app stays up: `lms daemon status` says running, `lms server status` not running.
+   * `startServer()` listens again; `stopServer()`, `quitApp()` and `crash()` end the kept ones.
+   */
+  stopListening(): Promise<void>;
+  /** As `lms server start` (launching the app first if needed, without counting a wake); listens again after `stopListening`. */
   startServer(): Promise<void>;
   /** LM Studio quits: HTTP refused, daemon not running, models unloaded, running downloads fail. */
   quitApp(): Promise<void>;

@@ -111,6 +111,21 @@ describe('simulator HTTP: shapes and quirks', () => {
     expect((await request(sim, 'GET', '/api/v1/models')).status).toBe(200);
   });
 
+  it.each([401, 403, 200] as const)('closes the greeting too with greetingNeedsToken (status %i)', async (status) => {
+    const token = 'sk-lm-abcdefgh:abcdefghijklmnopqrst';
+    const sim = await simulator({ token, authErrorStatus: status, greetingNeedsToken: true });
+    for (const given of [undefined, 'wrong']) {
+      const refused = await request(sim, 'GET', '/lmstudio-greeting', { token: given });
+      expect(refused.status).toBe(status);
+      expect(refused.json).toEqual(INVALID_API_KEY_BODY);
+    }
+    expect((await request(sim, 'GET', '/lmstudio-greeting', { token })).json).toEqual({ lmstudio: true });
+    sim.configure({ greetingNeedsToken: false });
+    expect((await request(sim, 'GET', '/lmstudio-greeting')).json).toEqual({ lmstudio: true });
+    sim.configure({ greetingNeedsToken: true, token: null });
+    expect((await request(sim, 'GET', '/lmstudio-greeting')).json).toEqual({ lmstudio: true });
+  });
+
   it('loads exact keys only over REST, names second instances :2, and unloads', async () => {
     const sim = await simulator();
     const first = await request(sim, 'POST', '/api/v1/models/load', {

@@ -19,6 +19,13 @@ async function idleKeepAliveSocket(sim: Simulator): Promise<{ socket: Socket; cl
   return { socket, closed };
 }
 
+/** Sends one more greeting on an open keep-alive socket and resolves with the raw answer. */
+function askAgain(socket: Socket): Promise<string> {
+  const answered = new Promise<string>((resolve) => socket.once('data', (chunk) => resolve(chunk.toString('utf8'))));
+  socket.write('GET /lmstudio-greeting HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+  return answered;
+}
+
 async function daemonRunning(sim: Simulator): Promise<boolean> {
   const { stdout } = await runLms(sim, ['daemon', 'status', '--json']);
   return (JSON.parse(stdout) as { status: string }).status === 'running';
@@ -44,6 +51,39 @@ describe('simulator lifecycle', () => {
     expect(await daemonRunning(sim)).toBe(true);
     await sim.startServer();
     expect((await request(sim, 'GET', '/lmstudio-greeting')).json).toEqual({ lmstudio: true });
+  });
+
+  it('stopListening refuses new connections while open ones stay and keep being answered; the app stays up', async () => {
+    const sim = await simulator();
+    const kept = await idleKeepAliveSocket(sim);
+    let closedEarly = false;
+    void kept.closed.then(() => {
+      closedEarly = true;
+    });
+    await sim.stopListening();
+    expect(await tryConnect(sim.port)).toBe('ECONNREFUSED');
+    expect(await daemonRunning(sim)).toBe(true);
+    const { stdout } = await runLms(sim, ['server', 'status', '--json']);
+    expect(JSON.parse(stdout)).toEqual({ running: false, port: sim.port });
+    expect(closedEarly).toBe(false);
+    expect(await askAgain(kept.socket)).toMatch(
+      /^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: keep-alive[\s\S]*\{"lmstudio":true\}$/,
+    );
+
+    await sim.startServer();
+    expect((await request(sim, 'GET', '/lmstudio-greeting')).json).toEqual({ lmstudio: true });
+    expect(closedEarly).toBe(false);
+    await sim.crash();
+    await kept.closed;
+  });
+
+  it('stopServer after stopListening closes the kept idle connections too', async () => {
+    const sim = await simulator();
+    const { closed } = await idleKeepAliveSocket(sim);
+    await sim.stopListening();
+    await sim.stopServer();
+    await closed;
+    expect(await tryConnect(sim.port)).toBe('ECONNREFUSED');
   });
 
   it('crash destroys every socket at once, including a request that is being held', async () => {
