@@ -16,7 +16,7 @@ import { cpuSeconds, residentMb, startWebMode } from '../lib/web-mode';
 export const idleGroup: BenchGroup = {
   name: 'idle',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const windowSeconds = ctx.quick ? 3 : 30;
+    const windowSeconds = ctx.quick ? 2 : 30;
     const ours = await startSimulator();
     const theirs = await startSimulator();
     ctx.simulators.push(ours, theirs);

@@ -83,6 +83,7 @@ export const listGroup: BenchGroup = {
   name: 'list',
   async run(ctx: BenchContext): Promise<Row[]> {
     const browser = await ctx.browser();
+    const reps = ctx.quick ? 1 : ctx.reps;
     const thousand = manyModels(1000);
     const small = await startSimulator({ models: DEFAULT_MODELS.slice(0, 3) });
     const large = await startSimulator({ models: thousand });
@@ -91,25 +92,24 @@ export const listGroup: BenchGroup = {
     const floorServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
     await new Promise<void>((resolve) => floorServer.listen(0, '127.0.0.1', resolve));
     const floorUrl = `http://127.0.0.1:${(floorServer.address() as AddressInfo).port}/`;
-    const webSmall = await startWebMode(small);
-    const webLarge = await startWebMode(large);
+    const [webSmall, webLarge] = await Promise.all([startWebMode(small), startWebMode(large)]);
     try {
       ctx.log('list: first paint, 3 models');
-      const paint3 = await firstPaints(browser, webSmall.url, ctx.reps);
+      const paint3 = await firstPaints(browser, webSmall.url, reps);
       ctx.log('list: first paint, 1,000 models');
-      const paint1000 = await firstPaints(browser, webLarge.url, ctx.reps);
+      const paint1000 = await firstPaints(browser, webLarge.url, reps);
       ctx.log('list: first paint, floor');
-      const paintFloor = await firstPaints(browser, floorUrl, ctx.reps);
+      const paintFloor = await firstPaints(browser, floorUrl, reps);
 
       ctx.log('list: filter');
       const page = await newObservedPage(browser);
       await page.goto(webLarge.url);
       await pollUntil(async () => (await pageLog(page)).firstRowAt ?? undefined, CAP_MS);
-      const filterOurs = await filterTimes(page, Math.ceil(ctx.reps / 2));
+      const filterOurs = await filterTimes(page, Math.ceil(reps / 2));
       await page.context().close();
       const floorPage = await newObservedPage(browser);
       await floorPage.goto(floorUrl);
-      const filterFloor = await filterTimes(floorPage, Math.ceil(ctx.reps / 2));
+      const filterFloor = await filterTimes(floorPage, Math.ceil(reps / 2));
       await floorPage.context().close();
 
       const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
@@ -122,7 +122,7 @@ export const listGroup: BenchGroup = {
           unit: 'ms',
           stat: 'p50',
           goal: '—',
-          ours: samples(paint3, CAP_MS, ctx.reps - paint3.length),
+          ours: samples(paint3, CAP_MS, reps - paint3.length),
           poller: verdict('no list'),
           checkOnce: none,
           floor: none,
@@ -134,10 +134,10 @@ export const listGroup: BenchGroup = {
           unit: 'ms',
           stat: 'p50',
           goal: '≤ 100',
-          ours: samples(paint1000, CAP_MS, ctx.reps - paint1000.length),
+          ours: samples(paint1000, CAP_MS, reps - paint1000.length),
           poller: verdict('no list'),
           checkOnce: none,
-          floor: samples(paintFloor, CAP_MS, ctx.reps - paintFloor.length),
+          floor: samples(paintFloor, CAP_MS, reps - paintFloor.length),
           note:
             paint3.length > 0 && paint1000.length > 0
               ? `1,000-model paint ÷ 3-model paint, medians: ${(median(paint1000) / median(paint3)).toFixed(2)}× (goal ≤ 1.2×). Floor: a static page from a Node HTTP server building the 1,000 rows with plain DOM.`
@@ -150,10 +150,10 @@ export const listGroup: BenchGroup = {
           unit: 'ms',
           stat: 'p50',
           goal: 'p50 ≤ 50',
-          ours: samples(filterOurs, CAP_MS, Math.ceil(ctx.reps / 2) * 2 - filterOurs.length),
+          ours: samples(filterOurs, CAP_MS, Math.ceil(reps / 2) * 2 - filterOurs.length),
           poller: verdict('no list'),
           checkOnce: none,
-          floor: samples(filterFloor, CAP_MS, Math.ceil(ctx.reps / 2) * 2 - filterFloor.length),
+          floor: samples(filterFloor, CAP_MS, Math.ceil(reps / 2) * 2 - filterFloor.length),
           note: 'a narrowing key ("7") then Backspace, alternately; floor: replaceChildren with the matching rows.',
         },
       ];

@@ -16,6 +16,7 @@ const FIGURES = [
   'stops-listening',
   'server-back',
   'auth-on',
+  'auth-on-closed-greeting',
   'idle-cpu-open',
   'idle-cpu-closed',
   'idle-requests-open',
