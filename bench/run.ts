@@ -5,6 +5,7 @@
  * Benchmarks measure; they never fail on a number. A group that throws is reported and the
  * rest still run (exit code 1 then).
  */
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright';
@@ -61,6 +62,7 @@ export function parseBenchArgs(argv: string[]): Omit<BenchOptions, 'log'> {
 
 export async function runBench(options: BenchOptions): Promise<{ rows: Row[]; info: RunInfo; markdown: string }> {
   const started = performance.now();
+  const loadAtStart = os.loadavg()[0]!;
   const date = new Date().toISOString();
   const shared: { browser: Browser | null } = { browser: null };
   let chromiumVersion = 'Chromium not started';
@@ -116,6 +118,7 @@ export async function runBench(options: BenchOptions): Promise<{ rows: Row[]; in
     groups: groups.map((g) => g.name),
     durationSeconds: (performance.now() - started) / 1000,
     machine: machineInfo(chromiumVersion),
+    loadAverage: { start: loadAtStart, end: os.loadavg()[0]! },
     failures,
   };
   const markdown = await writeResults(options.outDir, info, rows);

@@ -182,7 +182,7 @@ export const statusGroup: BenchGroup = {
           poller: authOpen.poller.cell,
           checkOnce: NEVER,
           floor: none,
-          note: `anchor (a) polls the open greeting, so it cannot see this; watched for the first ${pollerTries} repetition(s) only.`,
+          note: `anchor (a) polls the open greeting, so it cannot see this; watched in the first ${authOpen.poller.values.length + authOpen.poller.missed} repetition(s) only. Ours stops repeating after its first miss.`,
         },
         {
           group,
@@ -195,7 +195,7 @@ export const statusGroup: BenchGroup = {
           poller: authClosed.poller.cell,
           checkOnce: NEVER,
           floor: none,
-          note: `${closedReps} repetition(s); anchor (a) sees the greeting fail at its next poll (and says "down", not "token needed").`,
+          note: `at most ${closedReps} repetition(s); anchor (a) sees the greeting fail at its next poll (and says "down", not "token needed").`,
         },
       ];
     } finally {

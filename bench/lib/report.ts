@@ -41,6 +41,8 @@ export interface RunInfo {
   groups: string[];
   durationSeconds: number;
   machine: { cores: number; memoryGiB: number; cpuModel: string; os: string; node: string; chromium: string };
+  /** 1-minute load average when the run started and ended: other work on the machine skews every figure. */
+  loadAverage: { start: number; end: number };
   failures: Array<{ group: string; error: string }>;
 }
 
@@ -174,7 +176,7 @@ export async function writeResults(dir: string, info: RunInfo, rows: readonly Ro
     `# npm run bench: ${info.date}`,
     '',
     `Mode: ${info.mode}${info.mode === 'quick' ? ' (tiny counts: a structure check, not a measurement)' : ''}; groups: ${info.groups.join(', ')}; took ${info.durationSeconds.toFixed(0)} s.`,
-    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.chromium}.`,
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.chromium}; load average ${info.loadAverage.start.toFixed(1)} at the start, ${info.loadAverage.end.toFixed(1)} at the end.`,
     '',
     markdownTable(rows),
     ...(info.failures.length > 0 ? ['', ...info.failures.map((f) => `Group ${f.group} failed: ${f.error}`)] : []),
