@@ -92,7 +92,9 @@ export const listGroup: BenchGroup = {
     const floorServer = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(html));
     await new Promise<void>((resolve) => floorServer.listen(0, '127.0.0.1', resolve));
     const floorUrl = `http://127.0.0.1:${(floorServer.address() as AddressInfo).port}/`;
-    const [webSmall, webLarge] = await Promise.all([startWebMode(small), startWebMode(large)]);
+    // One after the other: a first start may build, and two builds at once would race.
+    const webSmall = await startWebMode(small);
+    const webLarge = await startWebMode(large);
     try {
       ctx.log('list: first paint, 3 models');
       const paint3 = await firstPaints(browser, webSmall.url, reps);
