@@ -18,8 +18,9 @@ export const startupGroup: BenchGroup = {
       await (await startWebMode(sim)).stop();
       const ours: number[] = [];
       const floor: number[] = [];
-      for (let i = 0; i < ctx.reps; i++) {
-        ctx.log(`startup: ${i + 1}/${ctx.reps}`);
+      const reps = ctx.quick ? 1 : ctx.reps;
+      for (let i = 0; i < reps; i++) {
+        ctx.log(`startup: ${i + 1}/${reps}`);
         const web = await startWebMode(sim);
         ours.push(web.startMs);
         await web.stop();
