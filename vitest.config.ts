@@ -8,7 +8,12 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['tests/electron/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'tests/scripts/**/*.test.ts'],
+          include: [
+            'tests/electron/**/*.test.ts',
+            'tests/e2e/**/*.test.ts',
+            'tests/scripts/**/*.test.ts',
+            'tests/bench/**/*.test.ts',
+          ],
           testTimeout: 20_000,
           hookTimeout: 20_000,
         },

@@ -74,6 +74,7 @@ export class LmStudioHttpServer {
       });
     });
     server.on('connection', (socket) => {
+      this.state.connectionCount++;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

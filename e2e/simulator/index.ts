@@ -58,6 +58,7 @@ class RunningSimulator implements Simulator {
       wakeCount: () => studio.wakeCount,
       lmsInvocations: () => studio.lmsInvocations.map((argv) => [...argv]),
       requests: () => [...studio.requests],
+      connections: () => studio.connectionCount,
     };
   }
 

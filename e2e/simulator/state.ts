@@ -94,6 +94,8 @@ export class SimState {
   downloads: Download[] = [];
   readonly pendingLoads = new Map<string, PendingLoad>();
   wakeCount = 0;
+  /** TCP connections the HTTP server accepted (read-only for benchmarks: connect-only checks make no request). */
+  connectionCount = 0;
   readonly lmsInvocations: string[][] = [];
   readonly requests: SimRequest[] = [];
   private ticker: NodeJS.Timeout | null = null;

@@ -152,6 +152,8 @@ export interface Simulator {
     lmsInvocations(): string[][];
     /** HTTP requests seen (the last 10,000). */
     requests(): SimRequest[];
+    /** TCP connections accepted so far, with or without a request (connect-only checks make none). */
+    connections(): number;
   };
   /** Stops everything and removes the temporary home: no process or socket left. */
   close(): Promise<void>;

@@ -1,0 +1,152 @@
+/**
+ * Rows 5, 6 and web mode's idle memory: LM Studio online, nothing happening. Over the same
+ * window, CPU (utime + stime from /proc, as % of one core) of the web-mode process, of
+ * anchor (a) running as a process of its own against a second simulator, and of the floor (a
+ * bare Node HTTP server); requests and TCP connections each simulator saw. Once with the popup
+ * open, once with it closed (no page).
+ */
+import { startSimulator } from '../../e2e/simulator/index';
+import { currentStatus, isOnline, newObservedPage } from '../lib/browser';
+import type { BenchContext, BenchGroup } from '../lib/group';
+import { startFloorServer, startPollerProcess } from '../lib/processes';
+import { none, type Row, value, verdict } from '../lib/report';
+import { pollUntil, sleep } from '../lib/stats';
+import { cpuSeconds, residentMb, startWebMode } from '../lib/web-mode';
+
+export const idleGroup: BenchGroup = {
+  name: 'idle',
+  async run(ctx: BenchContext): Promise<Row[]> {
+    const windowSeconds = ctx.quick ? 2 : 30;
+    const ours = await startSimulator();
+    const theirs = await startSimulator();
+    ctx.simulators.push(ours, theirs);
+    const web = await startWebMode(ours);
+    const poller = await startPollerProcess(theirs.baseUrl);
+    const floor = await startFloorServer();
+    const page = await newObservedPage(await ctx.browser());
+    try {
+      const webPid = await web.pid();
+      await page.goto(web.url);
+      const online = await pollUntil(async () => (isOnline(await currentStatus(page)) ? true : undefined), 30_000);
+      if (!online) throw new Error('web mode never showed Online');
+      await sleep(ctx.quick ? 1_000 : 5_000);
+
+      const measureWindow = async () => {
+        const pids = [webPid, poller.pid, floor.pid];
+        const cpuBefore = await Promise.all(pids.map(cpuSeconds));
+        const connectionsBefore = [ours.state.connections(), theirs.state.connections()];
+        const from = Date.now();
+        await sleep(windowSeconds * 1000);
+        const to = Date.now();
+        const cpuAfter = await Promise.all(pids.map(cpuSeconds));
+        const seconds = (to - from) / 1000;
+        const percent = (i: number) => ((cpuAfter[i]! - cpuBefore[i]!) / seconds) * 100;
+        const requests = (sim: typeof ours) =>
+          sim.state.requests().filter((r) => r.at >= from && r.at < to).length / seconds;
+        return {
+          cpu: { ours: percent(0), poller: percent(1), floor: percent(2) },
+          requests: { ours: requests(ours), poller: requests(theirs) },
+          connections: {
+            ours: (ours.state.connections() - connectionsBefore[0]!) / seconds,
+            poller: (theirs.state.connections() - connectionsBefore[1]!) / seconds,
+          },
+        };
+      };
+
+      ctx.log(`idle: ${windowSeconds} s window, popup open`);
+      const open = await measureWindow();
+      await page.close();
+      await sleep(2_000);
+      ctx.log(`idle: ${windowSeconds} s window, popup closed`);
+      const closed = await measureWindow();
+      const rss = await Promise.all([residentMb(webPid), residentMb(poller.pid), residentMb(floor.pid)]);
+
+      const group = 'idle';
+      const window = `${windowSeconds} s window`;
+      const checkOnce = verdict('0 (checks once at start)');
+      return [
+        {
+          group,
+          id: 'idle-cpu-open',
+          figure: `idle, online, popup open: CPU of the web-mode process (${window})`,
+          unit: '% of a core',
+          stat: 'value',
+          goal: '≤ 0.2',
+          ours: value(open.cpu.ours),
+          poller: value(open.cpu.poller),
+          checkOnce: none,
+          floor: value(open.cpu.floor),
+          note: 'anchor (a): a Node process running the 5 s fetch poll; floor: a bare Node process serving an idle HTTP server; same window.',
+        },
+        {
+          group,
+          id: 'idle-cpu-closed',
+          figure: `idle, online, popup closed: CPU of the web-mode process (${window})`,
+          unit: '% of a core',
+          stat: 'value',
+          goal: '≤ 0.2',
+          ours: value(closed.cpu.ours),
+          poller: value(closed.cpu.poller),
+          checkOnce: none,
+          floor: value(closed.cpu.floor),
+        },
+        {
+          group,
+          id: 'idle-requests-open',
+          figure: 'idle HTTP requests to LM Studio, popup open',
+          unit: 'req/s',
+          stat: 'value',
+          goal: '≤ 0.5',
+          ours: value(open.requests.ours),
+          poller: value(open.requests.poller),
+          checkOnce,
+          floor: value(0),
+        },
+        {
+          group,
+          id: 'idle-connections-open',
+          figure: 'idle TCP connections to LM Studio, popup open (connect-only checks included)',
+          unit: 'conn/s',
+          stat: 'value',
+          goal: '—',
+          ours: value(open.connections.ours),
+          poller: value(open.connections.poller),
+          checkOnce,
+          floor: value(0),
+          note: 'connections the simulator accepted; those beyond the requests above are connect-only checks or new keep-alive sockets.',
+        },
+        {
+          group,
+          id: 'idle-requests-closed',
+          figure: 'idle HTTP requests to LM Studio, popup closed',
+          unit: 'req/s',
+          stat: 'value',
+          goal: '≤ 0.5',
+          ours: value(closed.requests.ours),
+          poller: value(closed.requests.poller),
+          checkOnce,
+          floor: value(0),
+        },
+        {
+          group,
+          id: 'web-memory',
+          figure: 'web mode: resident memory idle (VmRSS, after both windows)',
+          unit: 'MB',
+          stat: 'value',
+          goal: '≤ 80',
+          ours: value(rss[0]!),
+          poller: value(rss[1]!),
+          checkOnce: none,
+          floor: value(rss[2]!),
+        },
+      ];
+    } finally {
+      await page.context().close();
+      await web.stop();
+      await poller.stop();
+      await floor.stop();
+      await ours.close();
+      await theirs.close();
+    }
+  },
+};
