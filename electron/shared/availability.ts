@@ -3,8 +3,9 @@
  * the tray menu agree: which actions can work now, and why not, in words the user can act on.
  *
  * The facts it rests on (design brief §5, issue 11):
- * - `Offline` means LM Studio is not running: nothing is in memory, and nothing but HTTP and the
- *   non-waking `lms` commands may run. Loads need it running; a download through `lms` is a
+ * - `Offline` means nothing answers; once `lms daemon status` says LM Studio is not running
+ *   (`lmStudioClosed`), nothing is in memory. Nothing but HTTP and the non-waking `lms` commands
+ *   may run. Loads need it running; a download through `lms` is a
  *   click the user made, so it may wake LM Studio (the download row says so).
  * - `Server stopped` and `Authentication required` mean LM Studio runs but its HTTP API will not
  *   serve us. A local `lms` talks to LM Studio directly, with its own key, so lists, loads,
@@ -61,13 +62,17 @@ export function availability(status: ServerStatus | null): Availability {
       return all(null, 'live');
     case 'offline':
       return {
-        loaded: 'app-closed',
+        // Only `lms` can say LM Studio is closed; until it has (or where it cannot), the loaded
+        // list is the last known one: a server that merely stopped may still hold models.
+        loaded: status.lmStudioClosed ? 'app-closed' : 'last-known',
         load: status.remote
           ? `${where} does not answer. Start it (or its server) on that machine first.`
           : lms
-            ? 'LM Studio is not running. Start the server first (Start server above).'
+            ? `${status.lmStudioClosed ? 'LM Studio is not running' : 'Nothing answers'}. Start the server first (Start server above).`
             : 'LM Studio is not running. Start LM Studio first.',
-        unload: 'Nothing is loaded while LM Studio is closed.',
+        unload: status.lmStudioClosed
+          ? 'Nothing is loaded while LM Studio is closed.'
+          : `${where} does not answer, so nothing can be unloaded now.`,
         // `lms get` wakes LM Studio: a download is the user's own click, so that is allowed.
         download: lms
           ? null

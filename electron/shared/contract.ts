@@ -93,6 +93,11 @@ export interface ServerStatus {
   checkedAt: number;
   /** A recent stretch of outages and recoveries faster than the notification window. */
   unstable: boolean;
+  /**
+   * `lms daemon status` said LM Studio is not running, so nothing is loaded. False while that is
+   * not known: no `lms`, a remote server, or a refusal `lms` has not yet been asked about.
+   */
+  lmStudioClosed: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ export function makeStatus(overrides: Partial<ServerStatus> = {}): ServerStatus 
     since: NOW - 60_000,
     checkedAt: NOW,
     unstable: false,
+    lmStudioClosed: false,
     ...overrides,
   };
 }

@@ -60,7 +60,7 @@ const TABLE: Row[] = [
   },
   {
     name: 'Offline (the last loaded list is not shown: nothing is loaded while LM Studio is closed)',
-    status: { state: 'offline', apiGeneration: null },
+    status: { state: 'offline', apiGeneration: null, lmStudioClosed: true },
     models: lists({ stale: true }),
     loaded: { text: 'Nothing is loaded while LM Studio is closed.', rows: 0, unload: null, tag: null },
     downloaded: {
@@ -72,10 +72,27 @@ const TABLE: Row[] = [
     getModelsNote: 'LM Studio is not running: a download starts it.',
   },
   {
-    name: 'Offline without lms',
+    name: 'Offline before lms has said whether LM Studio is open (a stopped server may still hold models)',
+    status: { state: 'offline', apiGeneration: null },
+    models: lists({ stale: true }),
+    loaded: { text: null, rows: 1, unload: 'does not answer', tag: 'Last known' },
+    downloaded: {
+      tag: 'Last known',
+      load: { 'google/gemma-3-12b': 'Nothing answers. Start the server first' },
+    },
+    download: true,
+    getModelsNote: 'If LM Studio is not running, a download starts it.',
+  },
+  {
+    name: 'Offline without lms (nothing can say LM Studio is closed: the last known loaded list)',
     status: { state: 'offline', apiGeneration: null, lmsPath: null },
     models: lists({ stale: true, loaded: [] }),
-    loaded: { text: 'Nothing is loaded while LM Studio is closed.', rows: 0, unload: null, tag: null },
+    loaded: {
+      text: 'No model was loaded when LM Studio Tray last could tell.',
+      rows: 0,
+      unload: null,
+      tag: 'Last known',
+    },
     downloaded: { tag: 'Last known', load: { 'google/gemma-3-12b': 'Start LM Studio first' } },
     download: 'Downloads need LM Studio running',
   },
@@ -305,7 +322,7 @@ describe('issue 11: a loaded model in Downloaded models', () => {
     const { store } = await renderPopup(makeSnapshot({ models: lists() }));
     const downloaded = region('Downloaded models');
     fireEvent.click(within(downloaded).getByRole('button', { name: 'Load options for google/gemma-3-12b' }));
-    store.setState({ status: makeStatus({ state: 'offline' }) });
+    store.setState({ status: makeStatus({ state: 'offline', lmStudioClosed: true }) });
     const submit = await within(downloaded).findByRole('button', { name: 'Load with these options' });
     expectAction(submit, 'LM Studio is not running');
   });

@@ -84,6 +84,8 @@ const INSTALL_URL = 'https://lmstudio.ai/download';
 interface Observation {
   state: Exclude<ServerState, 'checking'>;
   detail: string;
+  /** Only `lms daemon status` can say LM Studio is closed (then nothing is loaded). */
+  lmStudioClosed?: true;
 }
 
 /** The last `lms` verdict on a refused port, reused (with back-off) while nothing changes. */
@@ -353,6 +355,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       return {
         state: 'offline',
         detail: 'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
+        lmStudioClosed: true,
       };
     }
     const server = await lms.serverStatus().catch((error: unknown) => {
@@ -398,6 +401,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       since: observation.state === previous.state ? previous.since : now,
       checkedAt: now,
       unstable: transitions.length >= FLAP_TRANSITIONS,
+      lmStudioClosed: observation.lmStudioClosed === true,
     };
     if (status.state !== 'online') {
       // A server that stopped listening may wait for its open connections to end: let ours go
@@ -620,6 +624,7 @@ function initialStatus(client: LmStudioClient, now: number): ServerStatus {
     since: now,
     checkedAt: now,
     unstable: false,
+    lmStudioClosed: false,
   };
 }
 
@@ -634,6 +639,7 @@ function sameMeaning(a: ServerStatus, b: ServerStatus): boolean {
     a.apiGeneration === b.apiGeneration &&
     a.lmsPath === b.lmsPath &&
     a.unstable === b.unstable &&
+    a.lmStudioClosed === b.lmStudioClosed &&
     a.lmsSearched.join('\n') === b.lmsSearched.join('\n')
   );
 }

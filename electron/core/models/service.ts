@@ -139,7 +139,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     const [models, loaded] = await Promise.all([lms.ls(), lms.ps()]);
     lmsReading = { models, loaded };
     if (options.client() !== client) return snapshot;
-    if (options.status().state === 'offline') {
+    if (options.status().lmStudioClosed) {
       markStale();
       return snapshot;
     }
@@ -154,7 +154,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
 
   function markStale(): void {
     // LM Studio not running: nothing is in memory, whatever was loaded before.
-    if (options.status().state === 'offline') {
+    if (options.status().lmStudioClosed) {
       if (snapshot.stale && snapshot.loaded.length === 0) return;
       publish({ ...snapshot, models: withInstances(snapshot.models, []), loaded: [], stale: true });
       return;
@@ -208,7 +208,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     // and if the server went down meanwhile they are already the last known lists (and if
     // LM Studio quit meanwhile, nothing is loaded any more).
     if (options.client() !== client) return snapshot;
-    if (options.status().state === 'offline') loaded = [];
+    if (options.status().lmStudioClosed) loaded = [];
     models = withInstances(models, loaded);
     return publish({ models, loaded, stale: isStaleNow(), updatedAt: clock.now(), source });
   }

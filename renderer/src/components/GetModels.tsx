@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react';
 import * as v from 'valibot';
-import { DownloadTargetSchema, FINISHED_DOWNLOAD_STATUSES } from '../../../electron/shared/contract';
+import { DownloadTargetSchema, FINISHED_DOWNLOAD_STATUSES, type ServerStatus } from '../../../electron/shared/contract';
 import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
 import { availability, blockedProps } from '../availability';
 import { useActions, useTray } from '../context';
@@ -12,10 +12,11 @@ export const DOWNLOAD_INPUT_ID = 'download-target';
 export const DOWNLOAD_REASON_ID = 'download-reason';
 
 /** What a download does in this state that the user would not guess, or null. */
-function downloadNote(state: string | undefined, blocked: boolean): string | null {
-  if (blocked) return null;
-  if (state === 'offline') return 'LM Studio is not running: a download starts it.';
-  return null;
+function downloadNote(status: ServerStatus | null, blocked: boolean): string | null {
+  if (blocked || status?.state !== 'offline') return null;
+  return status.lmStudioClosed
+    ? 'LM Studio is not running: a download starts it.'
+    : 'If LM Studio is not running, a download starts it.';
 }
 
 /**
@@ -27,7 +28,7 @@ export function GetModels() {
   const status = useTray((s) => s.status);
   const reason = availability(status).download;
   const blocked = blockedProps(reason, DOWNLOAD_REASON_ID);
-  const note = downloadNote(status?.state, reason !== null);
+  const note = downloadNote(status, reason !== null);
   const [target, setTarget] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);

@@ -27,6 +27,7 @@ export function status(state: ServerState, overrides: Partial<ServerStatus> = {}
     since: 0,
     checkedAt: 0,
     unstable: false,
+    lmStudioClosed: false,
     ...overrides,
   };
 }

@@ -141,7 +141,7 @@ describe('trayMenuTemplate', () => {
   });
 
   it('shows nothing loaded while LM Studio is closed, whatever list was last known', () => {
-    const closed = snapshot({ state: 'offline', loaded: ['qwen/qwen3-4b'] });
+    const closed = snapshot({ state: 'offline', status: { lmStudioClosed: true }, loaded: ['qwen/qwen3-4b'] });
     expect(labels(closed)).toEqual(['Open LM Studio Tray', 'Offline (disabled)', 'Start server', 'Settings…', 'Quit']);
     expect(trayTooltip(closed)).toBe('LM Studio: offline');
     expect(trayIconState(closed)).toBe('offline');

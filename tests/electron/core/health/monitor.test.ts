@@ -225,6 +225,7 @@ describe('states', () => {
       remote: false,
       lmsPath: '/home/me/.lmstudio/bin/lms',
       unstable: false,
+      lmStudioClosed: false,
     });
   });
 
@@ -747,12 +748,15 @@ describe('a refusal by a local server is shown at once', () => {
     expect(r.monitor.current()).toMatchObject({
       state: 'offline',
       detail: 'Nothing answers on port 1234: checking whether LM Studio is still open…',
+      // Not known yet: a server that merely stopped may still hold models.
+      lmStudioClosed: false,
     });
     answer();
     await vi.advanceTimersByTimeAsync(0);
-    expect(r.monitor.current().detail).toBe(
-      'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
-    );
+    expect(r.monitor.current()).toMatchObject({
+      detail: 'LM Studio is not running. Open LM Studio, or start the server with `lms server start`.',
+      lmStudioClosed: true,
+    });
     expect(r.transitions).toEqual(['checking -> online']);
     await vi.advanceTimersByTimeAsync(CONFIRM_MS);
     await checked;
@@ -788,7 +792,7 @@ describe('a refusal by a local server is shown at once', () => {
     answer();
     await vi.advanceTimersByTimeAsync(CONFIRM_MS);
     await stale;
-    expect(r.monitor.current().state).toBe('server-stopped');
+    expect(r.monitor.current()).toMatchObject({ state: 'server-stopped', lmStudioClosed: false });
   });
 
   it('without lms, says so at once rather than "checking"', async () => {
@@ -797,7 +801,11 @@ describe('a refusal by a local server is shown at once', () => {
     r.client.greeting = { kind: 'refused' };
     void r.monitor.checkNow();
     await vi.advanceTimersByTimeAsync(0);
-    expect(r.monitor.current().detail).toMatch(/^LM Studio is not running, and its `lms` command was not found/);
+    expect(r.monitor.current()).toMatchObject({
+      detail: expect.stringMatching(/^LM Studio is not running, and its `lms` command was not found/),
+      // Only lms could tell: the last loaded list stays the last known one.
+      lmStudioClosed: false,
+    });
     await vi.advanceTimersByTimeAsync(CONFIRM_MS);
   });
 });

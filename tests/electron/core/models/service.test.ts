@@ -62,6 +62,7 @@ function world(
   const keys = options.keys ?? ['qwen/qwen3-4b', 'google/gemma-3-1b'];
   let loaded: LoadedInstance[] = [];
   let state: ServerState = options.state ?? 'online';
+  let lmStudioClosed = state === 'offline';
   /** What a fresh greeting finds: lags `state` when LM Studio quits between two checks. */
   let greetsAs: ServerState = state;
   const generation = options.generation ?? 'v1';
@@ -145,6 +146,7 @@ function world(
     since: 0,
     checkedAt: 0,
     unstable: false,
+    lmStudioClosed,
   });
   const service = createModelService({
     client: () => client,
@@ -162,9 +164,11 @@ function world(
     lms,
     calls,
     loadingSeen,
-    setState: (next: ServerState) => {
+    /** Offline here means `lms` said LM Studio is closed, unless told it has not said yet. */
+    setState: (next: ServerState, closed = next === 'offline') => {
       state = next;
       greetsAs = next;
+      lmStudioClosed = closed;
     },
     /** LM Studio quit a moment ago: HTTP still answered the list, the monitor has not noticed yet. */
     quitJustNow: () => {
@@ -362,6 +366,18 @@ describe('model service: LM Studio up, its HTTP API closed to us (issue 11)', ()
 });
 
 describe('model service: LM Studio closed', () => {
+  it('keeps the last loaded list while nobody has said LM Studio is closed (its server may just have stopped)', async () => {
+    const w = world();
+    w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+    await w.service.refresh();
+    w.setState('offline', false);
+    w.service.markStale();
+    expect(w.service.snapshot()).toMatchObject({ stale: true, loaded: [{ identifier: 'qwen/qwen3-4b' }] });
+    w.setState('offline', true);
+    w.service.markStale();
+    expect(w.service.snapshot()).toMatchObject({ stale: true, loaded: [] });
+  });
+
   it('says nothing is loaded and keeps the downloaded list, stale', async () => {
     const w = world();
     w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));

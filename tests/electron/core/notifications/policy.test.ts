@@ -25,6 +25,7 @@ function status(state: ServerState, extra: Partial<ServerStatus> = {}): ServerSt
     since: 0,
     checkedAt: 0,
     unstable: false,
+    lmStudioClosed: false,
     ...extra,
   };
 }
