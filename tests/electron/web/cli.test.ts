@@ -3,7 +3,7 @@
  * the real core, the real popup build, real HTTP and WebSocket. Slow-ish (the first run may build the popup), so the heavy checks
  * share two runs: one stopped with SIGINT, one with SIGTERM.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { startSimulator } from '../../../e2e/simulator/index';
 import type { AppSnapshot, Result } from '../../../electron/shared/contract';
 import { closed, httpRequest, openSocket } from './helpers';
+import { type LauncherRun, spawnLauncher } from './launcher-process';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Generous: the first run builds the popup with vite. */
@@ -37,34 +38,15 @@ afterEach(() => {
 });
 afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
 
-interface CliRun {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** Starts the CLI in its own process group, so everything it leaves behind can be found after it exits. */
-function startCli(args: string[], env: Record<string, string> = {}): CliRun {
-  const child = spawn(process.execPath, ['electron/web/launch.mjs', ...args], {
+function startCli(args: string[], env: Record<string, string> = {}): LauncherRun {
+  return spawnLauncher({
+    launcher: 'electron/web/launch.mjs',
+    args,
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: sandbox, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    env: { HOME: sandbox, ...env },
+    started,
   });
-  started.push(child);
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    err += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, stdout: () => out, stderr: () => err, exited };
 }
 
 /** Pids of the processes in a process group (none once everything has exited). */
@@ -100,7 +82,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function waitForOpenLine(run: CliRun): Promise<{ url: string; port: number; token: string }> {
+async function waitForOpenLine(run: LauncherRun): Promise<{ url: string; port: number; token: string }> {
   let match: RegExpExecArray | null = null;
   await vi.waitFor(
     () => {

@@ -3,13 +3,14 @@
  * the bundle is missing or stale, in a copy of the project's web-mode sources, so the project's
  * own dist/web is never touched.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ensureWebModeBuilt, WEB_MODE_INPUTS, webModeBundlePath } from '../../../electron/web/launch.mjs';
+import { spawnLauncher } from './launcher-process';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Real esbuild builds on a busy machine. */
@@ -32,25 +33,13 @@ afterEach(() => {
 
 /** Runs the copy's launcher in its own process group; resolves with its exit and output. */
 function launch(args: string[]) {
-  const child = spawn(process.execPath, [path.join(root, 'electron', 'web', 'launch.mjs'), ...args], {
+  return spawnLauncher({
+    launcher: path.join(root, 'electron', 'web', 'launch.mjs'),
+    args,
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: root },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    env: { HOME: root },
+    started,
   });
-  started.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 function processGroup(pgid: number): number[] {

@@ -1,0 +1,41 @@
+/**
+ * Web mode's launcher as a test starts it: its own process group (so everything it leaves behind
+ * can be found and killed after it exits), a minimal environment, and its output collected.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface LauncherRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function spawnLauncher(options: {
+  launcher: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Every child started, for the test's cleanup. */
+  started: ChildProcess[];
+}): LauncherRun {
+  const child = spawn(process.execPath, [options.launcher, ...options.args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  options.started.push(child);
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
