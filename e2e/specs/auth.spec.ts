@@ -1,4 +1,4 @@
-import { expect, snap, test } from './fixtures';
+import { expect, serverStatus, snap, test } from './fixtures';
 
 const TOKEN = 'sk-lm-Ab12Cd34:Ef56Gh78Ij90Kl12Mn34';
 
@@ -6,7 +6,7 @@ test.describe('a server that requires an API token', () => {
   test.use({ simulatorOptions: { token: TOKEN } });
 
   test('asks for the token, and is online once it is given', async ({ popup }) => {
-    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    const status = serverStatus(popup);
     await expect(status).toHaveText(/^Authentication required/);
     await snap(popup, 'auth-required');
 
@@ -25,7 +25,7 @@ for (const greetingNeedsToken of [false, true]) {
     sim,
     notifications,
   }) => {
-    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    const status = serverStatus(popup);
     await expect(status).toHaveText(/^Online/);
     expect(await notifications()).toEqual([]);
 

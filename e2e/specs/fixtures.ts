@@ -121,7 +121,7 @@ export const test = base.extend<Fixtures>({
       window.Notification = RecordingNotification as typeof Notification;
     });
     await page.goto(web.url);
-    await expect(page.getByRole('status', { name: 'Server status', exact: true })).not.toHaveText(/^Checking/);
+    await expect(serverStatus(page)).not.toHaveText(/^Checking/);
     await use(page);
   },
 
@@ -135,6 +135,11 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** The popup's status line (design brief §4), found as a screen reader finds it. */
+export function serverStatus(page: Page) {
+  return page.getByRole('status', { name: 'Server status', exact: true });
+}
 
 /** Saves a screenshot of the state a test checks, as a test artefact. */
 export async function snap(page: Page, name: string): Promise<void> {

@@ -1,9 +1,9 @@
-import { expect, snap, test } from './fixtures';
+import { expect, serverStatus, snap, test } from './fixtures';
 
 test.use({ simulatorOptions: { loaded: ['qwen/qwen3-4b'] } });
 
 test('the glance: server online, what is loaded, what is downloaded', async ({ popup, sim }) => {
-  const status = popup.getByRole('status', { name: 'Server status', exact: true });
+  const status = serverStatus(popup);
   await expect(status).toHaveText(/^Online/);
 
   const loaded = popup.getByRole('region', { name: 'Loaded models', exact: true });

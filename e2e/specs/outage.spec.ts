@@ -1,11 +1,11 @@
-import { expect, snap, test } from './fixtures';
+import { expect, serverStatus, snap, test } from './fixtures';
 
 test('an outage: the status follows the server and notifies down, then back up', async ({
   popup,
   sim,
   notifications,
 }) => {
-  const status = popup.getByRole('status', { name: 'Server status', exact: true });
+  const status = serverStatus(popup);
   await expect(status).toHaveText(/^Online/);
   expect(await notifications()).toEqual([]);
 
@@ -28,7 +28,7 @@ test('a server that stops listening but keeps its connections: seen by a new con
   sim,
   notifications,
 }) => {
-  const status = popup.getByRole('status', { name: 'Server status', exact: true });
+  const status = serverStatus(popup);
   await expect(status).toHaveText(/^Online/);
 
   // LM Studio stays open; the port refuses new connections while the open ones stay.
@@ -51,7 +51,7 @@ test.describe('LM Studio not running', () => {
   test.use({ simulatorOptions: { appRunning: false } });
 
   test('opening and reloading the popup never wakes it', async ({ popup, sim }) => {
-    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    const status = serverStatus(popup);
     await expect(status).toHaveText(/^Offline/);
     // Reopening the popup asks for fresh details; with LM Studio down nothing may wake it.
     await popup.reload();

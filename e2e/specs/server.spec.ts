@@ -1,10 +1,10 @@
-import { expect, snap, test } from './fixtures';
+import { expect, serverStatus, snap, test } from './fixtures';
 
 test.describe('server stopped', () => {
   test.use({ simulatorOptions: { serverRunning: false } });
 
   test('Start server brings it online', async ({ popup, sim }) => {
-    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    const status = serverStatus(popup);
     await expect(status).toHaveText(/^Server stopped/);
     await snap(popup, 'server-stopped');
     await popup.getByRole('button', { name: 'Start server', exact: true }).click();
@@ -18,7 +18,7 @@ test.describe('another program on the port', () => {
   test.use({ simulatorOptions: { foreign: true } });
 
   test('says so, and how to fix it', async ({ popup }) => {
-    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    const status = serverStatus(popup);
     await expect(status).toHaveText(/^Not LM Studio/);
     await expect(status).toContainText(/port/i);
     await snap(popup, 'foreign-program');
@@ -27,7 +27,7 @@ test.describe('another program on the port', () => {
 
 test.describe('not responding', () => {
   test('a server that accepts but never answers', async ({ popup, sim }) => {
-    const status = popup.getByRole('status', { name: 'Server status', exact: true });
+    const status = serverStatus(popup);
     await expect(status).toHaveText(/^Online/);
     sim.configure({ hang: true });
     await expect(status).toHaveText(/^Not responding/, { timeout: 30_000 });

@@ -6,13 +6,13 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { CATALOG, DOWNLOAD_OPTIONS, TYPED_MODEL } from './catalog';
-import { expect, snap, test } from './fixtures';
+import { expect, serverStatus, snap, test } from './fixtures';
 
 const TOKEN = 'sk-lm-Ab12Cd34:Ef56Gh78Ij90Kl12Mn34';
 
 function regions(popup: Page) {
   return {
-    status: popup.getByRole('status', { name: 'Server status', exact: true }),
+    status: serverStatus(popup),
     loaded: popup.getByRole('region', { name: 'Loaded models', exact: true }),
     downloaded: popup.getByRole('region', { name: 'Downloaded models', exact: true }),
     downloads: popup.getByRole('region', { name: 'Downloads', exact: true }),

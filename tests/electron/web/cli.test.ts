@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { startSimulator } from '../../../e2e/simulator/index';
 import type { AppSnapshot, Result } from '../../../electron/shared/contract';
 import { closed, httpRequest, openSocket } from './helpers';
-import { type LauncherRun, spawnLauncher } from './launcher-process';
+import { type LauncherRun, processGroup, spawnLauncher } from './launcher-process';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Generous: the first run builds the popup with vite. */
@@ -47,19 +47,6 @@ function startCli(args: string[], env: Record<string, string> = {}): LauncherRun
     env: { HOME: sandbox, ...env },
     started,
   });
-}
-
-/** Pids of the processes in a process group (none once everything has exited). */
-function processGroup(pgid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((pid) => pid > 0);
-  } catch {
-    // ps exits 1 when nothing matches.
-    return [];
-  }
 }
 
 function childrenOf(pid: number): number[] {

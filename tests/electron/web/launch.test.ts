@@ -3,14 +3,14 @@
  * the bundle is missing or stale, in a copy of the project's web-mode sources, so the project's
  * own dist/web is never touched.
  */
-import { type ChildProcess, execFileSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ensureWebModeBuilt, WEB_MODE_INPUTS, webModeBundlePath } from '../../../electron/web/launch.mjs';
-import { spawnLauncher } from './launcher-process';
+import { processGroup, spawnLauncher } from './launcher-process';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** Real esbuild builds on a busy machine. */
@@ -40,17 +40,6 @@ function launch(args: string[]) {
     env: { HOME: root },
     started,
   });
-}
-
-function processGroup(pgid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((pid) => pid > 0);
-  } catch {
-    return []; // ps exits 1 when nothing matches
-  }
 }
 
 const distEntries = () => readdirSync(path.join(root, 'dist'));

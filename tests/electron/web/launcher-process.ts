@@ -2,7 +2,7 @@
  * Web mode's launcher as a test starts it: its own process group (so everything it leaves behind
  * can be found and killed after it exits), a minimal environment, and its output collected.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 
 export interface LauncherRun {
   child: ChildProcess;
@@ -38,4 +38,16 @@ export function spawnLauncher(options: {
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Pids of the processes in a process group (none once everything in it has exited). */
+export function processGroup(pgid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '-g', String(pgid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((pid) => pid > 0);
+  } catch {
+    return []; // ps exits 1 when nothing matches
+  }
 }
