@@ -49,7 +49,7 @@ export const CLOSE_CODES = {
   unsupportedData: 1003,
   /** A text frame that is not JSON. */
   invalidPayload: 1007,
-  /** JSON that is not an invoke message, or too many commands at once. */
+  /** JSON that is not an invoke message, or more messages or bytes a second than a page sends. */
   policyViolation: 1008,
   messageTooBig: 1009,
 } as const;

@@ -33,6 +33,7 @@ import {
   sessionSetCookie,
 } from './auth';
 import { pageWithFirstSnapshot } from './first-snapshot';
+import { createRateLimiter, PAGE_RATE_LIMITS } from './rate-limit';
 import { resolveStaticFile } from './static-files';
 
 /** The popup's CSP (the same policy as renderer/index.html's meta tag), sent as a header too. */
@@ -279,6 +280,9 @@ interface PageClient {
 function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageClient {
   let alive = true;
   let inFlight = 0;
+  /** Set once the page broke a rule: what it sends after that is not read. */
+  let refused = false;
+  const limiter = createRateLimiter(PAGE_RATE_LIMITS, () => performance.now());
   /** State events held back while the page is slow: only the latest of each name matters. */
   const deferred = new Map<AppEvent['name'], string>();
   let drainTimer: ReturnType<typeof setInterval> | null = null;
@@ -288,15 +292,22 @@ function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageCl
   });
   ws.on('error', (error) => logger.debug('Web server: page socket error', error));
   ws.on('message', (data, isBinary) => {
+    // Frames already on the wire still arrive after a close: a flood must not run any of them.
+    if (refused || ws.readyState !== ws.OPEN) return;
     if (isBinary) {
-      ws.close(CLOSE_CODES.unsupportedData, 'Only JSON text messages are accepted.');
+      refuse(CLOSE_CODES.unsupportedData, 'Only JSON text messages are accepted.');
       return;
     }
-    const parsed = parseClientMessage(rawDataToString(data));
+    const text = rawDataToString(data);
+    const verdict = limiter.take(Buffer.byteLength(text, 'utf8'));
+    if (!verdict.allowed) {
+      refuse(CLOSE_CODES.policyViolation, verdict.reason);
+      return;
+    }
+    const parsed = parseClientMessage(text);
     switch (parsed.kind) {
       case 'close':
-        logger.warn(`Web server: closing a page's socket: ${parsed.reason}`);
-        ws.close(parsed.code, parsed.reason);
+        refuse(parsed.code, parsed.reason);
         return;
       case 'reject':
         sendResult(parsed.id, { ok: false, error: parsed.error });
@@ -306,6 +317,17 @@ function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageCl
         return;
     }
   });
+
+  /**
+   * Closes the socket with the reason, and cuts it if the page does not finish the closing
+   * handshake soon: a flooding client must not hold the socket for ws's 30 s close timeout.
+   */
+  function refuse(code: number, reason: string): void {
+    refused = true;
+    logger.warn(`Web server: closing a page's socket (${code}): ${reason}`);
+    ws.close(code, reason);
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+  }
 
   async function runCommand(id: number, name: CommandName, payload: unknown): Promise<void> {
     if (inFlight >= MAX_COMMANDS_IN_FLIGHT) {
