@@ -33,6 +33,7 @@ import type {
 } from '../interfaces';
 import { normaliseBaseUrl } from './base-url';
 import { mapOpenAiModels, mapV0Models, mapV1Models } from './model-mapping';
+import { bodyWithoutToken, withoutToken } from './without-token';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Loading a large model can take minutes and the REST load only returns when it is done. */
@@ -168,7 +169,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
         throw tooLarge(maxResponseBytes);
       }
       const text = response._data ? await readCapped(response._data, maxResponseBytes, controller) : '';
-      const answer = { status: response.status, json: parseJson(text), tokenSent: 'authorization' in auth };
+      const json = withoutToken(parseJson(text), options.token()?.trim());
+      const answer = { status: response.status, json, tokenSent: 'authorization' in auth };
       reportAuth(answer, answer.tokenSent);
       return answer;
     } catch (error) {
@@ -295,7 +297,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
         timeoutMs: greetOptions?.timeoutMs ?? DEFAULT_GREETING_TIMEOUT_MS,
         maxBytes: GREETING_MAX_BYTES,
       });
-      return classifyGreeting(status, body, 'authorization' in headers);
+      return classifyGreeting(status, bodyWithoutToken(body, options.token()?.trim()), 'authorization' in headers);
     } catch (error) {
       generation = null;
       return classifyConnectionError(error);
