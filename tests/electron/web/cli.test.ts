@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator } from '../../../e2e/simulator/index';
 import type { AppSnapshot, Result } from '../../../electron/shared/contract';
+import { noteSecret } from '../../robustness/secrets/canaries';
 import { closed, httpRequest, openSocket } from './helpers';
 import { type LauncherRun, processGroup, spawnLauncher } from './launcher-process';
 
@@ -80,6 +81,7 @@ async function waitForOpenLine(run: LauncherRun): Promise<{ url: string; port: n
     { timeout: START_TIMEOUT_MS, interval: 100 },
   );
   const [, url, port, token] = match as unknown as [string, string, string, string];
+  noteSecret(token);
   return { url, port: Number(port), token };
 }
 

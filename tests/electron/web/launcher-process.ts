@@ -21,7 +21,12 @@ export function spawnLauncher(options: {
 }): LauncherRun {
   const child = spawn(process.execPath, [options.launcher, ...options.args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    // TMPDIR too: `npm test` gives the run its own, which the secret scan reads at the end.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
