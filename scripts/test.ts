@@ -95,7 +95,7 @@ export async function runTests(options: TestRunOptions): Promise<TestRunResult> 
 
   const output = readFileSync(logFile, 'utf8');
   const secrets = secretsOfTheRun(readFileSync(ledger, 'utf8'), output);
-  const files = filesUnder([tmp, ...options.scannedFolders]);
+  const files = filesUnder([tmp, ...options.scannedFolders], isCompiledTestSource);
   const leaks = [...findLeaksInOutput(output, secrets, 'the console output'), ...findLeaksInFiles(files, secrets)];
   const cases = secrets.length * (files.length + 1);
 
@@ -113,6 +113,14 @@ export async function runTests(options: TestRunOptions): Promise<TestRunResult> 
   // Only a green run's figures are recorded, as the suites themselves do.
   if (exitCode === 0) say(`\n${recordSecretsTally(options.reportDir, { family: 'secrets', cases, leakedSecrets: 0 })}`);
   return { exitCode, leaks, cases, runDir };
+}
+
+/**
+ * Playwright's cache of the test files it compiled (in TMPDIR): a copy of the tests' own source,
+ * canaries.ts included, not something the app wrote.
+ */
+function isCompiledTestSource(file: string): boolean {
+  return file.split(path.sep).some((part) => part.startsWith('playwright-transform-cache'));
 }
 
 /** The canaries, plus every web token made during the run (from the ledger and the Open lines). */
