@@ -6,8 +6,9 @@
  * How the scan sees everything:
  * - every step's output goes to the console and, as is, to the run's log;
  * - TMPDIR points at a folder of this run (children inherit it: vitest's workers, Playwright,
- *   web mode, the simulator), so every temporary file a test writes lands there, and the scan
- *   reads whatever is still there at the end; test-results/ and playwright-report/ too;
+ *   web mode, the simulator), so every temporary file a test writes lands there: each is read
+ *   as it is written (tests remove their folders when they end), and what is left at the end is
+ *   read again, with test-results/ and playwright-report/;
  * - the secrets are the tests' canaries (tests/robustness/secrets/canaries.ts) plus every web
  *   token made at random during the run, from the ledger tests write them to and from the Open
  *   lines in the output.
@@ -36,6 +37,7 @@ import {
   type Secret,
   webTokensInOpenLines,
 } from '../tests/robustness/secrets/scan';
+import { watchWrites } from '../tests/robustness/secrets/watch';
 import type { FamilyTally } from '../tests/robustness/tally';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +56,8 @@ export const NPM_TEST_STEPS: Step[] = ['typecheck', 'lint', 'test:unit', 'test:e
 
 export interface TestRunOptions {
   steps: Step[];
+  /** The secrets the tests were given (CANARIES in `npm test`). */
+  canaries: readonly Secret[];
   cwd: string;
   /** Folders scanned besides the run's TMPDIR (the journeys' artefacts). */
   scannedFolders: string[];
@@ -82,6 +86,10 @@ export async function runTests(options: TestRunOptions): Promise<TestRunResult> 
   const log = createWriteStream(logFile);
   const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, [SECRET_LEDGER_VARIABLE]: ledger };
 
+  // Files the tests write and remove again are read while they exist.
+  const secretsSoFar = () => secretsOfTheRun(options.canaries, readFileSync(ledger, 'utf8'), '');
+  const watching = watchWrites(tmp, secretsSoFar);
+
   let exitCode = 0;
   for (const step of options.steps) {
     if (stopping.requested) break;
@@ -93,15 +101,22 @@ export async function runTests(options: TestRunOptions): Promise<TestRunResult> 
   }
   await new Promise<void>((resolve) => log.end(resolve));
 
+  const watched = watching.stop();
+
   const output = readFileSync(logFile, 'utf8');
-  const secrets = secretsOfTheRun(readFileSync(ledger, 'utf8'), output);
-  const files = filesUnder([tmp, ...options.scannedFolders], isCompiledTestSource);
-  const leaks = [...findLeaksInOutput(output, secrets, 'the console output'), ...findLeaksInFiles(files, secrets)];
-  const cases = secrets.length * (files.length + 1);
+  const secrets = secretsOfTheRun(options.canaries, readFileSync(ledger, 'utf8'), output);
+  const left = filesUnder([tmp, ...options.scannedFolders]);
+  const leaks = uniqueLeaks([
+    ...findLeaksInOutput(output, secrets, 'the console output'),
+    ...watched.leaks,
+    ...findLeaksInFiles(left, secrets),
+  ]);
+  const files = new Set([...watched.filesRead, ...left]).size;
+  const cases = secrets.length * (files + 1);
 
   const say = (text: string) => options.write('stdout', `${text}\n`);
   say(
-    `\nSecret scan: ${secrets.length} secrets × ${files.length + 1} places (the console output and ${files.length} files) = ${cases} cases, ${leaks.length} leaked.`,
+    `\nSecret scan: ${secrets.length} secrets × ${files + 1} places (the console output, ${watched.filesRead.length} files read as the tests wrote them, ${left.length} left at the end) = ${cases} cases, ${leaks.length} leaked.`,
   );
   for (const leak of leaks) say(`  LEAK: ${leak.label} in ${leak.place}`);
   if (leaks.length > 0) {
@@ -115,22 +130,18 @@ export async function runTests(options: TestRunOptions): Promise<TestRunResult> 
   return { exitCode, leaks, cases, runDir };
 }
 
-/**
- * Playwright's cache of the test files it compiled (in TMPDIR): a copy of the tests' own source,
- * canaries.ts included, not something the app wrote.
- */
-function isCompiledTestSource(file: string): boolean {
-  return file.split(path.sep).some((part) => part.startsWith('playwright-transform-cache'));
+function uniqueLeaks(leaks: Leak[]): Leak[] {
+  return [...new Map(leaks.map((leak) => [`${leak.label}\n${leak.place}`, leak])).values()];
 }
 
 /** The canaries, plus every web token made during the run (from the ledger and the Open lines). */
-function secretsOfTheRun(ledger: string, output: string): Secret[] {
-  const known = new Set(CANARIES.map((secret) => secret.value));
+function secretsOfTheRun(canaries: readonly Secret[], ledger: string, output: string): Secret[] {
+  const known = new Set(canaries.map((secret) => secret.value));
   const made = [...ledger.split('\n'), ...webTokensInOpenLines(output)].filter(
     (token) => token !== '' && !known.has(token),
   );
   return [
-    ...CANARIES,
+    ...canaries,
     ...[...new Set(made)].map((value, index) => ({ label: `web token #${index + 1} made during the run`, value })),
   ];
 }
@@ -194,6 +205,7 @@ async function main(): Promise<void> {
   Object.assign(process.env, env);
   const result = await runTests({
     steps: NPM_TEST_STEPS,
+    canaries: CANARIES,
     cwd: PROJECT_ROOT,
     scannedFolders: ['test-results', 'playwright-report'].map((folder) => path.join(PROJECT_ROOT, folder)),
     reportDir: path.join(PROJECT_ROOT, 'reports', 'robustness'),

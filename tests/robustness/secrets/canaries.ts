@@ -21,6 +21,12 @@ export const CANARIES: ReadonlyArray<{ label: string; value: string }> = [
   { label: 'the web token canary', value: CANARY_WEB_TOKEN },
 ];
 
+/**
+ * Found in any copy of this module (a test runner's cache of compiled sources holds one): such a
+ * copy holds the canaries by design and is not a leak.
+ */
+export const CANARIES_MODULE_MARKER = 'lmstudio-tray: the canaries module';
+
 /** Names the file where a test run collects the web tokens made at random (set by scripts/test.ts). */
 export const SECRET_LEDGER_VARIABLE = 'LMSTRAY_SECRET_LEDGER';
 

@@ -87,15 +87,14 @@ async function simulator(options: Parameters<typeof startSimulator>[0]): Promise
 
 /**
  * Asserts nothing the core said, and no file in its settings folder, holds a canary; returns the
- * cases checked (secrets × places). `storedHere`: a token the user typed in web mode, whose home
- * is settings.json (web mode has no secret store; see the store's header), is not looked for there.
+ * cases checked (secrets × places). A token the user typed may be in settings.json's apiToken
+ * field, where web mode keeps it (the scan knows that field; see scan.ts).
  */
-function expectNoLeaks(run: Run, storedHere: string | null = null): number {
+function expectNoLeaks(run: Run): number {
   const files = readdirSync(run.configDir).map((name) => path.join(run.configDir, name));
-  const inFiles = CANARIES.filter((secret) => secret.value !== storedHere);
-  const leaks = [...findLeaksInOutput(run.said.join('\n'), CANARIES, 'the core'), ...findLeaksInFiles(files, inFiles)];
+  const leaks = [...findLeaksInOutput(run.said.join('\n'), CANARIES, 'the core'), ...findLeaksInFiles(files, CANARIES)];
   expect(leaks).toEqual([]);
-  return CANARIES.length + inFiles.length * files.length;
+  return CANARIES.length * (files.length + 1);
 }
 
 let cases = 0;
@@ -129,7 +128,7 @@ describe('the API token through the core', () => {
     const saved = readFileSync(path.join(run.configDir, 'settings.json'), 'utf8');
     expect(saved.split(CANARY_API_TOKEN_TYPED)).toHaveLength(2);
     expect(JSON.parse(saved)).toMatchObject({ apiToken: CANARY_API_TOKEN_TYPED });
-    cases += expectNoLeaks(run, CANARY_API_TOKEN_TYPED);
+    cases += expectNoLeaks(run);
   }, 60_000);
 
   it('is never written to settings.json when it comes from LM_API_TOKEN', async () => {

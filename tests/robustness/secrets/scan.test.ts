@@ -2,7 +2,17 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CANARIES, CANARY_API_TOKEN, CANARY_WEB_TOKEN } from './canaries';
+
+// This suite's own secrets, not the canaries: it writes them to files on purpose, and the scan of
+// the real `npm test` run around it must not count those.
+const CANARY_API_TOKEN = 'sk-lm-ScanTest:only-in-the-scanner-tests-01';
+const CANARY_WEB_TOKEN = 'scan-test-web-token-only-here-02';
+const CANARIES = [
+  { label: 'the API token canary', value: CANARY_API_TOKEN },
+  { label: 'the web token canary', value: CANARY_WEB_TOKEN },
+];
+
+import { CANARIES_MODULE_MARKER } from './canaries';
 import { filesUnder, findLeaksInFiles, findLeaksInOutput, webTokensInOpenLines } from './scan';
 
 const OPEN = `Open http://127.0.0.1:4321/?token=${encodeURIComponent(CANARY_WEB_TOKEN)}`;
@@ -49,34 +59,39 @@ describe('the secret scan of console output', () => {
 
 describe('the secret scan of files', () => {
   let root: string;
+  const write = (relative: string, content: string | Buffer) => {
+    mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
+    writeFileSync(path.join(root, relative), content);
+  };
   beforeAll(() => {
     root = mkdtempSync(path.join(tmpdir(), 'lmstudio-tray-scan-'));
-    mkdirSync(path.join(root, 'config', 'nested'), { recursive: true });
-    writeFileSync(path.join(root, 'config', 'settings.json'), JSON.stringify({ apiToken: CANARY_API_TOKEN }));
-    writeFileSync(path.join(root, 'config', 'nested', 'web.log'), `${OPEN}\n`);
-    writeFileSync(path.join(root, 'clean.txt'), 'nothing here');
-    writeFileSync(
-      path.join(root, 'image.bin'),
-      Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from(CANARY_API_TOKEN)]),
-    );
-    writeFileSync(path.join(root, 'ledger'), `${CANARY_WEB_TOKEN}\n`);
+    write('nested/web.log', `${OPEN}\n`);
+    write('clean.txt', 'nothing here');
+    write('image.bin', Buffer.concat([Buffer.from([0, 255, 1]), Buffer.from(CANARY_API_TOKEN)]));
+    write('ledger', `${CANARY_WEB_TOKEN}\n`);
+    // The token the user typed, where web mode keeps it: not a leak; anywhere else in the file: one.
+    write('stored/settings.json', JSON.stringify({ apiToken: CANARY_API_TOKEN, pollIntervalMs: 5000 }));
+    write('stored/.settings.json.123.a1b2.tmp', JSON.stringify({ apiToken: CANARY_API_TOKEN }));
+    write('copied/settings.json', JSON.stringify({ apiToken: null, baseUrl: `http://x/?key=${CANARY_API_TOKEN}` }));
+    write('copied/settings.json.corrupt-1', `{"apiToken": "${CANARY_API_TOKEN}",`);
+    write('copied/tokens.json', JSON.stringify({ apiToken: CANARY_API_TOKEN }));
+    // A copy of canaries.ts (a runner's compiled-source cache) holds them by design.
+    write('cache/ssr/0a1b', `export const CANARIES_MODULE_MARKER = '${CANARIES_MODULE_MARKER}'; "${CANARY_API_TOKEN}"`);
     symlinkSync('/etc', path.join(root, 'link'));
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('finds every copy in any file, an Open line included, and skips what it is told to', () => {
     const files = filesUnder([root, path.join(root, 'missing')], (file) => file.endsWith('ledger'));
-    expect(files.map((file) => path.relative(root, file))).toEqual([
-      'clean.txt',
-      path.join('config', 'nested', 'web.log'),
-      path.join('config', 'settings.json'),
-      'image.bin',
-    ]);
+    expect(files.map((file) => path.relative(root, file))).not.toContain('ledger');
+    expect(files).toHaveLength(9);
     const leaks = findLeaksInFiles(files, CANARIES);
     expect(leaks.map((leak) => [leak.label, path.relative(root, leak.place)])).toEqual([
-      ['the web token canary', path.join('config', 'nested', 'web.log')],
-      ['the API token canary', path.join('config', 'settings.json')],
+      ['the API token canary', path.join('copied', 'settings.json')],
+      ['the API token canary', path.join('copied', 'settings.json.corrupt-1')],
+      ['the API token canary', path.join('copied', 'tokens.json')],
       ['the API token canary', 'image.bin'],
+      ['the web token canary', path.join('nested', 'web.log')],
     ]);
   });
 });

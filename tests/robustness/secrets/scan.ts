@@ -7,6 +7,7 @@
  */
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CANARIES_MODULE_MARKER } from './canaries';
 
 export interface Secret {
   label: string;
@@ -63,11 +64,37 @@ export function findLeaksInOutput(text: string, secrets: readonly Secret[], plac
   return leaks;
 }
 
-/** Leaks in a file's bytes, whatever the file is (an Open line copied into a file is a leak too). */
+/**
+ * Leaks in a file's bytes, whatever the file is (an Open line copied into a file is a leak too).
+ * Two kinds of file are not leaks:
+ * - a copy of canaries.ts itself (a test runner's cache of compiled test sources);
+ * - the `apiToken` field of settings.json (or of the temporary file it is saved through): where
+ *   no keychain exists (web mode, Linux without a keyring) the token the user typed is kept
+ *   there, as README says. Every other field, and every other file, is scanned.
+ */
 export function findLeaksInBytes(bytes: Buffer, secrets: readonly Secret[], place: string): Leak[] {
+  if (bytes.includes(CANARIES_MODULE_MARKER, 0, 'utf8')) return [];
+  const scanned = isSettingsFile(place) ? withoutStoredToken(bytes) : bytes;
   return secrets
-    .filter((secret) => formsOf(secret.value).some((form) => bytes.includes(form, 0, 'utf8')))
+    .filter((secret) => formsOf(secret.value).some((form) => scanned.includes(form, 0, 'utf8')))
     .map((secret) => ({ label: secret.label, place }));
+}
+
+/** settings.json, or the temporary file the atomic save writes first (`.settings.json.<pid>.<random>.tmp`). */
+function isSettingsFile(file: string): boolean {
+  return /^\.?settings\.json(\.[\w.]+\.tmp)?$/.test(path.basename(file));
+}
+
+/** The file without its `apiToken` string; as it is when it is not a JSON object. */
+function withoutStoredToken(bytes: Buffer): Buffer {
+  try {
+    const settings = JSON.parse(bytes.toString('utf8')) as unknown;
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return bytes;
+    const { apiToken, ...rest } = settings as Record<string, unknown>;
+    return typeof apiToken === 'string' ? Buffer.from(JSON.stringify(rest)) : bytes;
+  } catch {
+    return bytes;
+  }
 }
 
 /**
