@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
-import { noteSecret } from '../../tests/robustness/secrets/canaries';
+import { CANARIES, noteSecret } from '../../tests/robustness/secrets/canaries';
+import { findLeaksInOutput } from '../../tests/robustness/secrets/scan';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../simulator/index';
 
 export interface WebMode {
@@ -96,7 +97,8 @@ export const test = base.extend<Fixtures>({
 
   web: async ({ sim, webArgs }, use) => {
     const configDir = await mkdtemp(join(tmpdir(), 'lmstudio-tray-e2e-'));
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: sim.homeDir };
+    // Debug logging: the most lines the secrets check below can read.
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: sim.homeDir, LMSTUDIO_TRAY_LOG: 'debug' };
     delete env.LM_API_TOKEN;
     delete env.LMSTUDIO_TRAY_TOKEN;
     const web = await startWebMode(
@@ -107,6 +109,9 @@ export const test = base.extend<Fixtures>({
     const code = await stopWebMode(web);
     await rm(configDir, { recursive: true, force: true });
     expect(code, `web mode exit code; its output:\n${web.output()}`).toBe(0);
+    // Whatever the journey did, web mode printed its token only in the Open line, and no API token.
+    const secrets = [...CANARIES, { label: 'this run’s web token', value: web.token }];
+    expect(findLeaksInOutput(web.output(), secrets, 'web mode’s output')).toEqual([]);
   },
 
   popup: async ({ page, web }, use) => {

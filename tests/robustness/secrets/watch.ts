@@ -40,7 +40,12 @@ export function watchWrites(
 
   function readPending(): void {
     if (pending.size === 0) return;
-    const known = secrets();
+    let known: readonly Secret[];
+    try {
+      known = secrets();
+    } catch {
+      return; // tried again at the next tick; the runner must never fall over mid-run
+    }
     for (const file of pending) {
       if (skip(file)) continue;
       try {
