@@ -11,6 +11,11 @@ import { findLeaksInBytes, type Leak, type Secret } from './scan';
 
 /** How often changed files are read: often enough to see a file that lives a fraction of a second. */
 const READ_EVERY_MS = 25;
+/**
+ * A file written again and again (a log being appended to) is read at most this often, so the
+ * cost stays in proportion to the run; its last state is read when the watch stops.
+ */
+const REREAD_AFTER_MS = 1000;
 /** Larger files (a video, say) are left to the end-of-run scan, if they are still there. */
 const LARGEST_READ_BYTES = 64 * 1024 * 1024;
 
@@ -25,7 +30,8 @@ export function watchWrites(
   skip: (file: string) => boolean = () => false,
 ): WriteWatch {
   const pending = new Set<string>();
-  const filesRead = new Set<string>();
+  /** When each file was last read (Date.now()). */
+  const lastRead = new Map<string, number>();
   const leaks = new Map<string, Leak>();
   let watcher: FSWatcher | null = null;
   try {
@@ -38,7 +44,7 @@ export function watchWrites(
     watcher = null; // no recursive watch here: the end-of-run scan still runs
   }
 
-  function readPending(): void {
+  function readPending(final = false): void {
     if (pending.size === 0) return;
     let known: readonly Secret[];
     try {
@@ -46,28 +52,30 @@ export function watchWrites(
     } catch {
       return; // tried again at the next tick; the runner must never fall over mid-run
     }
+    const now = Date.now();
     for (const file of pending) {
+      if (!final && now - (lastRead.get(file) ?? -Infinity) < REREAD_AFTER_MS) continue; // read again later
+      pending.delete(file);
       if (skip(file)) continue;
       try {
         const stat = lstatSync(file);
         if (!stat.isFile() || stat.size > LARGEST_READ_BYTES) continue;
         const bytes = readFileSync(file);
-        filesRead.add(file);
+        lastRead.set(file, now);
         for (const leak of findLeaksInBytes(bytes, known, file)) leaks.set(`${leak.label}\n${leak.place}`, leak);
       } catch {
         // Gone already: nothing left on disk to leak.
       }
     }
-    pending.clear();
   }
 
   const timer = setInterval(readPending, READ_EVERY_MS);
   return {
     stop() {
       clearInterval(timer);
-      readPending();
+      readPending(true);
       watcher?.close();
-      return { filesRead: [...filesRead], leaks: [...leaks.values()] };
+      return { filesRead: [...lastRead.keys()], leaks: [...leaks.values()] };
     },
   };
 }
