@@ -7,7 +7,7 @@
  * to 127.0.0.1 would otherwise be "same origin" with us); the Origin check stops a foreign page
  * from opening our WebSocket with the user's cookie.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 
 /**
@@ -75,6 +75,44 @@ export function checkCredential(
 /** The `Set-Cookie` header that keeps the page signed in: script-proof, same-site only, this port only by name. */
 export function sessionSetCookie(token: string, port: number): string {
   return `${sessionCookieName(port)}=${sessionCookieValue(token, port)}; Path=/; HttpOnly; SameSite=Strict`;
+}
+
+/**
+ * Single-use sign-in codes for the address handed to the browser opener. A program's command line
+ * is visible to every user in `ps`, and a browser started by `xdg-open` keeps the address in its
+ * own for as long as it runs: that address must not hold the token. It holds a code instead,
+ * which signs in once, within `ttlMs`, and is worthless after.
+ */
+export interface SignInCodes {
+  /** A new code, valid once until `ttlMs` from now. */
+  issue(): string;
+  /** Whether the code is valid; a valid code is used up. Compared in constant time. */
+  redeem(code: string): boolean;
+}
+
+export function createSignInCodes(options: { ttlMs: number; now: () => number }): SignInCodes {
+  const live = new Map<string, number>();
+  const forgetExpired = () => {
+    const now = options.now();
+    for (const [code, expires] of live) if (expires <= now) live.delete(code);
+  };
+  return {
+    issue() {
+      forgetExpired();
+      const code = randomBytes(24).toString('base64url');
+      live.set(code, options.now() + options.ttlMs);
+      return code;
+    },
+    redeem(given) {
+      forgetExpired();
+      // Every live code is compared, so timing does not tell which one (if any) matched.
+      let matched: string | null = null;
+      for (const code of live.keys()) if (secretsEqual(given, code)) matched = code;
+      if (matched === null) return false;
+      live.delete(matched);
+      return true;
+    },
+  };
 }
 
 /** True for addresses only this machine can reach: 127.0.0.0/8, ::1, their IPv4-mapped forms, `localhost`. */

@@ -99,7 +99,10 @@ export async function runWebMode({ argv, projectRoot }: RunWebModeOptions): Prom
 
   const pageUrl = `${server.url}?token=${encodeURIComponent(options.token)}`;
   process.stdout.write(`Open ${pageUrl}\n`);
-  if (options.open) openBrowser(pageUrl, { platform: process.platform, env: process.env, spawn: ports.spawn });
+  // The opener gets a one-time link, not the token: command lines are visible to every user.
+  if (options.open) {
+    openBrowser(server.signInUrl(), { platform: process.platform, env: process.env, spawn: ports.spawn });
+  }
 }
 
 function readAppVersion(projectRoot: string): string {

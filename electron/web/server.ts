@@ -27,6 +27,7 @@ import {
 import {
   type Credential,
   checkCredential,
+  createSignInCodes,
   formatHostPort,
   isAllowedHostHeader,
   isSameOrigin,
@@ -51,6 +52,11 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/** The query parameter of a one-time sign-in link (see `signInUrl`). */
+export const SIGN_IN_PARAMETER = 'signin';
+/** Long enough for a browser to start cold; the link is single-use anyway. */
+const SIGN_IN_LINK_TTL_MS = 5 * 60_000;
+
 const OPEN_THE_PRINTED_URL =
   'Open the address LM Studio Tray printed in the terminal (the one that ends with ?token=...).';
 
@@ -66,11 +72,20 @@ export interface WebServerOptions {
   logger: Logger;
   /** How often to ping each page; a page that missed the previous pong is dropped. */
   heartbeatMs?: number;
+  /** How long a sign-in link from `signInUrl()` stays valid (it is used once). */
+  signInLinkTtlMs?: number;
+  /** The clock sign-in links expire by; tests move it by hand. */
+  now?: () => number;
 }
 
 export interface WebServer {
   /** `http://HOST:PORT/`, without the token. */
   url: string;
+  /**
+   * A one-time address for the browser opener: it signs in once, within a few minutes, and holds
+   * no token, because an opener's and a browser's command lines are visible to every user.
+   */
+  signInUrl(): string;
   port: number;
   /** Closes every page's socket (1001), stops listening and ends kept-alive connections. */
   close(): Promise<void>;
@@ -93,6 +108,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Known once listening (the OS may choose the port); no request arrives before that.
   let port = 0;
 
+  const signInCodes = createSignInCodes({
+    ttlMs: options.signInLinkTtlMs ?? SIGN_IN_LINK_TTL_MS,
+    now: options.now ?? Date.now,
+  });
   const clients = new Set<PageClient>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
 
@@ -120,14 +139,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sendText(res, 400, 'That address is not valid.');
       return;
     }
+    const signInCode = url.searchParams.get(SIGN_IN_PARAMETER);
+    if (signInCode !== null) {
+      if (signInCodes.redeem(signInCode)) signIn(res, url.pathname);
+      else sendText(res, 403, `This sign-in link was used already or has expired. ${OPEN_THE_PRINTED_URL}`);
+      return;
+    }
     const credential = checkCredential(url.searchParams.get('token'), req.headers.cookie, { token, port });
     if (!refuseUnlessAuthorized(credential, res)) return;
 
     if (credential.kind === 'query-token') {
-      // Trade the token for the cookie and take it out of the address bar and the history.
-      res.setHeader('Set-Cookie', sessionSetCookie(token, port));
-      res.setHeader('Location', safeRedirectPath(url.pathname));
-      sendText(res, 303, 'Signed in; continuing to LM Studio Tray.');
+      signIn(res, url.pathname);
       return;
     }
     if (url.pathname === WEB_SOCKET_PATH) {
@@ -157,6 +179,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       'Cache-Control': cacheControl,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Trades the token (or a sign-in link) for the cookie, and takes it out of the address bar and the history. */
+  function signIn(res: ServerResponse, pathname: string): void {
+    res.setHeader('Set-Cookie', sessionSetCookie(token, port));
+    res.setHeader('Location', safeRedirectPath(pathname));
+    sendText(res, 303, 'Signed in; continuing to LM Studio Tray.');
   }
 
   /** Writes the refusal and returns false, or returns true for a valid credential. */
@@ -249,6 +278,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   return {
     url,
     port,
+    signInUrl: () => `${url}?${SIGN_IN_PARAMETER}=${signInCodes.issue()}`,
     close() {
       closing ??= (async () => {
         clearInterval(heartbeat);

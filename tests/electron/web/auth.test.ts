@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkCredential,
+  createSignInCodes,
   formatHostPort,
   isAllowedHostHeader,
   isLoopbackHost,
@@ -46,6 +47,34 @@ describe('session cookie', () => {
     expect(secretsEqual('abc', 'abc')).toBe(true);
     expect(secretsEqual('abc', 'abcd')).toBe(false);
     expect(secretsEqual('', 'a')).toBe(false);
+  });
+});
+
+describe('one-time sign-in codes', () => {
+  function codesAt() {
+    const clock = { now: 1_000 };
+    return { codes: createSignInCodes({ ttlMs: 60_000, now: () => clock.now }), clock };
+  }
+
+  it('sign in once each, and never again', () => {
+    const { codes } = codesAt();
+    const first = codes.issue();
+    const second = codes.issue();
+    expect(first).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(first).not.toBe(second);
+    expect(codes.redeem(second)).toBe(true);
+    expect(codes.redeem(first)).toBe(true);
+    expect(codes.redeem(first)).toBe(false);
+    expect(codes.redeem(second)).toBe(false);
+  });
+
+  it('are worthless once expired, and when guessed', () => {
+    const { codes, clock } = codesAt();
+    const code = codes.issue();
+    expect(codes.redeem('')).toBe(false);
+    expect(codes.redeem(`${code}x`)).toBe(false);
+    clock.now += 60_000;
+    expect(codes.redeem(code)).toBe(false);
   });
 });
 

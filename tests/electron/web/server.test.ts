@@ -126,6 +126,33 @@ describe('signing in with the token', () => {
     expect((await httpRequest(port, `/%5Cevil.example?token=${TOKEN}`)).headers.location).toBe('/%5Cevil.example');
   });
 
+  it('gives the browser opener one-time links that hold no token and sign in once, within their time', async () => {
+    await server.close();
+    const clock = { now: 0 };
+    server = await startTestServer({ signInLinkTtlMs: 60_000, now: () => clock.now });
+    port = server.port;
+    const link = new URL(server.signInUrl());
+    expect(link.href).not.toContain(TOKEN);
+    expect(link.searchParams.get('token')).toBeNull();
+
+    const first = await httpRequest(port, `${link.pathname}${link.search}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookieBack = (first.headers['set-cookie']?.[0] ?? '').split(';')[0];
+    expect(cookieBack).toBe(`${sessionCookieName(port)}=${sessionCookieValue(TOKEN, port)}`);
+    // Used up: a copy read from `ps` afterwards is worthless.
+    const again = await httpRequest(port, `${link.pathname}${link.search}`);
+    expect(again.status).toBe(403);
+    expect(again.body).toContain('This sign-in link was used already or has expired.');
+
+    const late = new URL(server.signInUrl());
+    clock.now += 60_000;
+    expect((await httpRequest(port, `${late.pathname}${late.search}`)).status).toBe(403);
+    // Not a WebSocket credential either.
+    const socket = await openSocket(wsUrl(new URL(server.signInUrl()).search), { origin: `http://127.0.0.1:${port}` });
+    expect(socket).toMatchObject({ status: 401 });
+  });
+
   it('answers HEAD like GET without a body', async () => {
     const answer = await httpRequest(port, '/', { method: 'HEAD', headers: { cookie } });
     expect(answer.status).toBe(200);

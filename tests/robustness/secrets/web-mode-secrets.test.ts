@@ -5,7 +5,7 @@
  * settings folder holds either.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,33 +38,54 @@ afterAll(async () => {
   rmSync(sandbox, { recursive: true, force: true });
 });
 
+/** Starts web mode with the canary web token; `extra` adds flags and environment. */
+function startWebMode(configDir: string, extra: { args?: string[]; env?: Record<string, string> } = {}) {
+  return spawnLauncher({
+    launcher: 'electron/web/launch.mjs',
+    args: [
+      '--port',
+      '0',
+      '--config-dir',
+      configDir,
+      '--base-url',
+      sim.baseUrl,
+      '--lms',
+      sim.lmsPath,
+      ...(extra.args ?? []),
+    ],
+    cwd: PROJECT_ROOT,
+    env: {
+      HOME: sim.homeDir,
+      LMSTUDIO_TRAY_TOKEN: CANARY_WEB_TOKEN,
+      LM_API_TOKEN: CANARY_API_TOKEN,
+      LMSTUDIO_TRAY_LOG: 'debug',
+      ...extra.env,
+    },
+    started,
+  });
+}
+
+async function openLinePort(run: ReturnType<typeof spawnLauncher>): Promise<number> {
+  let port = 0;
+  await vi.waitFor(
+    () => {
+      if (run.child.exitCode !== null) throw new Error(`web mode exited early:\n${run.stderr()}`);
+      const match = /^Open http:\/\/127\.0\.0\.1:(\d+)\/\?token=/m.exec(run.stdout());
+      expect(match).not.toBeNull();
+      port = Number(match?.[1]);
+    },
+    { timeout: START_TIMEOUT_MS, interval: 100 },
+  );
+  return port;
+}
+
 describe('web mode with both secrets', () => {
   it(
     'prints the web token only in the Open line and the API token nowhere, whatever the pages do',
     async () => {
       const configDir = path.join(sandbox, 'config');
-      const run = spawnLauncher({
-        launcher: 'electron/web/launch.mjs',
-        args: ['--no-open', '--port', '0', '--config-dir', configDir, '--base-url', sim.baseUrl, '--lms', sim.lmsPath],
-        cwd: PROJECT_ROOT,
-        env: {
-          HOME: sim.homeDir,
-          LMSTUDIO_TRAY_TOKEN: CANARY_WEB_TOKEN,
-          LM_API_TOKEN: CANARY_API_TOKEN,
-          LMSTUDIO_TRAY_LOG: 'debug',
-        },
-        started,
-      });
-      let port = 0;
-      await vi.waitFor(
-        () => {
-          if (run.child.exitCode !== null) throw new Error(`web mode exited early:\n${run.stderr()}`);
-          const match = /^Open http:\/\/127\.0\.0\.1:(\d+)\/\?token=/m.exec(run.stdout());
-          expect(match).not.toBeNull();
-          port = Number(match?.[1]);
-        },
-        { timeout: START_TIMEOUT_MS, interval: 100 },
-      );
+      const run = startWebMode(configDir, { args: ['--no-open'] });
+      const port = await openLinePort(run);
       const origin = `http://127.0.0.1:${port}`;
 
       // Wrong tokens and cookies, on pages and on the socket: refused, and logged as refused.
@@ -129,5 +150,36 @@ describe('web mode with both secrets', () => {
       recordTally({ family: 'secrets', cases: CANARIES.length * (3 + files.length), leakedSecrets: 0 });
     },
     START_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'hands the browser opener a one-time link, never the token: command lines are visible to every user',
+    async () => {
+      // A stand-in xdg-open that writes down the command line it was given.
+      const bin = path.join(sandbox, 'bin');
+      const argvFile = path.join(sandbox, 'xdg-open-argv');
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(path.join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argvFile}'\n`, { mode: 0o755 });
+      const run = startWebMode(path.join(sandbox, 'config-open'), {
+        env: { DISPLAY: ':0', PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
+      });
+      const port = await openLinePort(run);
+      await vi.waitFor(() => expect(existsSync(argvFile)).toBe(true), { timeout: 15_000 });
+      const argv = readFileSync(argvFile, 'utf8').trim();
+      expect(argv).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/\\?signin=[A-Za-z0-9_-]+$`));
+      expect(findLeaksInOutput(argv, CANARIES, 'the opener command line')).toEqual([]);
+
+      const link = new URL(argv);
+      const first = await httpRequest(port, `${link.pathname}${link.search}`);
+      expect(first.status).toBe(303);
+      expect(first.headers['set-cookie']?.[0]).toMatch(new RegExp(`^lmstudio_tray_${port}=`));
+      expect((await httpRequest(port, `${link.pathname}${link.search}`)).status).toBe(403);
+
+      process.kill(run.child.pid as number, 'SIGINT');
+      expect((await run.exited).code, run.stderr()).toBe(0);
+      expect(findLeaksInOutput(run.stderr(), CANARIES, 'stderr')).toEqual([]);
+      recordTally({ family: 'secrets', cases: CANARIES.length * 2, leakedSecrets: 0 });
+    },
+    START_TIMEOUT_MS + 30_000,
   );
 });
