@@ -113,7 +113,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     now: options.now ?? Date.now,
   });
   const clients = new Set<PageClient>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    autoPong: false,
+  });
 
   const server = createServer((req, res) => {
     handleHttp(req, res).catch((error: unknown) => {
@@ -319,6 +324,14 @@ function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageCl
 
   ws.on('pong', () => {
     alive = true;
+  });
+  // Pings count against the limits like messages (a ping flood would cost a pong each without
+  // end), so they are answered here rather than by `ws` (autoPong is off).
+  ws.on('ping', (data) => {
+    if (refused || ws.readyState !== ws.OPEN) return;
+    const verdict = limiter.take(data.length);
+    if (verdict.allowed) ws.pong(data);
+    else refuse(CLOSE_CODES.policyViolation, verdict.reason);
   });
   ws.on('error', (error) => logger.debug('Web server: page socket error', error));
   ws.on('message', (data, isBinary) => {

@@ -149,6 +149,14 @@ const HOSTILE_CASES: HostileCase[] = [
     maxCommandsRun: commandsWithin(5, 100),
   },
   {
+    label: `a flood of ${PAGE_RATE_LIMITS.messageBurst * 10} pings`,
+    send: (ws) => {
+      for (let i = 0; i < PAGE_RATE_LIMITS.messageBurst * 10; i += 1) ws.ping();
+    },
+    code: 1008,
+    maxCommandsRun: 0,
+  },
+  {
     label: 'a flood of bytes: 200 messages just under the size limit',
     send: (ws) => {
       const padding = 'z'.repeat(MAX_CLIENT_MESSAGE_BYTES - 200);
@@ -177,6 +185,13 @@ describe('hostile frames close only their own socket', () => {
     const fromFirst = core.calls.length - 2;
     expect(fromFirst).toBeLessThanOrEqual(hostile.maxCommandsRun);
     cases += 1;
+  });
+
+  it('still answers the odd ping with a pong', async () => {
+    const ws = await connectPage();
+    const pong = new Promise<string>((resolve) => ws.once('pong', (data) => resolve(data.toString())));
+    ws.ping('are you there');
+    expect(await pong).toBe('are you there');
   });
 
   it('says which limit a flood broke', async () => {
