@@ -387,7 +387,46 @@ export function parseCommand<C extends CommandName>(
   if (!schema) return { ok: false, error: { code: 'invalid-input', message: `Unknown command ${String(name)}.` } };
   const parsed = v.safeParse(schema, payload);
   if (parsed.success) return { ok: true, value: parsed.output };
-  return { ok: false, error: { code: 'invalid-input', message: parsed.issues.map((i) => i.message).join(' ') } };
+  const message = parsed.issues.map((issue) => describeIssue(name, issue)).join(' ');
+  return { ok: false, error: { code: 'invalid-input', message } };
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const EXPECTED_IN_WORDS: Record<string, string> = {
+  Object: 'an object',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  undefined: 'left out (this command takes nothing)',
+};
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return (
+    { string: 'text', number: 'a number', boolean: 'true or false', undefined: 'nothing' }[typeof value as string] ??
+    typeof value
+  );
+}
+
+/**
+ * One payload problem in words. Our own checks already speak to people; valibot's type errors
+ * quote the value received, which may be 10 KB of hostile text, so they are rewritten to name
+ * the field and the kinds only.
+ */
+function describeIssue(name: string, issue: v.BaseIssue<unknown>): string {
+  if (issue.kind !== 'schema') return shorten(issue.message, 300);
+  const keys = issue.path?.map((item) => String(item.key)) ?? [];
+  const field = `"${shorten(keys.join('.'), 40)}"`;
+  if (issue.expected === 'never') return `${name} has no field ${field}.`;
+  if (keys.length === 0)
+    return `The ${name} payload must be ${EXPECTED_IN_WORDS[issue.expected ?? ''] ?? 'something else'}, not ${kindOf(issue.input)}.`;
+  if (issue.input === undefined) return `${name} needs ${field}.`;
+  const expected = EXPECTED_IN_WORDS[issue.expected ?? ''] ?? shorten(issue.expected ?? 'something else', 60);
+  return `${field} must be ${expected}, not ${kindOf(issue.input)}.`;
 }
 
 export function isCommandName(name: unknown): name is CommandName {
