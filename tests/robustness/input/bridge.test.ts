@@ -21,19 +21,20 @@ import type { TrayCore } from '../../../electron/core/interfaces';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
 import type { Logger } from '../../../electron/core/ports';
 import { type IpcMainLike, setupIpc } from '../../../electron/main/ipc';
-import type { CommandName, Result } from '../../../electron/shared/contract';
+import { type CommandName, isCommandName, type Result } from '../../../electron/shared/contract';
 import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '../../../electron/shared/web-protocol';
 import { startWebServer, type WebServer } from '../../../electron/web/server';
 import { invokeOver, openSocket } from '../../electron/web/helpers';
 import { ipcMain, resetElectron } from '../../mocks/electron';
 import { MARKER_VARIABLE, newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-import { HOSTILE_NAMES, mutatedName, NAME_COMMANDS, refusedCommand } from './hostile-values';
+import { HOSTILE_NAMES, hostileName, mutatedName, NAME_COMMANDS, refusedCommand } from './hostile-values';
 
 /** Seeded, so a failure replays; `LMSTRAY_FUZZ_SEED` tries another stretch of the space. */
 const SEED = Number(process.env.LMSTRAY_FUZZ_SEED ?? 8_004);
 const RANDOM_COMMANDS = scaled(4_000, 40_000);
 const MUTATED_NAMES = scaled(300, 3_000);
+const UNKNOWN_NAMES = scaled(300, 3_000);
 const TOKEN = 'robustness-input-token-0123456789abcdef';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -202,6 +203,26 @@ describe.each(Object.keys(entryPoints) as Array<keyof typeof entryPoints>)('host
   });
 });
 
+describe('hostile command names through the WebSocket', () => {
+  // Over IPC a name outside the contract has no channel at all (ipc.test.ts checks the list).
+  it('answers a name outside the contract with a refusal naming it, and keeps the socket', async () => {
+    let cases = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(hostileName, fc.constantFrom('__proto__', 'constructor', 'toString', 'app:get-snapshot ')),
+        async (name) => {
+          fc.pre(!isCommandName(name) && name.length <= 100);
+          cases += 1;
+          expectClearRefusal(await invokeOver(socket, name, undefined), `command ${JSON.stringify(name)}`);
+        },
+      ),
+      { seed: SEED, numRuns: UNKNOWN_NAMES, endOnFailure: true },
+    );
+    counted.cases += cases;
+    expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+  });
+});
+
 describe('after the hostile input', () => {
   it('still answers, and a real name does reach lms get (the spies can see one)', async () => {
     for (const send of Object.values(entryPoints)) {
@@ -218,6 +239,6 @@ describe('after the hostile input', () => {
     await vi.waitFor(() => expect(processesWithMarker(marker)).toEqual([]), { timeout: 10_000, interval: 50 });
 
     expect(counted.crashes).toBe(0);
-    recordTally({ family: 'hostile input', cases: counted.cases, crashes: 0, processesLeft: 0 });
+    recordTally({ family: 'hostile input', cases: counted.cases, crashes: 0, hangs: 0, processesLeft: 0 });
   });
 });
