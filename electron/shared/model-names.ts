@@ -80,6 +80,8 @@ function describeProblem(value: string, what: string, allowed: RegExp): string {
     return `The ${what} must not contain "." or ".." between slashes (that is a path, not a model).`;
   }
   if (parts.includes('')) return `The ${what} has an empty part (nothing around a "/", "@" or ":").`;
+  // Only download names forbid this (keys LM Studio lists may have such parts, so never get here).
+  if (parts.some((part) => part.startsWith('-'))) return `No part of the ${what} may start with "-".`;
   return `The ${what} is not in a form LM Studio accepts.`;
 }
 
