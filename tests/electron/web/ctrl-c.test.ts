@@ -1,7 +1,7 @@
 /**
  * Ctrl-C as a terminal really sends it: SIGINT to the whole foreground process group, here
- * `npm run web` (npm, node, and node's `lms get`). npm forwards its own copy to node, so one
- * press reaches web mode twice; that must still be one clean stop (exit 0, no `lms` left), while
+ * `npm run web` (npm and node; web mode starts each `lms` in a group of its own and ends it
+ * itself). npm forwards its own copy to node, so one press reaches web mode twice; that must still be one clean stop (exit 0, no `lms` left), while
  * a press more than SAME_REQUEST_MS later forces the exit.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -27,14 +27,20 @@ beforeAll(async () => {
   // Slow enough that the download is still running when the signal comes.
   sim = await startSimulator({ downloadBytesPerSecond: 1_000_000 });
 });
+const markers: string[] = [];
+
 afterEach(() => {
-  // A forced exit leaves its children by design; a failed test must not leave anything either.
-  for (const child of started.splice(0)) {
-    if (!child.pid) continue;
+  // A forced exit leaves its children by design (each `lms` in a process group of its own); a
+  // failed test must not leave anything either.
+  const pids = [
+    ...started.splice(0).map((child) => (child.pid ? -child.pid : 0)),
+    ...markers.splice(0).flatMap(processesWithMarker),
+  ];
+  for (const pid of pids) {
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      if (pid !== 0) process.kill(pid, 'SIGKILL');
     } catch {
-      // The group is already empty.
+      // Already gone.
     }
   }
 });
@@ -57,6 +63,7 @@ async function webModeWithDownload(
   lmsPath: string,
 ): Promise<{ run: LauncherRun; pgid: number; marker: string }> {
   const marker = newMarker();
+  markers.push(marker);
   const run = spawnLauncher({
     launcher: { npmScript: 'web' },
     args: ['--no-open', '--config-dir', path.join(sandbox, name), '--base-url', sim.baseUrl, '--lms', lmsPath],
