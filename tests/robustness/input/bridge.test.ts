@@ -21,14 +21,21 @@ import type { TrayCore } from '../../../electron/core/interfaces';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
 import type { Logger } from '../../../electron/core/ports';
 import { type IpcMainLike, setupIpc } from '../../../electron/main/ipc';
-import { type CommandName, isCommandName, type Result } from '../../../electron/shared/contract';
+import { COMMAND_NAMES, type CommandName, isCommandName, type Result } from '../../../electron/shared/contract';
 import { CLOSE_CODES, MAX_CLIENT_MESSAGE_BYTES } from '../../../electron/shared/web-protocol';
 import { startWebServer, type WebServer } from '../../../electron/web/server';
 import { invokeOver, openSocket } from '../../electron/web/helpers';
 import { ipcMain, resetElectron } from '../../mocks/electron';
 import { MARKER_VARIABLE, newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-import { HOSTILE_NAMES, hostileName, mutatedName, NAME_COMMANDS, refusedCommand } from './hostile-values';
+import {
+  HOSTILE_NAMES,
+  hostileName,
+  mutatedName,
+  NAME_COMMANDS,
+  payloadFields,
+  refusedCommand,
+} from './hostile-values';
 
 /** Seeded, so a failure replays; `LMSTRAY_FUZZ_SEED` tries another stretch of the space. */
 const SEED = Number(process.env.LMSTRAY_FUZZ_SEED ?? 8_004);
@@ -36,6 +43,8 @@ const RANDOM_COMMANDS = scaled(4_000, 40_000);
 const MUTATED_NAMES = scaled(300, 3_000);
 const UNKNOWN_NAMES = scaled(300, 3_000);
 const TOKEN = 'robustness-input-token-0123456789abcdef';
+/** Generous for a loaded machine: alone, each part takes a few seconds (tests never assert durations). */
+const PART_TIMEOUT_MS = scaled(180_000, 30 * 60_000);
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -167,60 +176,85 @@ function expectClearRefusal(result: Result<unknown>, what: string): void {
   expect(message, what).not.toMatch(/undefined|\[object Object\]|at .*\.ts:\d+/);
 }
 
+describe('the generator', () => {
+  it('reads each payload’s fields from the contract’s schemas', () => {
+    expect(payloadFields('downloads:start')).toEqual(['model']);
+    expect(payloadFields('models:load')).toEqual(['modelKey', 'options']);
+    expect(payloadFields('settings:update')).toContain('pollIntervalMs');
+    expect(payloadFields('server:start')).toEqual([]);
+  });
+});
+
 describe.each(Object.keys(entryPoints) as Array<keyof typeof entryPoints>)('hostile input through %s', (entry) => {
   const send = entryPoints[entry];
 
-  it('refuses every command of the contract given random and wrong-typed payloads', async () => {
-    let cases = 0;
-    await fc.assert(
-      fc.asyncProperty(refusedCommand, async ({ name, payload }) => {
-        cases += 1;
-        expectClearRefusal(await send(name, payload), `${name} ${JSON.stringify(payload)?.slice(0, 200)}`);
-      }),
-      { seed: SEED, numRuns: RANDOM_COMMANDS, endOnFailure: true },
-    );
-    counted.cases += cases;
-    expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
-  });
+  it(
+    'refuses every command of the contract given random and wrong-typed payloads',
+    async () => {
+      let cases = 0;
+      const seen = new Set<CommandName>();
+      await fc.assert(
+        fc.asyncProperty(refusedCommand, async ({ name, payload }) => {
+          cases += 1;
+          seen.add(name);
+          expectClearRefusal(await send(name, payload), `${name} ${JSON.stringify(payload)?.slice(0, 200)}`);
+        }),
+        { seed: SEED, numRuns: RANDOM_COMMANDS, endOnFailure: true },
+      );
+      // Every command of the registry took part, today's and any added later.
+      expect([...seen].sort()).toEqual([...COMMAND_NAMES].sort());
+      counted.cases += cases;
+      expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+    },
+    PART_TIMEOUT_MS,
+  );
 
-  it('refuses hostile names for download, load and unload, each with its reason', async () => {
-    let cases = 0;
-    for (const { name, payload } of NAME_COMMANDS) {
-      for (const value of HOSTILE_NAMES) {
-        cases += 1;
-        expectClearRefusal(await send(name, payload(value)), `${name} ${JSON.stringify(value).slice(0, 80)}`);
+  it(
+    'refuses hostile names for download, load and unload, each with its reason',
+    async () => {
+      let cases = 0;
+      for (const { name, payload } of NAME_COMMANDS) {
+        for (const value of HOSTILE_NAMES) {
+          cases += 1;
+          expectClearRefusal(await send(name, payload(value)), `${name} ${JSON.stringify(value).slice(0, 80)}`);
+        }
       }
-    }
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...NAME_COMMANDS), mutatedName, async ({ name, payload }, value) => {
-        cases += 1;
-        expectClearRefusal(await send(name, payload(value)), `${name} ${JSON.stringify(value)}`);
-      }),
-      { seed: SEED, numRuns: MUTATED_NAMES, endOnFailure: true },
-    );
-    counted.cases += cases;
-    expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
-  });
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...NAME_COMMANDS), mutatedName, async ({ name, payload }, value) => {
+          cases += 1;
+          expectClearRefusal(await send(name, payload(value)), `${name} ${JSON.stringify(value)}`);
+        }),
+        { seed: SEED, numRuns: MUTATED_NAMES, endOnFailure: true },
+      );
+      counted.cases += cases;
+      expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+    },
+    PART_TIMEOUT_MS,
+  );
 });
 
 describe('hostile command names through the WebSocket', () => {
   // Over IPC a name outside the contract has no channel at all (ipc.test.ts checks the list).
-  it('answers a name outside the contract with a refusal naming it, and keeps the socket', async () => {
-    let cases = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(hostileName, fc.constantFrom('__proto__', 'constructor', 'toString', 'app:get-snapshot ')),
-        async (name) => {
-          fc.pre(!isCommandName(name) && name.length <= 100);
-          cases += 1;
-          expectClearRefusal(await invokeOver(socket, name, undefined), `command ${JSON.stringify(name)}`);
-        },
-      ),
-      { seed: SEED, numRuns: UNKNOWN_NAMES, endOnFailure: true },
-    );
-    counted.cases += cases;
-    expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
-  });
+  it(
+    'answers a name outside the contract with a refusal naming it, and keeps the socket',
+    async () => {
+      let cases = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(hostileName, fc.constantFrom('__proto__', 'constructor', 'toString', 'app:get-snapshot ')),
+          async (name) => {
+            fc.pre(!isCommandName(name) && name.length <= 100);
+            cases += 1;
+            expectClearRefusal(await invokeOver(socket, name, undefined), `command ${JSON.stringify(name)}`);
+          },
+        ),
+        { seed: SEED, numRuns: UNKNOWN_NAMES, endOnFailure: true },
+      );
+      counted.cases += cases;
+      expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+    },
+    PART_TIMEOUT_MS,
+  );
 });
 
 describe('after the hostile input', () => {
