@@ -13,6 +13,8 @@ import which from 'which';
 import { type ChromiumLookup, DEBIAN_CHROMIUM, findChromium, NO_CHROMIUM_MESSAGE } from '../../e2e/find-chromium';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** Playwright loading its config takes a couple of seconds alone; far more on a loaded machine. */
+const PLAYWRIGHT_START_TIMEOUT_MS = 90_000;
 
 /** A machine where exactly `executables` exist, `onPath` maps commands to paths, and Playwright's own build sits at `playwright`. */
 function machine(options: {
@@ -153,20 +155,28 @@ function hideDebianChromium(): string[] | null {
 }
 
 describe('npm test’s journeys on a machine without Chromium', () => {
-  it('stop at once with one line and exit non-zero when CHROMIUM_PATH points nowhere', async () => {
-    const run = await runPlaywright({ CHROMIUM_PATH: path.join(emptyDir, 'chrome') });
-    expect(run.code).not.toBe(0);
-    expect(run.stdout).toBe('');
-    expect(run.stderr.trimEnd().split('\n')).toEqual([
-      `CHROMIUM_PATH is "${path.join(emptyDir, 'chrome')}", which is not an executable file: point it at Chromium or Chrome, or unset it to use the one found on this machine.`,
-    ]);
-  });
+  it(
+    'stop at once with one line and exit non-zero when CHROMIUM_PATH points nowhere',
+    async () => {
+      const run = await runPlaywright({ CHROMIUM_PATH: path.join(emptyDir, 'chrome') });
+      expect(run.code).not.toBe(0);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trimEnd().split('\n')).toEqual([
+        `CHROMIUM_PATH is "${path.join(emptyDir, 'chrome')}", which is not an executable file: point it at Chromium or Chrome, or unset it to use the one found on this machine.`,
+      ]);
+    },
+    PLAYWRIGHT_START_TIMEOUT_MS,
+  );
 
   const wrap = hideDebianChromium();
-  it.runIf(wrap !== null)('stop at once with the line that says how to get one when there is none at all', async () => {
-    const run = await runPlaywright({}, wrap ?? []);
-    expect(run.code).not.toBe(0);
-    expect(run.stdout).toBe('');
-    expect(run.stderr.trimEnd().split('\n')).toEqual([NO_CHROMIUM_MESSAGE]);
-  });
+  it.runIf(wrap !== null)(
+    'stop at once with the line that says how to get one when there is none at all',
+    async () => {
+      const run = await runPlaywright({}, wrap ?? []);
+      expect(run.code).not.toBe(0);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trimEnd().split('\n')).toEqual([NO_CHROMIUM_MESSAGE]);
+    },
+    PLAYWRIGHT_START_TIMEOUT_MS,
+  );
 });
