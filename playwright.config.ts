@@ -1,10 +1,13 @@
-import { defineConfig } from '@playwright/test';
+import { chromium, defineConfig } from '@playwright/test';
+import { chromiumOrExit, machineLookup } from './e2e/find-chromium';
 
 /**
  * Browser journeys: the real web mode (real core, real renderer) against the LM Studio
- * simulator, in Debian's Chromium (Playwright cannot download its own browser here).
+ * simulator, in the Chromium e2e/find-chromium.ts finds (CHROMIUM_PATH, Debian's, PATH, or
+ * Playwright's own); with none, one line says how to get one and nothing starts.
  * The Electron smoke spec has its own config in e2e/electron/ and is not part of this run.
  */
+const executablePath = chromiumOrExit(machineLookup(() => chromium.executablePath()));
 const chromiumArgs = [
   '--headless=new',
   '--disable-gpu',
@@ -30,7 +33,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     viewport: { width: 380, height: 560 },
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs },
+    launchOptions: { executablePath, args: chromiumArgs },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
   },

@@ -1,11 +1,12 @@
 /**
- * Debian's Chromium through Playwright, and an observer installed in every page before its own
- * scripts run, so times are taken in the page: the `Server status` text and every progress bar's
- * `aria-valuenow` (Date.now(), to compare with the bench's Date.now() at the event), the first
- * row of `Downloaded models` (performance.now(), i.e. since navigation start), and how long the
- * list takes to change after a key is pressed.
+ * Chromium (as e2e/find-chromium.ts finds it) through Playwright, and an observer installed in
+ * every page before its own scripts run, so times are taken in the page: the `Server status`
+ * text and every progress bar's `aria-valuenow` (Date.now(), to compare with the bench's
+ * Date.now() at the event), the first row of `Downloaded models` (performance.now(), i.e. since
+ * navigation start), and how long the list takes to change after a key is pressed.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
+import { chromiumOrExit, machineLookup } from '../../e2e/find-chromium';
 
 export async function launchChromium(): Promise<Browser> {
   const args = [
@@ -16,7 +17,8 @@ export async function launchChromium(): Promise<Browser> {
     '--no-first-run',
   ];
   if (process.getuid?.() === 0) args.push('--no-sandbox');
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args });
+  const executablePath = chromiumOrExit(machineLookup(() => chromium.executablePath()));
+  return chromium.launch({ executablePath, args });
 }
 
 export interface PageLog {

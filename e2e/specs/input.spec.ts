@@ -1,6 +1,14 @@
 import { expect, snap, test } from './fixtures';
 
-for (const bad of ['--help', 'qwen/qwen3-4b; rm -rf ~', 'http://example.com/model.gguf']) {
+// Option injection, shell syntax, another host, a path, a look-alike letter (Cyrillic е), an encoded slash.
+for (const bad of [
+  '--help',
+  'qwen/qwen3-4b; rm -rf ~',
+  'http://example.com/model.gguf',
+  '../../etc/passwd',
+  'qwen/qw\u0435n3-4b',
+  'qwen%2Fqwen3-4b',
+]) {
   test(`refuses "${bad}" with an alert that says what is accepted`, async ({ popup, sim }) => {
     await popup.getByRole('textbox', { name: 'Model to download', exact: true }).fill(bad);
     await popup.getByRole('button', { name: 'Download', exact: true }).click();

@@ -5,7 +5,7 @@
  */
 import type { IpcMainInvokeEvent } from 'electron';
 import type { TrayCore } from '../core/interfaces';
-import { COMMAND_NAMES, type CommandName, type Result } from '../shared/contract';
+import { COMMAND_NAMES, type CommandName, parseCommand, type Result } from '../shared/contract';
 
 /** The subset of `ipcMain` used here. */
 export interface IpcMainLike {
@@ -37,6 +37,9 @@ export function setupIpc(options: IpcOptions): () => void {
       }
       if (name === 'app:get-snapshot') options.onPageReady();
       if (name === 'popup:dismiss') {
+        // Answered here, not by the core, so checked against the contract here too.
+        const parsed = parseCommand(name, payload);
+        if (!parsed.ok) return parsed;
         options.onDismiss();
         return { ok: true, value: null };
       }

@@ -9,41 +9,40 @@
  * Channel names read `domain:verb`.
  */
 import * as v from 'valibot';
+import { downloadTargetProblem, identifierProblem, modelKeyProblem } from './model-names';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers that may reach a command line. The core validates them again before spawning
 // (see electron/core/lmstudio/validate.ts); these schemas give the page an early, clear message.
 // ---------------------------------------------------------------------------------------------
 
-/** `owner/name`, `name`, optionally `@quant`: no leading `-`, no whitespace or shell syntax. */
-export const MODEL_KEY_PATTERN = /^(?!-)[A-Za-z0-9._/:@+-]{1,200}$/;
-/** Hugging Face model URLs are the only URLs `lms get` is given. */
-export const HF_URL_PATTERN = /^https:\/\/huggingface\.co\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._/@+-]*)?$/;
+/** A valibot check that fails with the rule's own message (the same words the core uses). */
+function nameRule(problem: (value: string) => string | null) {
+  return v.check<string, (issue: v.CheckIssue<string>) => string>(
+    (value) => problem(value) === null,
+    (issue) => problem(issue.input) ?? '',
+  );
+}
 
-export const ModelKeySchema = v.pipe(
-  v.string(),
-  v.trim(),
-  v.regex(
-    MODEL_KEY_PATTERN,
-    'A model key is letters, digits and . _ - / : @ + only, such as qwen/qwen3-4b, and does not start with "-".',
-  ),
-);
+/** A model key for `models:load`, such as `qwen/qwen3-4b` (see model-names.ts). */
+export const ModelKeySchema = v.pipe(v.string(), v.trim(), nameRule(modelKeyProblem));
 
-/** What the user may type in "Model to download": a catalog key (`qwen/qwen3-4b`, `key@q4_k_m`) or a Hugging Face https URL. */
+/** What the user may type in "Model to download": `[owner/]name[@variant]` or a Hugging Face https URL. */
 export const DownloadTargetSchema = v.pipe(
   v.string(),
   v.trim(),
   v.nonEmpty('Type a model to download, such as qwen/qwen3-4b, or a Hugging Face URL.'),
-  v.check(
-    // A key may contain ':' and '/', so "https://example.com/x" would pass as a key: URLs must be Hugging Face's.
-    (s) => HF_URL_PATTERN.test(s) || (!s.includes('://') && MODEL_KEY_PATTERN.test(s)),
-    'Enter a catalog key such as qwen/qwen3-4b (optionally with @quantization), or a https://huggingface.co/owner/repo URL.',
-  ),
+  nameRule(downloadTargetProblem),
 );
 
-export const InstanceIdSchema = v.pipe(v.string(), v.regex(MODEL_KEY_PATTERN, 'That is not a valid model identifier.'));
+/** A loaded instance's identifier for `models:unload`; may carry `:N` (`gemma-3-1b-it-qat:2`). */
+export const InstanceIdSchema = v.pipe(v.string(), nameRule(identifierProblem));
 
-export const DownloadIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
+/** The message names no value: a 10 KB id is not echoed back. */
+export const DownloadIdSchema = v.pipe(
+  v.string('A download id must be text.'),
+  v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'That is not the id of a download in the list.'),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Server status
@@ -388,7 +387,46 @@ export function parseCommand<C extends CommandName>(
   if (!schema) return { ok: false, error: { code: 'invalid-input', message: `Unknown command ${String(name)}.` } };
   const parsed = v.safeParse(schema, payload);
   if (parsed.success) return { ok: true, value: parsed.output };
-  return { ok: false, error: { code: 'invalid-input', message: parsed.issues.map((i) => i.message).join(' ') } };
+  const message = parsed.issues.map((issue) => describeIssue(name, issue)).join(' ');
+  return { ok: false, error: { code: 'invalid-input', message } };
+}
+
+function shorten(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+const EXPECTED_IN_WORDS: Record<string, string> = {
+  Object: 'an object',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  undefined: 'left out (this command takes nothing)',
+};
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return (
+    { string: 'text', number: 'a number', boolean: 'true or false', undefined: 'nothing' }[typeof value as string] ??
+    typeof value
+  );
+}
+
+/**
+ * One payload problem in words. Our own checks already speak to people; valibot's type errors
+ * quote the value received, which may be 10 KB of hostile text, so they are rewritten to name
+ * the field and the kinds only.
+ */
+function describeIssue(name: string, issue: v.BaseIssue<unknown>): string {
+  if (issue.kind !== 'schema') return shorten(issue.message, 300);
+  const keys = issue.path?.map((item) => String(item.key)) ?? [];
+  const field = `"${shorten(keys.join('.'), 40)}"`;
+  if (issue.expected === 'never') return `${name} has no field ${field}.`;
+  if (keys.length === 0)
+    return `The ${name} payload must be ${EXPECTED_IN_WORDS[issue.expected ?? ''] ?? 'something else'}, not ${kindOf(issue.input)}.`;
+  if (issue.input === undefined) return `${name} needs ${field}.`;
+  const expected = EXPECTED_IN_WORDS[issue.expected ?? ''] ?? shorten(issue.expected ?? 'something else', 60);
+  return `${field} must be ${expected}, not ${kindOf(issue.input)}.`;
 }
 
 export function isCommandName(name: unknown): name is CommandName {

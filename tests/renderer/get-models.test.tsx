@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import { downloadTargetProblem } from '../../electron/shared/model-names';
 import { MODEL_SUGGESTIONS } from '../../electron/shared/suggestions';
 import { fail, ok } from './fake-bridge';
 import { makeDownload, makeModel, makeSnapshot, makeStatus } from './fixtures';
@@ -26,6 +27,16 @@ describe('Get models', () => {
       expect(screen.queryByRole('alert')).toBeNull();
     });
   }
+
+  it('refuses a path, a look-alike letter and %2F with the words the core would use', async () => {
+    const { bridge } = await renderPopup();
+    for (const bad of ['../../etc/passwd', 'qwen/qw\u0435n3-4b', 'qwen%2Fqwen3-4b']) {
+      fireEvent.change(input(), { target: { value: bad } });
+      submit();
+      expect((await screen.findByRole('alert')).textContent).toBe(downloadTargetProblem(bad));
+    }
+    expect(bridge.callsOf('downloads:start')).toEqual([]);
+  });
 
   it('accepts a Hugging Face URL and clears the field once the download started', async () => {
     const url = 'https://huggingface.co/lmstudio-community/Qwen3-4B-GGUF';

@@ -117,9 +117,10 @@ describe('TrayCore with the simulator', () => {
     const dash = await h.invoke('models:load', { modelKey: '--help' });
     expect(dash).toEqual({
       ok: false,
-      error: { code: 'invalid-input', message: expect.stringContaining('does not start with "-"') },
+      error: { code: 'invalid-input', message: expect.stringContaining('must not start with "-"') },
     });
     expect((await h.invoke('downloads:start', { model: 'qwen; rm -rf ~' })).ok).toBe(false);
+    expect((await h.invoke('downloads:start', { model: '../../etc/passwd' })).ok).toBe(false);
     expect((await h.invoke('downloads:start', {})).ok).toBe(false);
     expect((await h.invoke('downloads:cancel', { id: '../../etc' })).ok).toBe(false);
     expect((await h.invoke('settings:update', { pollIntervalMs: 5 })).ok).toBe(false);

@@ -69,6 +69,16 @@ describe('setupIpc', () => {
     expect(core.invocations).toEqual([]);
   });
 
+  it('refuses popup:dismiss with a payload, as the contract says, without hiding anything', async () => {
+    const { core } = wire();
+    const result = await ipcMain.invoke('popup:dismiss', eventFrom(popupContents, popupContents.mainFrame), {
+      hide: 'everything',
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+    expect(dismissCalls).toBe(0);
+    expect(core.invocations).toEqual([]);
+  });
+
   it('refuses a foreign sender (another webContents) before the core sees anything', async () => {
     const { core } = wire();
     const other = new FakeWebContents('app://popup/index.html');

@@ -12,13 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator } from '../../../e2e/simulator/index';
 import type { AppSnapshot, Result } from '../../../electron/shared/contract';
-import { noteSecret } from '../../robustness/secrets/canaries';
-import { closed, httpRequest, openSocket } from './helpers';
-import { type LauncherRun, processGroup, spawnLauncher } from './launcher-process';
+import { closed, httpRequest, invokeOver, openSocket } from './helpers';
+import { type LauncherRun, processGroup, START_TIMEOUT_MS, spawnLauncher, waitForOpenLine } from './launcher-process';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-/** Generous: the first run builds the popup with vite. */
-const START_TIMEOUT_MS = 120_000;
 
 let sandbox: string;
 let closedPortUrl: string;
@@ -68,38 +65,6 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function waitForOpenLine(run: LauncherRun): Promise<{ url: string; port: number; token: string }> {
-  let match: RegExpExecArray | null = null;
-  await vi.waitFor(
-    () => {
-      if (run.child.exitCode !== null) throw new Error(`the CLI exited early:\n${run.stderr()}`);
-      match = /^Open (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/m.exec(run.stdout());
-      expect(match, `no Open line yet; stderr so far:\n${run.stderr()}`).not.toBeNull();
-    },
-    { timeout: START_TIMEOUT_MS, interval: 100 },
-  );
-  const [, url, port, token] = match as unknown as [string, string, string, string];
-  noteSecret(token);
-  return { url, port: Number(port), token };
-}
-
-let nextInvokeId = 1;
-
-/** Sends one command and resolves with its result (events arriving meanwhile are skipped). */
-function invokeOver(ws: import('ws').WebSocket, name: string, payload?: unknown): Promise<Result<unknown>> {
-  const id = nextInvokeId++;
-  return new Promise((resolve) => {
-    const onMessage = (data: unknown) => {
-      const message = JSON.parse(String(data)) as { type: string; id?: number; result?: Result<unknown> };
-      if (message.type !== 'result' || message.id !== id) return;
-      ws.off('message', onMessage);
-      resolve(message.result as Result<unknown>);
-    };
-    ws.on('message', onMessage);
-    ws.send(JSON.stringify({ type: 'invoke', id, name, payload }));
-  });
 }
 
 /** Signs in like a browser and checks the page, an asset and a command over the WebSocket. */

@@ -4,6 +4,7 @@
  */
 import { request } from 'node:http';
 import WebSocket from 'ws';
+import type { Result } from '../../../electron/shared/contract';
 
 export interface HttpAnswer {
   status: number;
@@ -69,5 +70,31 @@ export function closed(ws: WebSocket): Promise<{ code: number; reason: string }>
   return new Promise((resolve) => {
     if (ws.readyState === WebSocket.CLOSED) resolve({ code: 1006, reason: '' });
     ws.once('close', (code, reason) => resolve({ code, reason: reason.toString('utf8') }));
+  });
+}
+
+let nextInvokeId = 1;
+
+/**
+ * Sends one command and resolves with its result (events arriving meanwhile are skipped); rejects
+ * with the close code and reason if the server closes the socket instead of answering.
+ */
+export function invokeOver(ws: WebSocket, name: string, payload?: unknown): Promise<Result<unknown>> {
+  const id = nextInvokeId++;
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: unknown) => {
+      const message = JSON.parse(String(data)) as { type: string; id?: number; result?: Result<unknown> };
+      if (message.type !== 'result' || message.id !== id) return;
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      resolve(message.result as Result<unknown>);
+    };
+    const onClose = (code: number, reason: Buffer) => {
+      ws.off('message', onMessage);
+      reject(Object.assign(new Error(`closed ${code} ${reason.toString('utf8')}`), { code }));
+    };
+    ws.on('message', onMessage);
+    ws.once('close', onClose);
+    ws.send(JSON.stringify({ type: 'invoke', id, name, payload }));
   });
 }

@@ -3,6 +3,11 @@
  * can be found and killed after it exits), a minimal environment, and its output collected.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { expect, vi } from 'vitest';
+import { noteSecret } from '../../robustness/secrets/canaries';
+
+/** Generous: the first run builds the popup with vite. */
+export const START_TIMEOUT_MS = 120_000;
 
 export interface LauncherRun {
   child: ChildProcess;
@@ -12,14 +17,19 @@ export interface LauncherRun {
 }
 
 export function spawnLauncher(options: {
-  launcher: string;
+  /** The launcher script, run with node; or an npm script, run as a user types it (`npm run web -- ARGS`). */
+  launcher: string | { npmScript: string };
   args: string[];
   cwd: string;
   env: Record<string, string>;
   /** Every child started, for the test's cleanup. */
   started: ChildProcess[];
 }): LauncherRun {
-  const child = spawn(process.execPath, [options.launcher, ...options.args], {
+  const [file, args] =
+    typeof options.launcher === 'string'
+      ? [process.execPath, [options.launcher, ...options.args]]
+      : ['npm', ['run', '--silent', options.launcher.npmScript, '--', ...options.args]];
+  const child = spawn(file, args, {
     cwd: options.cwd,
     // TMPDIR too: `npm test` gives the run its own, which the secret scan reads at the end.
     env: {
@@ -55,4 +65,20 @@ export function processGroup(pgid: number): number[] {
   } catch {
     return []; // ps exits 1 when nothing matches
   }
+}
+
+/** Waits for web mode's `Open http://127.0.0.1:PORT/?token=...` line; fails at once if it exited. */
+export async function waitForOpenLine(run: LauncherRun): Promise<{ url: string; port: number; token: string }> {
+  let match: RegExpExecArray | null = null;
+  await vi.waitFor(
+    () => {
+      if (run.child.exitCode !== null) throw new Error(`the CLI exited early:\n${run.stderr()}`);
+      match = /^Open (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))$/m.exec(run.stdout());
+      expect(match, `no Open line yet; stderr so far:\n${run.stderr()}`).not.toBeNull();
+    },
+    { timeout: START_TIMEOUT_MS, interval: 100 },
+  );
+  const [, url, port, token] = match as unknown as [string, string, string, string];
+  noteSecret(token);
+  return { url, port: Number(port), token };
 }

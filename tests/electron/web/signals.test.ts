@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type SignalTarget, STOP_SIGNALS, stopOnSignals } from '../../../electron/web/signals';
+import { SAME_REQUEST_MS, type SignalTarget, STOP_SIGNALS, stopOnSignals } from '../../../electron/web/signals';
 import { createMemoryLogger } from './fake-core';
 
 /** Stands in for `process`: signals are raised by hand and exit codes recorded. */
@@ -38,18 +38,57 @@ describe('stopOnSignals', () => {
     expect(stop).toHaveBeenCalledTimes(1);
   });
 
-  it('exits at once on a second signal while stopping', async () => {
+  it('exits at once on a second signal more than SAME_REQUEST_MS after the first', async () => {
     const target = fakeProcess();
     let finish: () => void = () => {};
     const stop = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
-    stopOnSignals({ stop, logger: createMemoryLogger(), timeoutMs: 60_000, target });
+    stopOnSignals({ stop, logger: createMemoryLogger(), timeoutMs: 60_000, target, now: () => Date.now() });
     target.raise('SIGINT');
+    vi.advanceTimersByTime(SAME_REQUEST_MS + 1);
     target.raise('SIGINT');
     expect(target.exits).toEqual([130]);
     target.raise('SIGTERM');
     expect(target.exits).toEqual([130, 143]);
     expect(stop).toHaveBeenCalledTimes(1);
     finish();
+  });
+
+  // A terminal's Ctrl-C reaches node and npm; npm forwards its copy, so one press arrives twice.
+  it.each([
+    ['SIGINT', 0],
+    ['SIGINT', SAME_REQUEST_MS],
+    ['SIGTERM', 200],
+    ['SIGHUP', 499],
+  ] as const)('takes %s %i ms after the first as the same request', async (second, afterMs) => {
+    const target = fakeProcess();
+    let finish: () => void = () => {};
+    const stop = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    stopOnSignals({ stop, logger: createMemoryLogger(), timeoutMs: 60_000, target, now: () => Date.now() });
+    target.raise('SIGINT');
+    vi.advanceTimersByTime(afterMs);
+    target.raise(second);
+    target.raise('SIGINT');
+    expect(target.exits).toEqual([]);
+    expect(stop).toHaveBeenCalledTimes(1);
+    finish();
+    await vi.waitFor(() => expect(target.exits).toEqual([0]));
+  });
+
+  it('measures the window from the first signal, not the latest', () => {
+    const target = fakeProcess();
+    stopOnSignals({
+      stop: () => new Promise<void>(() => {}),
+      logger: createMemoryLogger(),
+      timeoutMs: 60_000,
+      target,
+      now: () => Date.now(),
+    });
+    target.raise('SIGINT');
+    vi.advanceTimersByTime(400);
+    target.raise('SIGINT'); // npm's copy
+    vi.advanceTimersByTime(400);
+    target.raise('SIGINT'); // 800 ms after the first: the user pressed again
+    expect(target.exits).toEqual([130]);
   });
 
   it('exits 1 when stopping fails', async () => {

@@ -25,7 +25,7 @@ const guards = [
 
 describe.each(guards)('%s', (_, guard) => {
   it('accepts real keys', () => {
-    for (const key of ['qwen/qwen3-4b', 'openai/gpt-oss-20b', 'text-embedding-nomic-embed-text-v1.5', 'a.b_c+d']) {
+    for (const key of ['qwen/qwen3-4b', 'openai/gpt-oss-20b', 'text-embedding-nomic-embed-text-v1.5', 'a.b_c-d']) {
       expect(() => guard(key)).not.toThrow();
     }
   });
@@ -82,6 +82,17 @@ describe('assertSafeModelKey / assertSafeIdentifier', () => {
     expect(() => assertSafeModelKey('qwen/qwen3-4b@q4_k_m')).not.toThrow();
   });
 
+  it('accept the keys LM Studio itself lists: 0.3 file paths and a "+"', () => {
+    const path03 = 'lmstudio-community/Meta-Llama-3-8B-Instruct-GGUF/Meta-Llama-3-8B-Instruct-Q4_K_M.gguf';
+    expect(() => assertSafeModelKey(path03)).not.toThrow();
+    expect(() => assertSafeModelKey('a.b_c+d')).not.toThrow();
+  });
+
+  it('refuse path segments', () => {
+    expect(refusal(assertSafeModelKey, '../../etc/passwd').message).toMatch(/"\." or "\.\."/);
+    expect(refusal(assertSafeIdentifier, 'qwen/./x:2').message).toMatch(/"\." or "\.\."/);
+  });
+
   it('refuse any URL, even Hugging Face (lms load takes keys only)', () => {
     refusal(assertSafeModelKey, 'https://huggingface.co/Qwen/Qwen3-4B-GGUF');
     refusal(assertSafeIdentifier, 'https://huggingface.co/Qwen/Qwen3-4B-GGUF');
@@ -115,6 +126,17 @@ describe('assertSafeDownloadTarget', () => {
   it('stops URLs carrying queries or shell syntax', () => {
     refusal(assertSafeDownloadTarget, 'https://huggingface.co/Qwen/Qwen3?x=$(reboot)');
     expect(refusal(assertSafeDownloadTarget, 'https://huggingface.co/Qwen/Qwen3 --help').message).toMatch(/spaces/);
+  });
+
+  it('stops path segments, look-alike letters, bidi controls, %2F and a "+" (issue 8)', () => {
+    expect(refusal(assertSafeDownloadTarget, '../../etc/passwd').message).toMatch(/at most one/);
+    expect(refusal(assertSafeDownloadTarget, '../passwd').message).toMatch(/"\." or "\.\."/);
+    expect(refusal(assertSafeDownloadTarget, 'qwen/..').message).toMatch(/"\." or "\.\."/);
+    expect(refusal(assertSafeDownloadTarget, 'https://huggingface.co/Qwen/../x').message).toMatch(/"\." or "\.\."/);
+    expect(refusal(assertSafeDownloadTarget, 'qwen/qw\u0435n3-4b').message).toMatch(/U\+0435.*look-alike/);
+    expect(refusal(assertSafeDownloadTarget, 'qwen/\u202eb4-3newq').message).toMatch(/U\+202E/);
+    expect(refusal(assertSafeDownloadTarget, 'qwen%2Fqwen3-4b').message).toMatch(/"%", which is not allowed/);
+    expect(refusal(assertSafeDownloadTarget, 'a.b_c+d').message).toMatch(/"\+", which is not allowed/);
   });
 
   it('stops overlong URLs', () => {
