@@ -34,7 +34,7 @@ import {
   sessionSetCookie,
 } from './auth';
 import { pageWithFirstSnapshot } from './first-snapshot';
-import { createRateLimiter, PAGE_RATE_LIMITS } from './rate-limit';
+import { createRateLimiter, PAGE_RATE_LIMITS, type RateLimits } from './rate-limit';
 import { resolveStaticFile } from './static-files';
 
 /** The popup's CSP (the same policy as renderer/index.html's meta tag), sent as a header too. */
@@ -76,6 +76,8 @@ export interface WebServerOptions {
   signInLinkTtlMs?: number;
   /** The clock sign-in links expire by; tests move it by hand. */
   now?: () => number;
+  /** What one page may send (default PAGE_RATE_LIMITS); suites about payloads, not floods, raise it. */
+  rateLimits?: RateLimits;
 }
 
 export interface WebServer {
@@ -241,7 +243,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const client = createPageClient(ws, core, logger);
+      const client = createPageClient(ws, core, logger, options.rateLimits ?? PAGE_RATE_LIMITS);
       clients.add(client);
       ws.once('close', () => {
         client.dispose();
@@ -312,12 +314,12 @@ interface PageClient {
   dispose(): void;
 }
 
-function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger): PageClient {
+function createPageClient(ws: WebSocket, core: TrayCore, logger: Logger, rateLimits: RateLimits): PageClient {
   let alive = true;
   let inFlight = 0;
   /** Set once the page broke a rule: what it sends after that is not read. */
   let refused = false;
-  const limiter = createRateLimiter(PAGE_RATE_LIMITS, () => performance.now());
+  const limiter = createRateLimiter(rateLimits, () => performance.now());
   /** State events held back while the page is slow: only the latest of each name matters. */
   const deferred = new Map<AppEvent['name'], string>();
   let drainTimer: ReturnType<typeof setInterval> | null = null;

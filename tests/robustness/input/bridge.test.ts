@@ -141,6 +141,9 @@ beforeAll(async () => {
     token: TOKEN,
     staticDir: configDir,
     logger: silent,
+    // This suite is about what a payload may hold, not how fast pages send (the websocket suite
+    // floods): thousands of cases over one socket would otherwise meet the per-page rate limit.
+    rateLimits: { messagesPerSecond: 1e9, messageBurst: 1e9, bytesPerSecond: 1e12, byteBurst: 1e12 },
   });
   await connect();
 });
