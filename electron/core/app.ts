@@ -20,7 +20,6 @@
  *   after ONLINE_SETTLE_MS: a quitting LM Studio stops its server first, and `lms` must not wake
  *   it), when the popup opens and after actions. Never on a timer.
  */
-import type * as v from 'valibot';
 import { LMS_ONLY_STATES } from '../shared/availability';
 import {
   type AppEvent,
@@ -28,13 +27,13 @@ import {
   type AppSnapshot,
   type CommandName,
   type CommandResponse,
-  type CommandSchemas,
   isCommandName,
-  parseCommand,
   type Result,
   type Settings,
   type SettingsView,
+  type ValidCommandRequest,
 } from '../shared/contract';
+import { parseCommand } from '../shared/contract-schemas';
 import { createDownloadManager } from './downloads/manager';
 import { CoreError, toCommandError } from './errors';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
@@ -67,7 +66,7 @@ export const ONLINE_SETTLE_MS = 2_000;
 export const USER_STOP_WINDOW_MS = 30_000;
 
 type Handlers = {
-  [C in CommandName]: (payload: v.InferOutput<(typeof CommandSchemas)[C]>) => Promise<CommandResponse<C>>;
+  [C in CommandName]: (payload: ValidCommandRequest<C>) => Promise<CommandResponse<C>>;
 };
 
 export interface TrayCoreOptions {

@@ -5,7 +5,8 @@
  */
 import type { IpcMainInvokeEvent } from 'electron';
 import type { TrayCore } from '../core/interfaces';
-import { COMMAND_NAMES, type CommandName, parseCommand, type Result } from '../shared/contract';
+import { COMMAND_NAMES, type CommandName, type Result } from '../shared/contract';
+import { parseCommand } from '../shared/contract-schemas';
 
 /** The subset of `ipcMain` used here. */
 export interface IpcMainLike {

@@ -1,48 +1,37 @@
 /**
  * The one contract between the core (desktop main process or web server) and the popup.
  *
- * Every command the UI can send and every event it can receive is declared here once, as a
- * valibot schema (for payloads that cross a process or network boundary) or a type (for what
- * the core itself produces). Main, preload, the web transport and the renderer all import it,
- * so it must stay light: valibot only, no Node APIs.
+ * Every command the UI can send and every event it can receive is declared here once, with its
+ * types and the rules its input must follow. Main, preload, the web transport and the renderer
+ * all import it, so it holds no schema library at run time and no Node APIs: the popup's first
+ * view loads it. The valibot schemas that validate commands and settings fields (the core, and the
+ * lazily loaded settings view) live in contract-schemas.ts, built from the rules here; the types
+ * they infer are re-exported below, so every type is still imported from this file.
  *
  * Channel names read `domain:verb`.
  */
-import * as v from 'valibot';
-import { downloadTargetProblem, identifierProblem, modelKeyProblem } from './model-names';
+import type { InferInput, InferOutput } from 'valibot';
+import type { CommandSchemas, SettingsPatchSchema, SettingsSchema } from './contract-schemas';
+import { downloadTargetProblem } from './model-names';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers that may reach a command line. The core validates them again before spawning
-// (see electron/core/lmstudio/validate.ts); these schemas give the page an early, clear message.
+// (see electron/core/lmstudio/validate.ts); these rules give the page an early, clear message.
 // ---------------------------------------------------------------------------------------------
 
-/** A valibot check that fails with the rule's own message (the same words the core uses). */
-function nameRule(problem: (value: string) => string | null) {
-  return v.check<string, (issue: v.CheckIssue<string>) => string>(
-    (value) => problem(value) === null,
-    (issue) => problem(issue.input) ?? '',
-  );
+const DOWNLOAD_TARGET_EMPTY = 'Type a model to download, such as qwen/qwen3-4b, or a Hugging Face URL.';
+
+/**
+ * What the user may type in "Model to download": `[owner/]name[@variant]` in plain ASCII parts,
+ * or a Hugging Face https URL (model-names.ts has the rule). Returns the trimmed target, or the
+ * message to show: the same words the core uses.
+ */
+export function checkDownloadTarget(text: string): { ok: true; value: string } | { ok: false; message: string } {
+  const target = text.trim();
+  if (target === '') return { ok: false, message: DOWNLOAD_TARGET_EMPTY };
+  const problem = downloadTargetProblem(target);
+  return problem === null ? { ok: true, value: target } : { ok: false, message: problem };
 }
-
-/** A model key for `models:load`, such as `qwen/qwen3-4b` (see model-names.ts). */
-export const ModelKeySchema = v.pipe(v.string(), v.trim(), nameRule(modelKeyProblem));
-
-/** What the user may type in "Model to download": `[owner/]name[@variant]` or a Hugging Face https URL. */
-export const DownloadTargetSchema = v.pipe(
-  v.string(),
-  v.trim(),
-  v.nonEmpty('Type a model to download, such as qwen/qwen3-4b, or a Hugging Face URL.'),
-  nameRule(downloadTargetProblem),
-);
-
-/** A loaded instance's identifier for `models:unload`; may carry `:N` (`gemma-3-1b-it-qat:2`). */
-export const InstanceIdSchema = v.pipe(v.string(), nameRule(identifierProblem));
-
-/** The message names no value: a 10 KB id is not echoed back. */
-export const DownloadIdSchema = v.pipe(
-  v.string('A download id must be text.'),
-  v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'That is not the id of a download in the list.'),
-);
 
 // ---------------------------------------------------------------------------------------------
 // Server status
@@ -144,15 +133,31 @@ export interface ModelsSnapshot {
   source: ApiGeneration | 'lms' | null;
 }
 
-export const GpuOffloadSchema = v.union([v.picklist(['off', 'max']), v.pipe(v.number(), v.minValue(0), v.maxValue(1))]);
-export type GpuOffload = v.InferOutput<typeof GpuOffloadSchema>;
+export type GpuOffload = 'off' | 'max' | number;
 
-export const LoadOptionsSchema = v.object({
-  contextLength: v.optional(v.pipe(v.number(), v.integer(), v.minValue(256), v.maxValue(16_777_216))),
-  gpuOffload: v.optional(GpuOffloadSchema),
-  ttlSeconds: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(31_536_000))),
-});
-export type LoadOptions = v.InferOutput<typeof LoadOptionsSchema>;
+/** Options for one load; a field left out lets LM Studio decide. */
+export interface LoadOptions {
+  contextLength?: number;
+  gpuOffload?: GpuOffload;
+  ttlSeconds?: number;
+}
+
+/** When each load option is valid, and the message when it is not (the page's form and the core's schema). */
+export const LOAD_OPTION_RULES = {
+  contextLength: {
+    isValid: (value: number) => Number.isInteger(value) && value >= 256 && value <= 16_777_216,
+    message: 'Context length is a whole number of tokens from 256 to 16,777,216.',
+  },
+  gpuOffload: {
+    isValid: (value: unknown): value is GpuOffload =>
+      value === 'off' || value === 'max' || (typeof value === 'number' && value >= 0 && value <= 1),
+    message: 'Choose a GPU offload from the list.',
+  },
+  ttlSeconds: {
+    isValid: (value: number) => Number.isInteger(value) && value >= 1 && value <= 31_536_000,
+    message: 'TTL: unload after 1 to 525,600 idle minutes (a year), or leave it empty for never.',
+  },
+} as const satisfies Record<keyof LoadOptions, { isValid: (value: never) => boolean; message: string }>;
 
 /** A load in progress. `progress` is 0..1, or null when the path gives none (REST). */
 export interface LoadingState {
@@ -223,37 +228,10 @@ export const NOTIFICATION_KINDS = [
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number] | 'serverUnstable';
 
-export const NotificationTogglesSchema = v.object({
-  serverDown: v.boolean(),
-  serverUp: v.boolean(),
-  downloadFinished: v.boolean(),
-  downloadFailed: v.boolean(),
-  loadFailed: v.boolean(),
-});
-
 export const QUIT_BEHAVIOURS = ['leave-downloads-running', 'cancel-downloads'] as const;
 
-/** Field-by-field schema of settings.json (the store validates each field on its own). */
-export const SettingsFieldSchemas = {
-  /** null: the port LM Studio last used, else http://127.0.0.1:1234. */
-  baseUrl: v.nullable(v.pipe(v.string(), v.url('The LM Studio address must be a URL such as http://127.0.0.1:1234.'))),
-  /** Stored encrypted on the desktop; never sent to the page. */
-  apiToken: v.nullable(v.pipe(v.string(), v.maxLength(512))),
-  lmsPath: v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(4096))),
-  pollIntervalMs: v.pipe(
-    v.number(),
-    v.integer(),
-    v.minValue(1000, 'Poll at most once a second.'),
-    v.maxValue(600_000, 'Poll at least every 10 minutes.'),
-  ),
-  notifications: NotificationTogglesSchema,
-  launchAtLogin: v.boolean(),
-  loadDefaults: LoadOptionsSchema,
-  quitBehaviour: v.picklist(QUIT_BEHAVIOURS),
-} as const;
-
-export const SettingsSchema = v.object(SettingsFieldSchemas);
-export type Settings = v.InferOutput<typeof SettingsSchema>;
+/** settings.json, field by field (each field's schema is in contract-schemas.ts). */
+export type Settings = InferOutput<typeof SettingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = {
   baseUrl: null,
@@ -280,8 +258,7 @@ export type SettingsView = Omit<Settings, 'apiToken'> & {
 };
 
 /** A partial update. `apiToken: null` clears the token; omitting it keeps it. */
-export const SettingsPatchSchema = v.partial(v.strictObject(SettingsFieldSchemas));
-export type SettingsPatch = v.InferOutput<typeof SettingsPatchSchema>;
+export type SettingsPatch = InferOutput<typeof SettingsPatchSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Notifications (the core's policy decides; the transport shows)
@@ -327,36 +304,36 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: CommandErro
 // Commands: request schema + response type, keyed by channel
 // ---------------------------------------------------------------------------------------------
 
-const NoPayload = v.optional(v.undefined());
-
-export const CommandSchemas = {
-  'app:get-snapshot': NoPayload,
+/** Every command, by channel; each one's payload schema is in contract-schemas.ts (`CommandSchemas`). */
+export const COMMAND_NAMES = [
+  'app:get-snapshot',
   /** `visible` true when the popup is shown: refreshes `lms ps` details. */
-  'app:popup-visibility': v.object({ visible: v.boolean() }),
+  'app:popup-visibility',
   /**
    * Escape reached the page unhandled (no field or dialog used it): close the popup. Main hides
    * the desktop popup; web mode ignores it (a browser tab is not ours to close).
    */
-  'popup:dismiss': NoPayload,
-  'server:refresh': NoPayload,
-  'server:start': NoPayload,
-  'server:stop': NoPayload,
-  'models:refresh': NoPayload,
-  'models:load': v.object({ modelKey: ModelKeySchema, options: v.optional(LoadOptionsSchema) }),
-  'models:unload': v.object({ identifier: InstanceIdSchema }),
-  'models:unload-all': NoPayload,
-  'downloads:start': v.object({ model: DownloadTargetSchema }),
-  'downloads:cancel': v.object({ id: DownloadIdSchema }),
-  'downloads:retry': v.object({ id: DownloadIdSchema }),
-  'downloads:dismiss': v.object({ id: DownloadIdSchema }),
-  'settings:get': NoPayload,
-  'settings:update': SettingsPatchSchema,
-} as const;
+  'popup:dismiss',
+  'server:refresh',
+  'server:start',
+  'server:stop',
+  'models:refresh',
+  'models:load',
+  'models:unload',
+  'models:unload-all',
+  'downloads:start',
+  'downloads:cancel',
+  'downloads:retry',
+  'downloads:dismiss',
+  'settings:get',
+  'settings:update',
+] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
 
-export type CommandName = keyof typeof CommandSchemas;
-export const COMMAND_NAMES = Object.keys(CommandSchemas) as CommandName[];
-
-export type CommandRequest<C extends CommandName> = v.InferInput<(typeof CommandSchemas)[C]>;
+/** A command's payload as the page sends it. */
+export type CommandRequest<C extends CommandName> = InferInput<(typeof CommandSchemas)[C]>;
+/** A command's payload once the core validated it. */
+export type ValidCommandRequest<C extends CommandName> = InferOutput<(typeof CommandSchemas)[C]>;
 
 export interface CommandResponses {
   'app:get-snapshot': AppSnapshot;
@@ -378,59 +355,8 @@ export interface CommandResponses {
 }
 export type CommandResponse<C extends CommandName> = CommandResponses[C];
 
-/** Validates a command's payload; returns the parsed value or a user-facing error. */
-export function parseCommand<C extends CommandName>(
-  name: C,
-  payload: unknown,
-): Result<v.InferOutput<(typeof CommandSchemas)[C]>> {
-  const schema = CommandSchemas[name];
-  if (!schema) return { ok: false, error: { code: 'invalid-input', message: `Unknown command ${String(name)}.` } };
-  const parsed = v.safeParse(schema, payload);
-  if (parsed.success) return { ok: true, value: parsed.output };
-  const message = parsed.issues.map((issue) => describeIssue(name, issue)).join(' ');
-  return { ok: false, error: { code: 'invalid-input', message } };
-}
-
-function shorten(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-const EXPECTED_IN_WORDS: Record<string, string> = {
-  Object: 'an object',
-  string: 'text',
-  number: 'a number',
-  boolean: 'true or false',
-  undefined: 'left out (this command takes nothing)',
-};
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return (
-    { string: 'text', number: 'a number', boolean: 'true or false', undefined: 'nothing' }[typeof value as string] ??
-    typeof value
-  );
-}
-
-/**
- * One payload problem in words. Our own checks already speak to people; valibot's type errors
- * quote the value received, which may be 10 KB of hostile text, so they are rewritten to name
- * the field and the kinds only.
- */
-function describeIssue(name: string, issue: v.BaseIssue<unknown>): string {
-  if (issue.kind !== 'schema') return shorten(issue.message, 300);
-  const keys = issue.path?.map((item) => String(item.key)) ?? [];
-  const field = `"${shorten(keys.join('.'), 40)}"`;
-  if (issue.expected === 'never') return `${name} has no field ${field}.`;
-  if (keys.length === 0)
-    return `The ${name} payload must be ${EXPECTED_IN_WORDS[issue.expected ?? ''] ?? 'something else'}, not ${kindOf(issue.input)}.`;
-  if (issue.input === undefined) return `${name} needs ${field}.`;
-  const expected = EXPECTED_IN_WORDS[issue.expected ?? ''] ?? shorten(issue.expected ?? 'something else', 60);
-  return `${field} must be ${expected}, not ${kindOf(issue.input)}.`;
-}
-
 export function isCommandName(name: unknown): name is CommandName {
-  return typeof name === 'string' && Object.hasOwn(CommandSchemas, name);
+  return typeof name === 'string' && (COMMAND_NAMES as readonly string[]).includes(name);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,10 +8,10 @@
  *   server -> page  `{ type: 'result', id, result }`            its `Result`, matched by `id`
  *   server -> page  `{ type: 'event', name, payload }`          a contract event, to every page
  *
- * What the server receives is untrusted until validated here; it must stay light because the
- * renderer imports it too (valibot only, no Node APIs).
+ * What the server receives is untrusted until validated here. The envelopes are checked by hand,
+ * not with valibot: the page's first view imports this module, and a schema library for a few
+ * fields would cost it more than the checks (no Node APIs either).
  */
-import * as v from 'valibot';
 import {
   type CommandError,
   type CommandName,
@@ -54,19 +54,6 @@ export const CLOSE_CODES = {
   messageTooBig: 1009,
 } as const;
 
-const MessageIdSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
-
-/**
- * An invoke as the server receives it. `name` is checked against the contract separately, so an
- * unknown command still gets an answer to its `id` (a page from a newer build) instead of a close.
- */
-export const InvokeMessageSchema = v.object({
-  type: v.literal('invoke'),
-  id: MessageIdSchema,
-  name: v.pipe(v.string(), v.maxLength(100)),
-  payload: v.optional(v.unknown()),
-});
-
 export interface InvokeMessage {
   type: 'invoke';
   id: number;
@@ -101,15 +88,22 @@ export function parseClientMessage(text: string): ParsedClientMessage {
   } catch {
     return { kind: 'close', code: CLOSE_CODES.invalidPayload, reason: 'Messages must be JSON.' };
   }
-  const parsed = v.safeParse(InvokeMessageSchema, json);
-  if (!parsed.success) {
+  // `name` is checked against the contract separately, so an unknown command still gets an answer
+  // to its `id` (a page from a newer build) instead of a close.
+  if (
+    !isRecord(json) ||
+    json.type !== 'invoke' ||
+    !isMessageId(json.id) ||
+    typeof json.name !== 'string' ||
+    json.name.length > 100
+  ) {
     return {
       kind: 'close',
       code: CLOSE_CODES.policyViolation,
       reason: 'Expected {"type":"invoke","id":<number>,"name":<command>,"payload":...}.',
     };
   }
-  const { id, name, payload } = parsed.output;
+  const { id, name, payload } = json;
   if (!isCommandName(name)) {
     return {
       kind: 'reject',
@@ -120,25 +114,11 @@ export function parseClientMessage(text: string): ParsedClientMessage {
   return { kind: 'invoke', message: { type: 'invoke', id, name, payload } };
 }
 
-const ResultSchema = v.variant('ok', [
-  v.object({ ok: v.literal(true), value: v.unknown() }),
-  v.object({
-    ok: v.literal(false),
-    error: v.object({ code: v.string(), message: v.string() }),
-  }),
-]);
-
 /**
- * What the page accepts from the server. The server is trusted (same origin, authenticated), so
- * payloads are not re-validated field by field; the envelope is, so a stray frame cannot throw
- * inside the bridge.
+ * Parses one frame from the server; null when it is not a message this page understands. The
+ * server is trusted (same origin, authenticated), so payloads are not re-validated field by
+ * field; the envelope is, so a stray frame cannot throw inside the bridge.
  */
-export const ServerMessageSchema = v.variant('type', [
-  v.object({ type: v.literal('result'), id: MessageIdSchema, result: ResultSchema }),
-  v.object({ type: v.literal('event'), name: v.picklist(EVENT_NAMES), payload: v.unknown() }),
-]);
-
-/** Parses one frame from the server; null when it is not a message this page understands. */
 export function parseServerMessage(text: string): ServerMessage | null {
   let json: unknown;
   try {
@@ -146,6 +126,29 @@ export function parseServerMessage(text: string): ServerMessage | null {
   } catch {
     return null;
   }
-  const parsed = v.safeParse(ServerMessageSchema, json);
-  return parsed.success ? (parsed.output as ServerMessage) : null;
+  if (!isRecord(json)) return null;
+  if (json.type === 'result') return isMessageId(json.id) && isResult(json.result) ? (json as ServerMessage) : null;
+  if (json.type === 'event') {
+    return (EVENT_NAMES as unknown[]).includes(json.name) && 'payload' in json ? (json as ServerMessage) : null;
+  }
+  return null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isMessageId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isResult(value: unknown): value is Result<unknown> {
+  if (!isRecord(value)) return false;
+  if (value.ok === true) return 'value' in value;
+  return (
+    value.ok === false &&
+    isRecord(value.error) &&
+    typeof value.error.code === 'string' &&
+    typeof value.error.message === 'string'
+  );
 }

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
-import { DownloadedModels } from './components/DownloadedModels';
+import { DownloadedModels, loadOptionsPanel } from './components/DownloadedModels';
 import { Downloads } from './components/Downloads';
 import { ErrorList } from './components/ErrorList';
 import { GetModels } from './components/GetModels';
@@ -9,16 +9,20 @@ import { StatusPanel } from './components/StatusPanel';
 import { TrayProvider, useActions, useTray } from './context';
 import type { TrayStore } from './store';
 
-/** Settings load on demand, so the first view downloads and parses less (see `preloadSettings`). */
+/** Settings load on demand, so the first view downloads and parses less (see `preloadOnDemand`). */
 const loadSettingsPage = () => import('./SettingsPage');
 const SettingsPage = lazy(loadSettingsPage);
 
 /**
- * Fetches the settings chunk once the first view is on screen and the page is idle, so the gear
- * opens them without a wait. Safe to call more than once: the module loads once.
+ * Fetches what loads on demand (settings, a row's load options) once the first view is on screen
+ * and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
+ * once: each module loads once.
  */
-export function preloadSettings(): void {
-  const start = () => void loadSettingsPage().catch(() => undefined);
+export function preloadOnDemand(): void {
+  const start = () => {
+    void loadSettingsPage().catch(() => undefined);
+    void loadOptionsPanel().catch(() => undefined);
+  };
   if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 2000 });
   else setTimeout(start, 500);
 }

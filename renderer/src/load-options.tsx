@@ -4,8 +4,7 @@
  * `parseLoadOptions` turns it into the contract's `LoadOptions`, with messages per field.
  */
 import type { ReactNode } from 'react';
-import * as v from 'valibot';
-import { type GpuOffload, type LoadOptions, LoadOptionsSchema } from '../../electron/shared/contract';
+import { type GpuOffload, LOAD_OPTION_RULES, type LoadOptions } from '../../electron/shared/contract';
 
 export interface LoadOptionsDraft {
   contextLength: string;
@@ -43,30 +42,26 @@ function gpuFromDraft(text: string): GpuOffload | undefined | number {
 export function parseLoadOptions(
   draft: LoadOptionsDraft,
 ): { ok: true; value: LoadOptions } | { ok: false; errors: Partial<Record<LoadOptionField, string>> } {
-  const candidate: Record<string, unknown> = {};
+  const value: LoadOptions = {};
   const errors: Partial<Record<LoadOptionField, string>> = {};
-  if (draft.contextLength.trim() !== '') candidate.contextLength = Number(draft.contextLength);
+  const { contextLength, gpuOffload, ttlSeconds } = LOAD_OPTION_RULES;
+  if (draft.contextLength.trim() !== '') {
+    value.contextLength = Number(draft.contextLength);
+    if (!contextLength.isValid(value.contextLength)) errors.contextLength = contextLength.message;
+  }
   const gpu = gpuFromDraft(draft.gpuOffload);
-  if (gpu !== undefined) candidate.gpuOffload = gpu;
+  if (gpu !== undefined) {
+    value.gpuOffload = gpu;
+    if (!gpuOffload.isValid(gpu)) errors.gpuOffload = gpuOffload.message;
+  }
   if (draft.ttlMinutes.trim() !== '') {
     const minutes = Number(draft.ttlMinutes);
-    if (Number.isFinite(minutes)) candidate.ttlSeconds = Math.round(minutes * 60);
-    else errors.ttlSeconds = 'The idle time is a number of minutes.';
+    value.ttlSeconds = Math.round(minutes * 60);
+    if (!Number.isFinite(minutes)) errors.ttlSeconds = 'The idle time is a number of minutes.';
+    else if (!ttlSeconds.isValid(value.ttlSeconds)) errors.ttlSeconds = ttlSeconds.message;
   }
-  const parsed = v.safeParse(LoadOptionsSchema, candidate);
-  if (parsed.success && Object.keys(errors).length === 0) return { ok: true, value: parsed.output };
-  for (const issue of parsed.issues ?? []) {
-    const field = issue.path?.[0]?.key as LoadOptionField | undefined;
-    if (field && !errors[field]) errors[field] = FRIENDLY_MESSAGES[field];
-  }
-  return { ok: false, errors };
+  return Object.keys(errors).length === 0 ? { ok: true, value } : { ok: false, errors };
 }
-
-const FRIENDLY_MESSAGES: Record<LoadOptionField, string> = {
-  contextLength: 'Context length is a whole number of tokens from 256 to 16,777,216.',
-  gpuOffload: 'Choose a GPU offload from the list.',
-  ttlSeconds: 'TTL: unload after 1 to 525,600 idle minutes (a year), or leave it empty for never.',
-};
 
 const FIELD_LABELS: Record<LoadOptionField, string> = {
   contextLength: 'Context length',

@@ -5,7 +5,7 @@
 import { StrictMode } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot } from 'react-dom/client';
-import { App, preloadSettings } from './App';
+import { App, preloadOnDemand } from './App';
 import { getBridge } from './bridge';
 import { readFirstSnapshot } from './first-snapshot';
 import { startWebNotifications } from './notifications';
@@ -34,4 +34,4 @@ flushSync(() =>
     </StrictMode>,
   ),
 );
-preloadSettings();
+preloadOnDemand();

@@ -26,6 +26,8 @@ const FIGURES = [
   'downloads-changed-rate',
   'first-paint-3',
   'first-paint-1000',
+  'first-paint-3-open-tab',
+  'first-paint-1000-open-tab',
   'filter-1000',
   'first-view-javascript',
   'web-start',

@@ -308,7 +308,8 @@ describe('issue 11: a loaded model in Downloaded models', () => {
     expect(plain.getAttribute('aria-describedby')).toBeNull();
 
     fireEvent.click(within(downloaded).getByRole('button', { name: 'Load options for qwen/qwen3-4b' }));
-    expect(within(downloaded).getByRole('button', { name: 'Load another instance' })).toBeTruthy();
+    // The options load on demand: they may take a moment to appear.
+    expect(await within(downloaded).findByRole('button', { name: 'Load another instance' })).toBeTruthy();
   });
 
   it('keeps size and context apart from what may shorten in the meta line', async () => {
@@ -357,7 +358,7 @@ describe('issue 11: Escape closes the popup unless something inside uses it', ()
     const downloaded = region('Downloaded models');
     const disclosure = within(downloaded).getByRole('button', { name: 'Load options for google/gemma-3-12b' });
     fireEvent.click(disclosure);
-    const submit = within(downloaded).getByRole('button', { name: 'Load with these options' });
+    const submit = await within(downloaded).findByRole('button', { name: 'Load with these options' });
     fireEvent.keyDown(submit, { key: 'Escape' });
     expect(within(downloaded).queryByRole('button', { name: 'Load with these options' })).toBeNull();
     expect(disclosure.getAttribute('aria-expanded')).toBe('false');

@@ -14,14 +14,8 @@
  */
 import path from 'node:path';
 import * as v from 'valibot';
-import {
-  DEFAULT_SETTINGS,
-  type Settings,
-  SettingsFieldSchemas,
-  type SettingsPatch,
-  SettingsPatchSchema,
-  type SettingsView,
-} from '../../shared/contract';
+import { DEFAULT_SETTINGS, type Settings, type SettingsPatch, type SettingsView } from '../../shared/contract';
+import { SettingsFieldSchemas, SettingsPatchSchema } from '../../shared/contract-schemas';
 import { CoreError } from '../errors';
 import type { SettingsStore } from '../interfaces';
 import type { FileSystem, Logger, SecretCodec } from '../ports';

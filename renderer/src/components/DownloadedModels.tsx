@@ -1,10 +1,11 @@
 import {
-  type FormEvent,
-  type KeyboardEvent,
+  lazy,
+  Suspense,
   useDeferredValue,
   useEffect,
   useLayoutEffect,
   useMemo,
+  useReducer,
   useRef,
   useState,
 } from 'react';
@@ -13,13 +14,7 @@ import type { LoadingState, LoadOptions, ModelEntry } from '../../../electron/sh
 import { availability, blockedProps, listTag, whyNoListYet } from '../availability';
 import { useActions, useCssVariables, useTray } from '../context';
 import { formatBytes, formatPercent, formatTokens } from '../format';
-import {
-  draftFromOptions,
-  LMS_ONLY_OPTIONS,
-  type LoadOptionField,
-  LoadOptionsFields,
-  parseLoadOptions,
-} from '../load-options';
+import type { LoadOptionField } from '../load-options';
 import { pendingKey } from '../store';
 import { computeWindow } from '../windowing';
 import { DOWNLOAD_INPUT_ID } from './GetModels';
@@ -36,6 +31,12 @@ const OVERSCAN = 6;
 
 const EMPTY_MODELS: ModelEntry[] = [];
 const NO_DEFAULTS: LoadOptions = {};
+/**
+ * A row's load options load on demand (the first view shows none): fetched when the page is idle
+ * (see App's `preloadOnDemand`), so a disclosure opens them without a visible wait.
+ */
+export const loadOptionsPanel = () => import('./LoadOptionsPanel');
+const LoadOptionsPanel = lazy(() => loadOptionsPanel().then((module) => ({ default: module.LoadOptionsPanel })));
 /** The visible reason, under the heading, why no model can be loaded in this state. */
 const REASON_ID = 'downloaded-reason';
 
@@ -169,6 +170,9 @@ function ModelList({
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(FALLBACK_VIEWPORT);
   const [expandedExtra, setExpandedExtra] = useState(0);
+  // The open row's options change its height without rendering this list (they arrive on demand,
+  // a message appears): they call this so the layout effect below measures again.
+  const [, remeasure] = useReducer((n: number) => n + 1, 0);
 
   const expandedIndex = expandedKey === null ? -1 : models.findIndex((m) => m.key === expandedKey);
   const range = windowed
@@ -217,6 +221,7 @@ function ModelList({
         setSize={models.length}
         expanded={model.key === expandedKey}
         onToggle={onToggle}
+        onResize={remeasure}
       />
     ));
 
@@ -256,12 +261,14 @@ function ModelRow({
   setSize,
   expanded,
   onToggle,
+  onResize,
 }: {
   model: ModelEntry;
   position: number;
   setSize: number;
   expanded: boolean;
   onToggle: (key: string) => void;
+  onResize: () => void;
 }) {
   const { load } = useActions();
   const status = useTray((s) => s.status);
@@ -376,13 +383,17 @@ function ModelRow({
         </div>
       </div>
       {expanded && !busy && (
-        <LoadOptionsPanel
-          id={panelId}
-          model={model}
-          reason={reason}
-          reasonId={reasonId}
-          onDone={() => onToggle(model.key)}
-        />
+        // Until its code is here, an empty element keeps the disclosure's aria-controls pointing somewhere.
+        <Suspense fallback={<div id={panelId} className="load-options" />}>
+          <LoadOptionsPanel
+            id={panelId}
+            model={model}
+            reason={reason}
+            reasonId={reasonId}
+            onDone={() => onToggle(model.key)}
+            onResize={onResize}
+          />
+        </Suspense>
       )}
     </li>
   );
@@ -397,66 +408,5 @@ function Badges({ model }: { model: ModelEntry }) {
       {(model.vision || model.type === 'vlm') && <span className="badge">Vision </span>}
       {model.toolUse && <span className="badge">Tools </span>}
     </span>
-  );
-}
-
-function LoadOptionsPanel({
-  id,
-  model,
-  reason,
-  reasonId,
-  onDone,
-}: {
-  id: string;
-  model: ModelEntry;
-  reason: string | null;
-  reasonId: string;
-  onDone: () => void;
-}) {
-  const { load } = useActions();
-  const defaults = useTray((s) => s.settings?.loadDefaults ?? NO_DEFAULTS);
-  const lmsUsable = useTray((s) => s.status !== null && !s.status.remote && s.status.lmsPath !== null);
-  const [draft, setDraft] = useState(() => draftFromOptions(defaults));
-  const [errors, setErrors] = useState<Partial<Record<LoadOptionField, string>>>({});
-
-  const closeOnEscape = (event: KeyboardEvent) => {
-    if (event.key !== 'Escape') return;
-    // Escape closes these options (not the popup); focus goes back to the button that opened them.
-    event.preventDefault();
-    const disclosure = document.querySelector<HTMLElement>(`[aria-controls="${id}"]`);
-    onDone();
-    disclosure?.focus();
-  };
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (reason) return;
-    const parsed = parseLoadOptions(draft);
-    if (!parsed.ok) {
-      setErrors(parsed.errors);
-      return;
-    }
-    onDone();
-    // Sent as chosen even where unavailable: the core reports what it could not apply.
-    void load(model.key, parsed.value);
-  };
-
-  return (
-    <form id={id} className="load-options" onSubmit={submit} onKeyDown={closeOnEscape} noValidate>
-      <LoadOptionsFields
-        idPrefix={id}
-        draft={draft}
-        onChange={setDraft}
-        errors={errors}
-        unavailable={lmsUsable ? [] : LMS_ONLY_OPTIONS}
-        unavailableReason="GPU offload and TTL need the lms command-line tool on this computer; LM Studio's REST API takes only the context length."
-        contextPlaceholder={model.maxContextLength ? `Up to ${formatTokens(model.maxContextLength)}` : 'Default'}
-      />
-      <div className="load-options__actions">
-        <button type="submit" className="button button--small button--primary" {...blockedProps(reason, reasonId)}>
-          {model.loadedInstances.length > 0 ? 'Load another instance' : 'Load with these options'}
-        </button>
-      </div>
-    </form>
   );
 }

@@ -1,6 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import * as v from 'valibot';
-import { DownloadTargetSchema, FINISHED_DOWNLOAD_STATUSES, type ServerStatus } from '../../../electron/shared/contract';
+import { checkDownloadTarget, FINISHED_DOWNLOAD_STATUSES, type ServerStatus } from '../../../electron/shared/contract';
 import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
 import { availability, blockedProps } from '../availability';
 import { useActions, useTray } from '../context';
@@ -36,14 +35,14 @@ export function GetModels() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (reason) return;
-    const parsed = v.safeParse(DownloadTargetSchema, target);
-    if (!parsed.success) {
-      setError(parsed.issues[0].message);
+    const checked = checkDownloadTarget(target);
+    if (!checked.ok) {
+      setError(checked.message);
       return;
     }
     setError(null);
     setSubmitting(true);
-    const started = await download(parsed.output);
+    const started = await download(checked.value);
     setSubmitting(false);
     if (started) setTarget('');
   };

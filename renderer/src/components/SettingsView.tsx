@@ -3,10 +3,10 @@ import * as v from 'valibot';
 import {
   NOTIFICATION_KINDS,
   QUIT_BEHAVIOURS,
-  SettingsFieldSchemas,
   type SettingsPatch,
   type SettingsView as SettingsViewData,
 } from '../../../electron/shared/contract';
+import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
 import { useActions, useTray } from '../context';
 import {
   draftFromOptions,

@@ -2,7 +2,8 @@ import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FOREIGN_SENDER_MESSAGE, type IpcMainLike, setupIpc } from '../../../electron/main/ipc';
 import { isTrustedSender } from '../../../electron/main/security';
-import { COMMAND_NAMES, parseCommand } from '../../../electron/shared/contract';
+import { COMMAND_NAMES } from '../../../electron/shared/contract';
+import { parseCommand } from '../../../electron/shared/contract-schemas';
 import { FakeWebContents, FakeWebFrameMain, ipcMain, resetElectron } from '../../mocks/electron';
 import { createFakeCore, snapshot } from './fake-core';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../../electron/shared/contract';
+import { parseCommand } from '../../../electron/shared/contract-schemas';
 
 const TEN_KB = 'x'.repeat(10 * 1024);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { DownloadTargetSchema, InstanceIdSchema, ModelKeySchema } from '../../../electron/shared/contract';
+import { DownloadTargetSchema, InstanceIdSchema, ModelKeySchema } from '../../../electron/shared/contract-schemas';
 import {
   downloadTargetProblem,
   identifierProblem,

@@ -33,6 +33,9 @@ describe('parseClientMessage', () => {
     ['a string id', '{"type":"invoke","id":"1","name":"server:refresh"}', 1008],
     ['a huge id', `{"type":"invoke","id":${2 ** 60},"name":"server:refresh"}`, 1008],
     ['a name that is not a string', '{"type":"invoke","id":1,"name":7}', 1008],
+    ['a name over 100 characters', `{"type":"invoke","id":1,"name":"${'x'.repeat(101)}"}`, 1008],
+    ['a fractional id', '{"type":"invoke","id":1.5,"name":"server:refresh"}', 1008],
+    ['an array', '[{"type":"invoke","id":1,"name":"server:refresh"}]', 1008],
   ])('closes on %s', (_label, text, code) => {
     expect(parseClientMessage(text)).toMatchObject({ kind: 'close', code });
   });
@@ -58,6 +61,13 @@ describe('parseServerMessage', () => {
       '{"type":"event","name":"evil","payload":1}',
       '{"type":"result","id":1,"result":{"ok":false}}',
       '{"type":"result","id":1}',
+      '{"type":"result","id":1,"result":{"ok":true}}',
+      '{"type":"result","id":-1,"result":{"ok":true,"value":1}}',
+      '{"type":"result","id":1,"result":{"ok":false,"error":{"code":"x"}}}',
+      '{"type":"event","name":"loads:changed"}',
+      '{"type":"event","name":"toString","payload":1}',
+      '[{"type":"event","name":"loads:changed","payload":[]}]',
+      'null',
     ]) {
       expect(parseServerMessage(text), text).toBeNull();
     }

@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import type * as v from 'valibot';
-import { COMMAND_NAMES, type CommandName, CommandSchemas, parseCommand } from '../../../electron/shared/contract';
+import { COMMAND_NAMES, type CommandName } from '../../../electron/shared/contract';
+import { CommandSchemas, parseCommand } from '../../../electron/shared/contract-schemas';
 import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
 
 const TEN_KB = 10 * 1024;
