@@ -8,7 +8,6 @@
 import * as v from 'valibot';
 import {
   type CommandName,
-  checkDownloadTarget,
   type GpuOffload,
   LOAD_OPTION_RULES,
   type LoadOptions,
@@ -16,7 +15,7 @@ import {
   type Result,
   type ValidCommandRequest,
 } from './contract';
-import { identifierProblem, modelKeyProblem } from './model-names';
+import { checkDownloadTarget, identifierProblem, modelKeyProblem } from './model-names';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers that may reach a command line

@@ -12,26 +12,14 @@
  */
 import type { InferInput, InferOutput } from 'valibot';
 import type { CommandSchemas, SettingsPatchSchema, SettingsSchema } from './contract-schemas';
-import { downloadTargetProblem } from './model-names';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers that may reach a command line. The core validates them again before spawning
 // (see electron/core/lmstudio/validate.ts); these rules give the page an early, clear message.
 // ---------------------------------------------------------------------------------------------
 
-const DOWNLOAD_TARGET_EMPTY = 'Type a model to download, such as qwen/qwen3-4b, or a Hugging Face URL.';
-
-/**
- * What the user may type in "Model to download": `[owner/]name[@variant]` in plain ASCII parts,
- * or a Hugging Face https URL (model-names.ts has the rule). Returns the trimmed target, or the
- * message to show: the same words the core uses.
- */
-export function checkDownloadTarget(text: string): { ok: true; value: string } | { ok: false; message: string } {
-  const target = text.trim();
-  if (target === '') return { ok: false, message: DOWNLOAD_TARGET_EMPTY };
-  const problem = downloadTargetProblem(target);
-  return problem === null ? { ok: true, value: target } : { ok: false, message: problem };
-}
+// The rules for names (what may be downloaded, loaded, unloaded) are in model-names.ts, which the
+// popup loads on demand: its messages weigh more than the first view can carry.
 
 // ---------------------------------------------------------------------------------------------
 // Server status

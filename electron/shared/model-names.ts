@@ -129,3 +129,16 @@ export function modelKeyProblem(value: string): string | null {
 export function identifierProblem(value: string): string | null {
   return keyProblem(value, 'model identifier', IDENTIFIER_HINT);
 }
+
+const DOWNLOAD_TARGET_EMPTY = 'Type a model to download, such as qwen/qwen3-4b, or a Hugging Face URL.';
+
+/**
+ * What the user typed in "Model to download", checked as the core will check it: the trimmed
+ * target, or the message to show (the popup's form and the core's schema both use this).
+ */
+export function checkDownloadTarget(text: string): { ok: true; value: string } | { ok: false; message: string } {
+  const target = text.trim();
+  if (target === '') return { ok: false, message: DOWNLOAD_TARGET_EMPTY };
+  const problem = downloadTargetProblem(target);
+  return problem === null ? { ok: true, value: target } : { ok: false, message: problem };
+}

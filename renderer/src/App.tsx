@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useRef } from 'react';
 import { DownloadedModels, loadOptionsPanel } from './components/DownloadedModels';
 import { Downloads } from './components/Downloads';
 import { ErrorList } from './components/ErrorList';
-import { GetModels } from './components/GetModels';
+import { GetModels, loadNameRules } from './components/GetModels';
 import { GearIcon, RefreshIcon } from './components/icons';
 import { LoadedModels } from './components/LoadedModels';
 import { StatusPanel } from './components/StatusPanel';
@@ -14,7 +14,7 @@ const loadSettingsPage = () => import('./SettingsPage');
 const SettingsPage = lazy(loadSettingsPage);
 
 /**
- * Fetches what loads on demand (settings, a row's load options) once the first view is on screen
+ * Fetches what loads on demand (settings, a row's load options, the name rules) once the first view is on screen
  * and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
  * once: each module loads once.
  */
@@ -22,6 +22,7 @@ export function preloadOnDemand(): void {
   const start = () => {
     void loadSettingsPage().catch(() => undefined);
     void loadOptionsPanel().catch(() => undefined);
+    void loadNameRules().catch(() => undefined);
   };
   if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 2000 });
   else setTimeout(start, 500);

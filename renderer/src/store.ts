@@ -59,7 +59,7 @@ export interface TrayActions {
   load(modelKey: string, options?: LoadOptions): Promise<void>;
   unload(identifier: string): Promise<void>;
   unloadAll(): Promise<void>;
-  /** `model` must already be valid (checkDownloadTarget): the form refuses invalid input itself. */
+  /** `model` must already be valid (model-names.ts checkDownloadTarget): the form refuses invalid input itself. */
   download(model: string): Promise<boolean>;
   cancelDownload(id: string): Promise<void>;
   retryDownload(id: string): Promise<void>;

@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { checkDownloadTarget, FINISHED_DOWNLOAD_STATUSES, type ServerStatus } from '../../../electron/shared/contract';
+import { FINISHED_DOWNLOAD_STATUSES, type ServerStatus } from '../../../electron/shared/contract';
 import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
 import { availability, blockedProps } from '../availability';
 import { useActions, useTray } from '../context';
@@ -22,6 +22,12 @@ function downloadNote(status: ServerStatus | null, blocked: boolean): string | n
  * Download by catalog key or Hugging Face URL, or one click on a suggestion. Input the core
  * would refuse is refused here first, with an alert saying what is accepted.
  */
+/**
+ * The name rules load on demand (App's `preloadOnDemand` fetches them in idle time): their
+ * messages are the core's own words, and too heavy for the first view's budget.
+ */
+export const loadNameRules = () => import('../name-rules');
+
 export function GetModels() {
   const { download } = useActions();
   const status = useTray((s) => s.status);
@@ -35,6 +41,7 @@ export function GetModels() {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (reason) return;
+    const { checkDownloadTarget } = await loadNameRules();
     const checked = checkDownloadTarget(target);
     if (!checked.ok) {
       setError(checked.message);

@@ -5,8 +5,9 @@
 import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { checkDownloadTarget, LOAD_OPTION_RULES } from '../../../electron/shared/contract';
+import { LOAD_OPTION_RULES } from '../../../electron/shared/contract';
 import { DownloadTargetSchema, LoadOptionsSchema, parseCommand } from '../../../electron/shared/contract-schemas';
+import { checkDownloadTarget } from '../../../electron/shared/model-names';
 
 /** Strings near the rules' edges: keys, Hugging Face and other URLs, whitespace, shell syntax. */
 const downloadTexts = fc.oneof(
