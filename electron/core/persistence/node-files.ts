@@ -7,7 +7,8 @@
  * process can tell an abandoned temporary file or lock (its writer is gone) from one in use:
  *
  * - `.<file>.<pid>.<random>.tmp`: a write in progress (renamed over `<file>` when complete);
- * - `<file>.lock`: holds `<pid> <random>` while that process reads, changes and writes `<file>`;
+ * - `<file>.lock`: holds `<pid> <random>` while that process reads, changes and writes `<file>`
+ *   (made complete in `.<file>.lock.<pid>.<random>.tmp`, then linked to its name);
  * - `.<file>.lock.<pid>.<random>.stale`: a dead process's lock, for the moment it is being removed.
  */
 import { randomBytes } from 'node:crypto';
@@ -74,12 +75,7 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>): Pro
   const owner = `${process.pid} ${randomHex()}\n`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
-    try {
-      await fsp.writeFile(lock, owner, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
+    if (await createLock(lock, owner)) break;
     if (await breakAbandonedLock(lock)) continue;
     if (Date.now() > deadline) {
       throw new Error(
@@ -93,6 +89,33 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>): Pro
     return await work();
   } finally {
     await releaseLock(lock, owner);
+  }
+}
+
+/**
+ * Creates the lock with its owner already inside: the owner is written to a temporary file
+ * first and hard-linked to the lock's name (which fails if the lock exists), so a process
+ * killed at any point never leaves an empty lock that nobody could tell was abandoned. File
+ * systems without hard links get an exclusive create instead.
+ */
+async function createLock(lock: string, owner: string): Promise<boolean> {
+  const temp = path.join(path.dirname(lock), `.${path.basename(lock)}.${process.pid}.${randomHex()}.tmp`);
+  await fsp.writeFile(temp, owner, { flag: 'wx', mode: 0o600 });
+  try {
+    await fsp.link(temp, lock);
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EXDEV'].includes(errorCode(error) ?? '')) throw error;
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+  try {
+    await fsp.writeFile(lock, owner, { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return false;
+    throw error;
   }
 }
 
