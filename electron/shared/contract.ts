@@ -256,6 +256,9 @@ export function parseBaseUrl(raw: string): ParsedBaseUrl {
   const text = raw.trim();
   if (text === '') return refuse(`The LM Studio address is empty. Enter one ${BASE_URL_EXAMPLE}.`);
   if (text.length > 2048) return refuse('The LM Studio address is too long.');
+  // URL would silently drop a tab or line break inside it; an address never holds one.
+  if (/[\x00-\x20\x7f]/.test(text))
+    return refuse('The LM Studio address must not contain spaces or control characters.');
   // A scheme other than http(s): `file:`, `javascript:`, `ftp://` (`localhost:1234` is a host and port).
   const scheme = /^([a-z][a-z0-9+.-]*):(?!\d)/i.exec(text)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
@@ -309,7 +312,20 @@ export const SettingsFieldSchemas = {
   ),
   /** Stored encrypted on the desktop; never sent to the page. */
   apiToken: v.nullable(v.pipe(v.string(), v.maxLength(512))),
-  lmsPath: v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(4096))),
+  lmsPath: v.nullable(
+    v.pipe(
+      v.string(),
+      v.minLength(1, 'The lms path is empty.'),
+      v.maxLength(4096, 'The lms path is too long.'),
+      v.regex(/^[^\x00-\x1f\x7f]*$/, 'The lms path must not contain control characters.'),
+      // Relative to what? The folder the app was started from is anyone's guess, and `~` is
+      // not expanded: only a full path names one program.
+      v.regex(
+        /^(\/|[A-Za-z]:[\\/]|\\\\)/,
+        'The lms path must be a full path, such as /Users/you/.lmstudio/bin/lms (~ is not expanded).',
+      ),
+    ),
+  ),
   pollIntervalMs: v.pipe(
     v.number(),
     v.integer(),

@@ -66,7 +66,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
 
   let saved: Settings = structuredClone(DEFAULT_SETTINGS);
   /** Keys from a newer version, written back untouched. */
-  let unknownKeys: Record<string, unknown> = {};
+  let unknownKeys: Record<string, unknown> = keyBag();
   /**
    * An encrypted token this process cannot decrypt (web mode reading the desktop app's file):
    * written back as it was until the user sets a new token, so the desktop app keeps it.
@@ -97,7 +97,7 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
   function reset(): void {
     unreadable = null;
     problems.clear();
-    unknownKeys = {};
+    unknownKeys = keyBag();
     keptEncryptedToken = undefined;
     saved = structuredClone(DEFAULT_SETTINGS);
   }
@@ -242,7 +242,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
           }
           apply(text);
           next = { ...saved, ...given };
-          const document: Record<string, unknown> = { ...unknownKeys };
+          const document: Record<string, unknown> = keyBag();
+          Object.assign(document, unknownKeys);
           for (const field of FIELD_NAMES)
             document[field] = field === 'apiToken' ? encodeToken(next.apiToken) : next[field];
           keepToken = keptEncryptedToken !== undefined && !('apiToken' in given);
@@ -291,6 +292,14 @@ function pickKnown(partial: Partial<Settings>): Partial<Settings> {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An object without a prototype, so a key named `__proto__` in settings.json is a key like any
+ * other: kept and written back, never turned into the object's prototype.
+ */
+function keyBag(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
 }
 
 /** The file's JSON object, or undefined when it is not JSON or not an object (a damaged file). */

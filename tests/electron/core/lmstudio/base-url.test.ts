@@ -34,7 +34,10 @@ describe('normaliseBaseUrl', () => {
     ['javascript:alert(1)', /http:\/\/ or https:\/\/ \(not javascript:\)/],
     ['data:text/html,hi', /not data:/],
     ['http://user:secret@127.0.0.1:70000', /port 70000/],
-    ['http://exa mple.com', /not a valid LM Studio address/],
+    ['http://exa mple.com', /spaces or control characters/],
+    // URL would drop the line break and read /v1: an address never holds one.
+    ['http://127.0.0.1:1234/\nv1', /spaces or control characters/],
+    ['http://127.0.0.1:1234/\tv1', /spaces or control characters/],
     ['http://127.0.0.1:1234/some/proxy', /without a path/],
     ['http://127.0.0.1:1234/?x=1', /without a path/],
   ])('rejects %j with a clear message', (raw, message) => {

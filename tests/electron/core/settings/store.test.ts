@@ -95,6 +95,36 @@ describe('settings store: loading', () => {
     expect(await onDisk()).toMatchObject({ launchAtLogin: true });
   });
 
+  it('never sets aside as damaged a good file another process has just saved over the damaged one', async () => {
+    await writeFile(file, '{"pollIntervalMs": 30');
+    let reads = 0;
+    const racing: FileSystem = {
+      ...nodeFileSystem,
+      async readFile(target) {
+        reads++;
+        // The other process replaces the damaged file between this one's first read and its lock.
+        if (reads === 2) await writeFile(file, JSON.stringify({ pollIntervalMs: 3000 }));
+        return nodeFileSystem.readFile(target);
+      },
+    };
+    const s = store({ fs: racing });
+    const view = await s.load();
+    expect(s.get().pollIntervalMs).toBe(3000);
+    expect(view.messages).toEqual([]);
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+
+  it('keeps a key named __proto__ from a newer version as a key, and writes it back', async () => {
+    await writeFile(file, '{"__proto__": {"newerFeature": true}, "pollIntervalMs": 2000}');
+    const s = store();
+    await s.load();
+    await s.update({ launchAtLogin: true });
+    const written = await onDisk();
+    expect(Object.getOwnPropertyDescriptor(written, '__proto__')?.value).toEqual({ newerFeature: true });
+    expect(Object.getPrototypeOf(written)).toBe(Object.prototype);
+    expect(written).toMatchObject({ pollIntervalMs: 2000, launchAtLogin: true });
+  });
+
   it('is not thrown off by a temporary file left by a crash mid-write', async () => {
     await writeFile(file, JSON.stringify({ pollIntervalMs: 2000 }));
     await writeFile(path.join(dir, '.settings.json.4242.deadbeef.tmp'), '{"pollIntervalMs": 30');
