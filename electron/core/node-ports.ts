@@ -88,7 +88,9 @@ export const nodeFileSystem: FileSystem = {
   async stat(file) {
     const status = await fsp.stat(file);
     const kind = status.isFile() ? 'file' : status.isDirectory() ? 'directory' : 'other';
-    return { kind, mode: status.mode & 0o7777, uid: status.uid };
+    // Windows has no permission bits for other users: report the owner's alone there.
+    const mode = process.platform === 'win32' ? status.mode & 0o700 : status.mode & 0o7777;
+    return { kind, mode, uid: status.uid };
   },
   realpath: (file) => fsp.realpath(file),
   withLock: withFileLock,

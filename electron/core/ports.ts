@@ -46,7 +46,7 @@ export interface FileSystem {
 
 export interface FileStatus {
   kind: 'file' | 'directory' | 'other';
-  /** The permission bits, e.g. `0o755` (Windows reports only a rough equivalent). */
+  /** The permission bits, e.g. `0o755` (on Windows the owner's alone: it has no bits for others). */
   mode: number;
   /** The owner's user id (0 on Windows). */
   uid: number;

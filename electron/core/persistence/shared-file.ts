@@ -45,6 +45,25 @@ export function createSharedFile(options: { fs: FileSystem; file: string; logger
     }
   }
 
+  let folderChecked = false;
+  /**
+   * A folder the user chose keeps its permissions (design brief §8), but if other users can
+   * write to it they can replace the file: say so once.
+   */
+  async function warnIfOthersCanWrite(folder: string): Promise<void> {
+    folderChecked = true;
+    try {
+      const { mode } = await fs.stat(folder);
+      if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+        logger.warn(
+          `${folder} can be changed by other users (its mode is 0${mode.toString(8)}), so they could replace ${path.basename(file)}. It is left as it is; chmod go-w would fix that.`,
+        );
+      }
+    } catch {
+      // Checked again by the write itself, which reports its own error.
+    }
+  }
+
   async function readNow(): Promise<string | null> {
     try {
       return await fs.readFile(file);
@@ -63,6 +82,7 @@ export function createSharedFile(options: { fs: FileSystem; file: string; logger
     locked(work) {
       const run = queue.then(async () => {
         await fs.mkdir(path.dirname(file));
+        if (!folderChecked) await warnIfOthersCanWrite(path.dirname(file));
         return fs.withLock(file, async () => {
           // Under the lock, whatever a dead writer left is garbage for sure.
           await cleanUp();

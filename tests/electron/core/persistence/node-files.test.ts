@@ -141,6 +141,34 @@ describe.runIf(posix)('createSharedFile: modes', () => {
     expect((await stat(chosen)).mode & 0o777).toBe(0o755);
   });
 
+  it('warns once, without changing it, when other users can write to the folder', async () => {
+    const chosen = path.join(dir, 'shared-folder');
+    await nodeFileSystem.mkdir(chosen);
+    await chmod(chosen, 0o777);
+    const warnings: string[] = [];
+    const logger: Logger = { ...silent, warn: (message) => warnings.push(message) };
+    const shared = createSharedFile({ fs: nodeFileSystem, file: path.join(chosen, 'settings.json'), logger });
+    await shared.locked((locked) => locked.write('{}\n'));
+    await shared.locked((locked) => locked.write('{}\n'));
+    expect(warnings).toEqual([
+      `${chosen} can be changed by other users (its mode is 0777), so they could replace settings.json. It is left as it is; chmod go-w would fix that.`,
+    ]);
+    expect((await stat(chosen)).mode & 0o777).toBe(0o777);
+  });
+
+  it('does not warn about a folder only its owner can write to, nor one with the sticky bit', async () => {
+    const warnings: string[] = [];
+    const logger: Logger = { ...silent, warn: (message) => warnings.push(message) };
+    const sticky = path.join(dir, 'sticky');
+    await nodeFileSystem.mkdir(sticky);
+    await chmod(sticky, 0o1777);
+    for (const folder of [path.join(dir, 'own'), sticky]) {
+      const shared = createSharedFile({ fs: nodeFileSystem, file: path.join(folder, 'settings.json'), logger });
+      await shared.locked((locked) => locked.write('{}\n'));
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('replaces a file that was 0644 by one that is 0600', async () => {
     await writeFile(file, '{}', { mode: 0o644 });
     const shared = createSharedFile({ fs: nodeFileSystem, file, logger: silent });
