@@ -146,7 +146,16 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     if (raw === undefined) return;
     const next = structuredClone(DEFAULT_SETTINGS) as Record<FieldName, unknown>;
     for (const [key, value] of Object.entries(raw)) {
-      if (!(FIELD_NAMES as string[]).includes(key)) unknownKeys[key] = value;
+      if ((FIELD_NAMES as string[]).includes(key)) continue;
+      if (canWriteBack(value)) {
+        unknownKeys[key] = value;
+      } else {
+        // Kept, it would make every later save fail: left out, and the user is told.
+        problems.set(
+          `key:${key}`,
+          `settings.json holds ${JSON.stringify(key.slice(0, 40))}, nested too deeply to be written back; it will be left out when settings are next saved.`,
+        );
+      }
     }
     for (const field of FIELD_NAMES) {
       if (!Object.hasOwn(raw, field)) continue;
@@ -263,6 +272,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       if (!keepToken) keptEncryptedToken = undefined;
       for (const field of Object.keys(given)) problems.delete(field);
       problems.delete('file');
+      // Keys left out of the file are gone now: nothing left to warn about.
+      for (const key of [...problems.keys()]) if (key.startsWith('key:')) problems.delete(key);
       const settings = get();
       for (const listener of listeners) listener(settings);
       return view();
@@ -294,6 +305,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** False for JSON that JSON.parse accepts but JSON.stringify cannot write (nested thousands deep). */
+function canWriteBack(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * An object without a prototype, so a key named `__proto__` in settings.json is a key like any
  * other: kept and written back, never turned into the object's prototype.
@@ -305,7 +326,8 @@ function keyBag(): Record<string, unknown> {
 /** The file's JSON object, or undefined when it is not JSON or not an object (a damaged file). */
 function parseDocument(text: string): Record<string, unknown> | undefined {
   try {
-    const raw: unknown = JSON.parse(text);
+    // Windows editors (Notepad) may start the file with a byte-order mark, which JSON.parse refuses.
+    const raw: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
     return isPlainObject(raw) ? raw : undefined;
   } catch {
     return undefined;

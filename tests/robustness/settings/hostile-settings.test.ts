@@ -166,6 +166,88 @@ describe('hostile settings: values in settings.json, the settings view and the c
 });
 
 // ---------------------------------------------------------------------------------------------
+// The file as a whole
+// ---------------------------------------------------------------------------------------------
+
+interface HostileFile {
+  name: string;
+  text: string;
+  /** What the settings are after loading it. */
+  settings: Partial<Settings>;
+  /** The messages shown (each matched). */
+  messages: RegExp[];
+  /** True when the file is set aside as `settings.json.corrupt-*` (kept for the user). */
+  setAside?: boolean;
+}
+
+const HOSTILE_FILES: HostileFile[] = [
+  {
+    name: 'a byte-order mark first (Windows Notepad)',
+    text: '\uFEFF{"pollIntervalMs": 2000, "launchAtLogin": true}',
+    settings: { pollIntervalMs: 2000, launchAtLogin: true },
+    messages: [],
+  },
+  {
+    name: 'an unknown key nested 200,000 deep',
+    text: `{"future": ${'['.repeat(200_000)}${']'.repeat(200_000)}, "pollIntervalMs": 2000}`,
+    settings: { pollIntervalMs: 2000 },
+    messages: [/nested too deeply to be written back/],
+  },
+  {
+    name: 'cut off mid-way',
+    text: '{"pollIntervalMs": 2000, "launchAt',
+    settings: DEFAULT_SETTINGS,
+    messages: [/damaged .* kept as settings\.json\.corrupt-/],
+    setAside: true,
+  },
+  {
+    name: 'an array',
+    text: '[{"pollIntervalMs": 2000}]',
+    settings: DEFAULT_SETTINGS,
+    messages: [/damaged/],
+    setAside: true,
+  },
+  {
+    name: 'NUL bytes',
+    text: '\u0000\u0000\u0000',
+    settings: DEFAULT_SETTINGS,
+    messages: [/damaged/],
+    setAside: true,
+  },
+  {
+    name: 'duplicate keys (the last wins, as in JSON.parse)',
+    text: '{"pollIntervalMs": 0, "pollIntervalMs": 3000}',
+    settings: { pollIntervalMs: 3000 },
+    messages: [],
+  },
+];
+
+describe('hostile settings: the file as a whole', () => {
+  it.each(HOSTILE_FILES.map((hostile) => [hostile.name, hostile] as const))(
+    '%s: read as far as it can be, and a save still works',
+    async (_name, hostile) => {
+      const configDir = await mkdtemp(path.join(dir, 'file-'));
+      const file = path.join(configDir, 'settings.json');
+      await writeFile(file, hostile.text);
+      const store = createSettingsStore({ fs: nodeFileSystem, configDir, logger: silent, now: () => 1 });
+      const view = await store.load();
+      expect(store.get()).toMatchObject(hostile.settings);
+      expect(view.messages).toHaveLength(hostile.messages.length);
+      hostile.messages.forEach((message, index) => expect(view.messages[index]).toMatch(message));
+      if (hostile.setAside)
+        expect(await readFile(path.join(configDir, 'settings.json.corrupt-1'), 'utf8')).toBe(hostile.text);
+
+      await store.update({ quitBehaviour: 'cancel-downloads' });
+      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+        ...hostile.settings,
+        quitBehaviour: 'cancel-downloads',
+      });
+      checks++;
+    },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
 // The lms path: what it names on disk
 // ---------------------------------------------------------------------------------------------
 

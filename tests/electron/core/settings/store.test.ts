@@ -125,6 +125,29 @@ describe('settings store: loading', () => {
     expect(written).toMatchObject({ pollIntervalMs: 2000, launchAtLogin: true });
   });
 
+  it('leaves out, with a message, an unknown key nested too deeply to be written back, so saving still works', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    await writeFile(file, `{"future": ${deep}, "other": 1, "pollIntervalMs": 2000}`);
+    const s = store();
+    const view = await s.load();
+    expect(s.get().pollIntervalMs).toBe(2000);
+    expect(view.messages).toEqual([
+      'settings.json holds "future", nested too deeply to be written back; it will be left out when settings are next saved.',
+    ]);
+    expect((await s.update({ launchAtLogin: true })).messages).toEqual([]);
+    expect(await onDisk()).toMatchObject({ other: 1, pollIntervalMs: 2000, launchAtLogin: true });
+    expect(await onDisk()).not.toHaveProperty('future');
+  });
+
+  it('reads a file that starts with a byte-order mark (saved by Windows Notepad) instead of setting it aside', async () => {
+    await writeFile(file, '\uFEFF{"pollIntervalMs": 2000}');
+    const s = store();
+    const view = await s.load();
+    expect(s.get().pollIntervalMs).toBe(2000);
+    expect(view.messages).toEqual([]);
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+
   it('is not thrown off by a temporary file left by a crash mid-write', async () => {
     await writeFile(file, JSON.stringify({ pollIntervalMs: 2000 }));
     await writeFile(path.join(dir, '.settings.json.4242.deadbeef.tmp'), '{"pollIntervalMs": 30');
