@@ -232,8 +232,7 @@ describe('hostile settings: the file as a whole', () => {
       const store = createSettingsStore({ fs: nodeFileSystem, configDir, logger: silent, now: () => 1 });
       const view = await store.load();
       expect(store.get()).toMatchObject(hostile.settings);
-      expect(view.messages).toHaveLength(hostile.messages.length);
-      hostile.messages.forEach((message, index) => expect(view.messages[index]).toMatch(message));
+      expect(view.messages).toEqual(hostile.messages.map((message) => expect.stringMatching(message)));
       if (hostile.setAside)
         expect(await readFile(path.join(configDir, 'settings.json.corrupt-1'), 'utf8')).toBe(hostile.text);
 
