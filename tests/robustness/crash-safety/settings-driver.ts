@@ -5,8 +5,9 @@
  *
  *   node settings-driver.mjs <config folder> <JSON array of patches>
  *
- * Loads the store (which cleans up after a killed predecessor), prints `loaded`, waits for `go`
- * on stdin, then saves each patch in turn. After each save it reads settings.json back and
+ * Waits for `load` on stdin (so it can be started ahead, while the suite still checks the last
+ * run), loads the store (which cleans up after a killed predecessor), prints `loaded`, waits for
+ * `go`, then saves each patch in turn. After each save it reads settings.json back and
  * prints `lost <n>` when a field it has just saved is not there (another process undid it).
  * Prints `saving <time>` when it starts, `done <time>` and `saved` when every patch is saved.
  */
@@ -23,11 +24,23 @@ const patches = JSON.parse(patchesJson) as SettingsPatch[];
 const quiet = { debug() {}, info() {}, warn() {}, error: (message: string) => process.stderr.write(`${message}\n`) };
 const store = createSettingsStore({ fs: nodeFileSystem, configDir, logger: quiet });
 
+const input = createInterface({ input: process.stdin });
+const lines = input[Symbol.asyncIterator]();
+async function waitFor(word: string): Promise<void> {
+  for (;;) {
+    const next = await lines.next();
+    if (next.done) process.exit(1);
+    if (next.value === word) return;
+  }
+}
+
+await waitFor('load');
 await store.load();
 process.stdout.write('loaded\n');
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) if (line === 'go') break;
-lines.close();
+await waitFor('go');
+// Nothing more to read: an open stdin would keep the process alive after its saves.
+input.close();
+process.stdin.destroy();
 // The wall-clock time the saves start and end: the suite aims its kills between the two.
 const wallClock = () => (performance.timeOrigin + performance.now()).toFixed(3);
 process.stdout.write(`saving ${wallClock()}\n`);

@@ -35,8 +35,8 @@ export async function bundleSettingsDriver(): Promise<BundledDriver> {
 
 export interface DriverRun {
   child: ChildProcess;
-  /** Resolves once the store has loaded (and cleaned up after any killed predecessor). */
-  loaded: Promise<void>;
+  /** Loads the store (which cleans up after any killed predecessor); resolves once it has. */
+  load(): Promise<void>;
   /** Resolves once the driver printed this line (`saved` after its last save). */
   printed(line: string): Promise<void>;
   /** Starts the saves; resolves once `go` is handed to the system (not buffered in this process). */
@@ -86,7 +86,10 @@ export function startSettingsDriver(
   };
   return {
     child,
-    loaded: printed('loaded'),
+    load: () => {
+      child.stdin?.write('load\n');
+      return printed('loaded');
+    },
     printed,
     go: () => new Promise<void>((resolve) => child.stdin?.write('go\n', () => resolve())),
     output: () => stdout + stderr,

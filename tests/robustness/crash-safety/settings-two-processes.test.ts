@@ -42,7 +42,7 @@ describe('crash safety: two processes saving settings.json at once', () => {
             web.push({ lmsPath: `/opt/lms-${round}-${n}/lms` });
           }
           const runs = [desktop, web].map((patches) => startSettingsDriver(driver, dir, patches, marker));
-          await Promise.all(runs.map((run) => run.loaded));
+          await Promise.all(runs.map((run) => run.load()));
           await Promise.all(runs.map((run) => run.go()));
           const ends = await Promise.all(runs.map((run) => run.exited));
           for (const [index, run] of runs.entries()) {
