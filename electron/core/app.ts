@@ -42,7 +42,7 @@ import { defaultBaseUrl, normaliseBaseUrl } from './lmstudio/base-url';
 import { createLmStudioClient } from './lmstudio/client';
 import { findLmStudioHome, readLastServerConfig } from './lmstudio/home';
 import { createLmsCli } from './lmstudio/lms/cli';
-import { discoverLms, lmsNotFoundMessage } from './lmstudio/lms/discover';
+import { discoverLms, lmsNotFoundMessage, lmsRefusalMessages } from './lmstudio/lms/discover';
 import { createModelService } from './models/service';
 import { createNotificationPolicy } from './notifications/policy';
 import { createProcessRegistry } from './processes';
@@ -185,7 +185,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
 
   const settingsView = (): SettingsView => {
     const view = settings.view();
-    return { ...view, messages: [...view.messages, ...coreMessages] };
+    return { ...view, messages: [...view.messages, ...coreMessages, ...lmsRefusalMessages(discovery)] };
   };
 
   function refreshModels(instanceDetails: boolean): void {
@@ -345,6 +345,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         })
       : null;
     if (!discovery.path) logger.info(lmsNotFoundMessage(discovery));
+    else for (const message of lmsRefusalMessages(discovery)) logger.warn(message);
   }
 
   /**

@@ -137,6 +137,16 @@ export interface LmStudioClient {
 export interface LmsDiscovery {
   path: string | null;
   searched: string[];
+  /** Places where an `lms` was found but not used, with why (a folder, writable by other users, ...). */
+  refused?: LmsRefusal[];
+}
+
+export interface LmsRefusal {
+  path: string;
+  /** Completes "<path> ...", e.g. "is a folder, not the lms program". */
+  reason: string;
+  /** True for the path set in Settings (or by --lms). */
+  configured: boolean;
 }
 
 /** One thing `lms get` said, parsed from its stdout/stderr bytes. */

@@ -5,12 +5,14 @@
  * `createTrayCore`; tests pass fakes or parts of this instead.
  */
 import { spawn as nodeSpawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
+import { removeLeftovers, withFileLock, writeFileAtomic } from './persistence/node-files';
 import type { Clock, Environment, FileSystem, Logger, SpawnFn } from './ports';
+
+export { writeFileAtomic } from './persistence/node-files';
 
 export interface NodePorts {
   clock: Clock;
@@ -23,7 +25,12 @@ export interface NodePorts {
 
 /** Node's timers, the file system, `child_process.spawn` (never a shell) and `which`. */
 export function createNodePorts(options: { logLevel?: LogLevel } = {}): NodePorts {
-  const environment: Environment = { platform: process.platform, homedir: os.homedir(), env: process.env };
+  const environment: Environment = {
+    platform: process.platform,
+    homedir: os.homedir(),
+    env: process.env,
+    uid: process.getuid?.(),
+  };
   return {
     clock: systemClock,
     spawn: spawnWithoutShell,
@@ -75,51 +82,20 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   async mkdir(dir) {
-    await fsp.mkdir(dir, { recursive: true });
+    // The mode applies only to the folders created here: a folder the user chose keeps its own.
+    await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   },
+  async stat(file) {
+    const status = await fsp.stat(file);
+    const kind = status.isFile() ? 'file' : status.isDirectory() ? 'directory' : 'other';
+    // Windows has no permission bits for other users: report the owner's alone there.
+    const mode = process.platform === 'win32' ? status.mode & 0o700 : status.mode & 0o7777;
+    return { kind, mode, uid: status.uid };
+  },
+  realpath: (file) => fsp.realpath(file),
+  withLock: withFileLock,
+  removeLeftovers,
 };
-
-/**
- * Writes `data` so that a reader sees either the old file or the new one, never half of it:
- * a temporary file in the same folder (rename is only atomic within one file system), flushed
- * to disk with fsync before the rename, so a power cut cannot leave an empty file behind the
- * new name. A crash before the rename leaves the old file intact plus a stray `*.tmp`, which
- * nothing reads.
- */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const temp = path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(temp, 'wx', 0o600);
-    await handle.writeFile(data, 'utf8');
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await fsp.rename(temp, file);
-  } catch (error) {
-    await handle?.close().catch(() => {});
-    await fsp.rm(temp, { force: true }).catch(() => {});
-    throw error;
-  }
-  await syncDirectory(path.dirname(file));
-}
-
-/** Makes the rename itself durable (POSIX); Windows cannot open a folder for fsync. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on a folder; the data itself is already on disk.
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];

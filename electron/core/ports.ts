@@ -23,13 +23,33 @@ export type SpawnFn = (command: string, args: readonly string[], options: SpawnO
 /** The file-system calls the core makes (settings, discovery, LM Studio's home files). */
 export interface FileSystem {
   readFile(path: string): Promise<string>;
-  /** Writes atomically: a temporary file beside it, fsync, then rename. */
+  /** Writes atomically: a temporary file beside it, fsync, then rename. A new file is `0600`. */
   writeFileAtomic(path: string, data: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   exists(path: string): Promise<boolean>;
   /** True when the path is a file the current user can execute. */
   isExecutable(path: string): Promise<boolean>;
+  /** Creates the folder and its parents; the ones it creates are `0700`, existing ones are left as they are. */
   mkdir(path: string): Promise<void>;
+  /** What the path is (symbolic links followed); rejects with `ENOENT` when it does not exist. */
+  stat(path: string): Promise<FileStatus>;
+  /** The path with every symbolic link resolved. */
+  realpath(path: string): Promise<string>;
+  /**
+   * Runs `work` holding an exclusive lock on `path` that other processes honour too (a
+   * `<path>.lock` file beside it). A lock left by a process that died is broken.
+   */
+  withLock<T>(path: string, work: () => Promise<T>): Promise<T>;
+  /** Removes what a process that died while writing `path` left beside it (temporary files, its lock); returns their names. */
+  removeLeftovers(path: string): Promise<string[]>;
+}
+
+export interface FileStatus {
+  kind: 'file' | 'directory' | 'other';
+  /** The permission bits, e.g. `0o755` (on Windows the owner's alone: it has no bits for others). */
+  mode: number;
+  /** The owner's user id (0 on Windows). */
+  uid: number;
 }
 
 /** Shows a desktop notification: Electron's Notification in main, a WebSocket event in web mode. */
@@ -57,5 +77,7 @@ export interface SecretCodec {
 export interface Environment {
   platform: NodeJS.Platform;
   homedir: string;
+  /** The current user's id on POSIX (`process.getuid()`); absent on Windows. */
+  uid?: number;
   env: Readonly<Record<string, string | undefined>>;
 }

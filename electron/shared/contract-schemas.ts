@@ -15,6 +15,7 @@ import {
   type Result,
   type ValidCommandRequest,
 } from './contract';
+import { parseBaseUrl } from './lmstudio-address';
 import { checkDownloadTarget, identifierProblem, modelKeyProblem } from './model-names';
 
 // ---------------------------------------------------------------------------------------------
@@ -75,10 +76,34 @@ export const NotificationTogglesSchema = v.object({
 /** Field-by-field schema of settings.json (the store validates each field on its own). */
 export const SettingsFieldSchemas = {
   /** null: the port LM Studio last used, else http://127.0.0.1:1234. */
-  baseUrl: v.nullable(v.pipe(v.string(), v.url('The LM Studio address must be a URL such as http://127.0.0.1:1234.'))),
+  baseUrl: v.nullable(
+    v.pipe(
+      v.string(),
+      v.check(
+        (raw) => parseBaseUrl(raw).ok,
+        (issue) => {
+          const parsed = parseBaseUrl(String(issue.input));
+          return parsed.ok ? 'That is not a valid LM Studio address.' : parsed.message;
+        },
+      ),
+    ),
+  ),
   /** Stored encrypted on the desktop; never sent to the page. */
   apiToken: v.nullable(v.pipe(v.string(), v.maxLength(512))),
-  lmsPath: v.nullable(v.pipe(v.string(), v.minLength(1), v.maxLength(4096))),
+  lmsPath: v.nullable(
+    v.pipe(
+      v.string(),
+      v.minLength(1, 'The lms path is empty.'),
+      v.maxLength(4096, 'The lms path is too long.'),
+      v.regex(/^[^\x00-\x1f\x7f]*$/, 'The lms path must not contain control characters.'),
+      // Relative to what? The folder the app was started from is anyone's guess, and `~` is
+      // not expanded: only a full path names one program.
+      v.regex(
+        /^(\/|[A-Za-z]:[\\/]|\\\\)/,
+        'The lms path must be a full path, such as /Users/you/.lmstudio/bin/lms (~ is not expanded).',
+      ),
+    ),
+  ),
   pollIntervalMs: v.pipe(
     v.number(),
     v.integer(),
@@ -153,13 +178,13 @@ function kindOf(value: unknown): string {
 }
 
 /**
- * One payload problem in words. Our own checks already speak to people; valibot's type errors
+ * One payload problem in words (commands, and each field the settings store reads). Our own checks already speak to people; valibot's type errors
  * quote the value received, which may be 10 KB of hostile text, so they are rewritten to name
  * the field and the kinds only.
  */
-function describeIssue(name: string, issue: v.BaseIssue<unknown>): string {
+export function describeIssue(name: string, issue: v.BaseIssue<unknown>, outerKeys: string[] = []): string {
   if (issue.kind !== 'schema') return shorten(issue.message, 300);
-  const keys = issue.path?.map((item) => String(item.key)) ?? [];
+  const keys = [...outerKeys, ...(issue.path?.map((item) => String(item.key)) ?? [])];
   const field = `"${shorten(keys.join('.'), 40)}"`;
   if (issue.expected === 'never') return `${name} has no field ${field}.`;
   if (keys.length === 0)

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseBaseUrl } from '../shared/lmstudio-address';
 import { isLoopbackHost } from './auth';
 
 export const USAGE = `Usage: npm run web -- [options]
@@ -88,12 +89,13 @@ export function parseWebCliArgs(
   const baseUrlFlag = text('base-url');
   let baseUrl: string | null = null;
   if (baseUrlFlag !== undefined) {
-    if (!isHttpUrl(baseUrlFlag.trim())) {
-      return {
-        kind: 'error',
-        message: `--base-url must be an http(s) URL such as http://127.0.0.1:1234 (got "${baseUrlFlag}").`,
-      };
+    if (!/^https?:\/\//i.test(baseUrlFlag.trim())) {
+      return { kind: 'error', message: '--base-url must be an http(s) URL such as http://127.0.0.1:1234.' };
     }
+    // The rule settings.json and the settings view follow too. Its messages never repeat the
+    // address, which may hold a password.
+    const parsed = parseBaseUrl(baseUrlFlag);
+    if (!parsed.ok) return { kind: 'error', message: `--base-url: ${parsed.message}` };
     baseUrl = baseUrlFlag.trim();
   }
 
@@ -184,15 +186,6 @@ function describeParseError(error: unknown): string {
   }
   // ERR_PARSE_ARGS_INVALID_OPTION_VALUE: a missing value, or a value given to --no-open.
   return `${message ?? String(error)} Run with --help to see the options.`;
-}
-
-function isHttpUrl(raw: string): boolean {
-  try {
-    const url = new URL(raw);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
 }
 
 function hasControlCharacters(value: string): boolean {

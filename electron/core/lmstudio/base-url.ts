@@ -1,3 +1,4 @@
+import { parseBaseUrl } from '../../shared/lmstudio-address';
 import { CoreError } from '../errors';
 
 /** LM Studio's server port when nothing else is known (its own default). */
@@ -13,57 +14,17 @@ export interface NormalisedBaseUrl {
 }
 
 /**
- * Paths people paste after the origin (from LM Studio's docs and other clients' settings).
- * They name the same server, so they are dropped; any other path is refused rather than
- * silently ignored, since a proxy prefix would not be honoured.
- */
-const ACCEPTED_PATHS = new Set(['', '/v1', '/api/v0', '/api/v1']);
-
-const EXAMPLE = 'such as http://127.0.0.1:1234';
-
-/**
  * Normalises the LM Studio address as a user typed it: with or without `/v1`, trailing
  * slashes, `localhost`, `[::1]`, or no scheme at all. A missing port means LM Studio's 1234
  * for http (443 for https).
  *
- * @throws CoreError('invalid-input') for anything but http(s), embedded credentials, or a path
- *   that is not the server's root.
+ * @throws CoreError('invalid-input') for what `parseBaseUrl` (the shared rule) refuses: anything
+ *   but http(s), embedded credentials, a port outside 1-65535, or a path that is not the server's root.
  */
 export function normaliseBaseUrl(raw: string): NormalisedBaseUrl {
-  const text = raw.trim();
-  if (text === '') throw invalid(`The LM Studio address is empty. Enter one ${EXAMPLE}.`);
-  // `localhost:1234` would otherwise parse as the scheme "localhost:".
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
-
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw invalid(`"${text}" is not a valid LM Studio address. Enter one ${EXAMPLE}.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`The LM Studio address must start with http:// or https:// (not ${url.protocol}//).`);
-  }
-  if (url.username || url.password) {
-    throw invalid(
-      'The LM Studio address must not contain a user name or password. Put the API token in Settings instead.',
-    );
-  }
-  if (url.hostname === '') throw invalid(`The LM Studio address needs a host name ${EXAMPLE}.`);
-  const path = url.pathname.replace(/\/+$/, '');
-  if (!ACCEPTED_PATHS.has(path) || url.search || url.hash) {
-    throw invalid(`The LM Studio address is the server itself, ${EXAMPLE} (an optional /v1 is fine), without a path.`);
-  }
-
-  // URL hides a port equal to the scheme's default (`http://host:80`), so look at what was typed.
-  const typedPort = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*?:(\d+)(?:[/?#]|$)/i.exec(withScheme)?.[1];
-  const port = url.port
-    ? Number(url.port)
-    : typedPort
-      ? Number(typedPort)
-      : url.protocol === 'http:'
-        ? DEFAULT_LMSTUDIO_PORT
-        : 443;
+  const parsed = parseBaseUrl(raw);
+  if (!parsed.ok) throw new CoreError('invalid-input', parsed.message);
+  const { url, port } = parsed;
   const defaultForScheme = url.protocol === 'http:' ? 80 : 443;
   const origin =
     port === defaultForScheme ? `${url.protocol}//${url.host}` : `${url.protocol}//${url.hostname}:${port}`;
@@ -92,8 +53,4 @@ export function isLoopbackHost(hostname: string): boolean {
 
 function isValidPort(port: unknown): port is number {
   return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536;
-}
-
-function invalid(message: string): CoreError {
-  return new CoreError('invalid-input', message);
 }

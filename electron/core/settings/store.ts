@@ -4,8 +4,9 @@
  * - Each field is validated on its own: a bad field falls back to its default with a message,
  *   the rest is kept.
  * - Keys this version does not know (written by a newer one) are kept on every write.
- * - Writes are atomic (`fs.writeFileAtomic`) and serialised, so two quick updates never
- *   interleave or lose one another.
+ * - Saves go through a SharedFile (../persistence/shared-file.ts): each re-reads the file and
+ *   writes it atomically under a lock shared with the other process, so neither the desktop
+ *   app nor web mode undoes what the other saved, and a save killed halfway leaves the old file.
  * - A file that is not JSON is renamed to `settings.json.corrupt-<timestamp>` (kept for the
  *   user) and defaults are used.
  * - The API token is stored as `{"encrypted": "..."}` when a working SecretCodec is given
@@ -15,9 +16,10 @@
 import path from 'node:path';
 import * as v from 'valibot';
 import { DEFAULT_SETTINGS, type Settings, type SettingsPatch, type SettingsView } from '../../shared/contract';
-import { SettingsFieldSchemas, SettingsPatchSchema } from '../../shared/contract-schemas';
+import { describeIssue, SettingsFieldSchemas, SettingsPatchSchema } from '../../shared/contract-schemas';
 import { CoreError } from '../errors';
 import type { SettingsStore } from '../interfaces';
+import { createSharedFile, type LockedFile } from '../persistence/shared-file';
 import type { FileSystem, Logger, SecretCodec } from '../ports';
 
 export const SETTINGS_FILE_NAME = 'settings.json';
@@ -53,11 +55,12 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
   const { fs, configDir, secretCodec, logger } = options;
   const now = options.now ?? Date.now;
   const file = path.join(configDir, SETTINGS_FILE_NAME);
+  const shared = createSharedFile({ fs, file, logger });
   const overrides = pickKnown(options.overrides ?? {});
 
   let saved: Settings = structuredClone(DEFAULT_SETTINGS);
   /** Keys from a newer version, written back untouched. */
-  let unknownKeys: Record<string, unknown> = {};
+  let unknownKeys: Record<string, unknown> = keyBag();
   /**
    * An encrypted token this process cannot decrypt (web mode reading the desktop app's file):
    * written back as it was until the user sets a new token, so the desktop app keeps it.
@@ -85,38 +88,68 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
     };
   };
 
-  async function load(): Promise<SettingsView> {
+  function reset(): void {
     unreadable = null;
     problems.clear();
-    unknownKeys = {};
+    unknownKeys = keyBag();
     keptEncryptedToken = undefined;
     saved = structuredClone(DEFAULT_SETTINGS);
-    let text: string;
+  }
+
+  function markUnreadable(error: unknown): void {
+    unreadable = errorText(error);
+    logger.warn(`Could not read ${file}`, error);
+    problems.set('file', `settings.json could not be read (${errorText(error)}). Defaults are in use.`);
+  }
+
+  async function load(): Promise<SettingsView> {
+    reset();
+    let text: string | null;
     try {
-      text = await fs.readFile(file);
+      text = await shared.read();
     } catch (error) {
-      if (!isMissingFile(error)) {
-        unreadable = errorText(error);
-        logger.warn(`Could not read ${file}`, error);
-        problems.set('file', `settings.json could not be read (${errorText(error)}). Defaults are in use.`);
+      markUnreadable(error);
+      return view();
+    }
+    if (text !== null && parseDocument(text) === undefined) {
+      try {
+        // Look again under the lock before moving it aside: the other process may have just
+        // replaced it, and a good file must never be set aside as damaged.
+        text = await shared.locked((locked) => setAsideIfDamaged(locked));
+      } catch (error) {
+        logger.warn(`Could not back up the damaged ${file}`, error);
+        problems.set('file', 'settings.json was damaged and could not be read. Defaults are in use.');
+        text = null;
       }
-      return view();
     }
+    apply(text);
+    return view();
+  }
 
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    if (!isPlainObject(raw)) {
-      await backUpCorruptFile();
-      return view();
-    }
+  /** The file's text under the lock, or null after a damaged file was renamed out of the way. */
+  async function setAsideIfDamaged(locked: LockedFile): Promise<string | null> {
+    const text = await locked.read();
+    if (text === null || parseDocument(text) !== undefined) return text;
+    await backUpCorruptFile();
+    return null;
+  }
 
+  /** Takes the settings from the file's text (null: no file), field by field. */
+  function apply(text: string | null): void {
+    const raw = text === null ? undefined : parseDocument(text);
+    if (raw === undefined) return;
     const next = structuredClone(DEFAULT_SETTINGS) as Record<FieldName, unknown>;
     for (const [key, value] of Object.entries(raw)) {
-      if (!(FIELD_NAMES as string[]).includes(key)) unknownKeys[key] = value;
+      if ((FIELD_NAMES as string[]).includes(key)) continue;
+      if (canWriteBack(value)) {
+        unknownKeys[key] = value;
+      } else {
+        // Kept, it would make every later save fail: left out, and the user is told.
+        problems.set(
+          `key:${key}`,
+          `settings.json holds ${JSON.stringify(key.slice(0, 40))}, nested too deeply to be written back; it will be left out when settings are next saved.`,
+        );
+      }
     }
     for (const field of FIELD_NAMES) {
       if (!Object.hasOwn(raw, field)) continue;
@@ -124,7 +157,6 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       if (value !== undefined) next[field] = value;
     }
     saved = next as Settings;
-    return view();
   }
 
   /** The field's value, or undefined (default kept) with a message when it is invalid. */
@@ -134,7 +166,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       field === 'notifications' && isPlainObject(value) ? { ...DEFAULT_SETTINGS.notifications, ...value } : value;
     const parsed = v.safeParse(SettingsFieldSchemas[field], candidate);
     if (parsed.success) return parsed.output;
-    const why = parsed.issues.map((issue) => issue.message).join(' ');
+    // Worded like a command's refusal: the field and the kinds, never the value (it may be 10 KB).
+    const why = parsed.issues.map((issue) => describeIssue('settings.json', issue, [field])).join(' ');
     problems.set(
       field,
       `The ${FIELD_LABELS[field]} in settings.json was not valid (${why}) and has been reset to its default.`,
@@ -194,25 +227,35 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       Object.entries(parsed.output).filter(([, value]) => value !== undefined),
     ) as SettingsPatch;
     const run = queue.then(async () => {
-      // Read the file again first: the desktop app and web mode share it, and a save must not
-      // undo what the other saved since this one loaded it.
-      await load();
-      if (unreadable !== null) {
-        throw new CoreError(
-          'internal',
-          `settings.json could not be read (${unreadable}), so it was not overwritten. Check its permissions, then save again.`,
-        );
-      }
-      const next: Settings = { ...saved, ...given };
-      const document: Record<string, unknown> = { ...unknownKeys };
-      for (const field of FIELD_NAMES)
-        document[field] = field === 'apiToken' ? encodeToken(next.apiToken) : next[field];
-      const keepToken = keptEncryptedToken !== undefined && !('apiToken' in given);
-      if (keepToken) document.apiToken = keptEncryptedToken;
+      let next: Settings = saved;
+      let keepToken = false;
       try {
-        await fs.mkdir(configDir);
-        await fs.writeFileAtomic(file, `${JSON.stringify(document, null, 2)}\n`);
+        // Read the file again under the lock: the desktop app and web mode share it, and a save
+        // must not undo what the other saved since this one loaded it, nor race its save.
+        await shared.locked(async (locked) => {
+          reset();
+          let text: string | null;
+          try {
+            text = await setAsideIfDamaged(locked);
+          } catch (error) {
+            markUnreadable(error);
+            throw new CoreError(
+              'internal',
+              `settings.json could not be read (${unreadable}), so it was not overwritten. Check its permissions, then save again.`,
+            );
+          }
+          apply(text);
+          next = { ...saved, ...given };
+          const document: Record<string, unknown> = keyBag();
+          Object.assign(document, unknownKeys);
+          for (const field of FIELD_NAMES)
+            document[field] = field === 'apiToken' ? encodeToken(next.apiToken) : next[field];
+          keepToken = keptEncryptedToken !== undefined && !('apiToken' in given);
+          if (keepToken) document.apiToken = keptEncryptedToken;
+          await locked.write(`${JSON.stringify(document, null, 2)}\n`);
+        });
       } catch (error) {
+        if (error instanceof CoreError) throw error;
         logger.error(`Could not save ${file}`, error);
         throw new CoreError(
           'internal',
@@ -224,6 +267,8 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
       if (!keepToken) keptEncryptedToken = undefined;
       for (const field of Object.keys(given)) problems.delete(field);
       problems.delete('file');
+      // Keys left out of the file are gone now: nothing left to warn about.
+      for (const key of [...problems.keys()]) if (key.startsWith('key:')) problems.delete(key);
       const settings = get();
       for (const listener of listeners) listener(settings);
       return view();
@@ -255,8 +300,33 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isMissingFile(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+/** False for JSON that JSON.parse accepts but JSON.stringify cannot write (nested thousands deep). */
+function canWriteBack(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An object without a prototype, so a key named `__proto__` in settings.json is a key like any
+ * other: kept and written back, never turned into the object's prototype.
+ */
+function keyBag(): Record<string, unknown> {
+  return Object.create(null) as Record<string, unknown>;
+}
+
+/** The file's JSON object, or undefined when it is not JSON or not an object (a damaged file). */
+function parseDocument(text: string): Record<string, unknown> | undefined {
+  try {
+    // Windows editors (Notepad) may start the file with a byte-order mark, which JSON.parse refuses.
+    const raw: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
+    return isPlainObject(raw) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function errorText(error: unknown): string {

@@ -355,6 +355,18 @@ describe('TrayCore with the simulator', () => {
     expect(refused.ok).toBe(false);
   });
 
+  it('does not run an lms path that is a folder: it says why and keeps the lms it found', async () => {
+    const h = await harness();
+    const view = await h.value('settings:update', { lmsPath: h.sim.homeDir });
+    expect(view.lmsPath).toBe(h.sim.homeDir);
+    const refusal = `The lms path in Settings (${h.sim.homeDir}) is a folder, not the lms program, so it is not used. Using ${h.sim.lmsPath} instead.`;
+    expect(view.messages).toContain(refusal);
+    await vi.waitFor(() => expect(h.core.snapshot().status.lmsPath).toBe(h.sim.lmsPath), WAIT);
+
+    const cleared = await h.value('settings:update', { lmsPath: null });
+    expect(cleared.messages).not.toContain(refusal);
+  });
+
   it('shuts down leaving no lms child, with the download left running in LM Studio', async () => {
     const h = await harness({ downloadBytesPerSecond: 100_000_000 });
     const started = await h.value('downloads:start', { model: 'mistralai/magistral-small' });

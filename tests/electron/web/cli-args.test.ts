@@ -117,6 +117,10 @@ describe('parseWebCliArgs', () => {
     [['--port', '1.5'], '--port must be a number'],
     [['--base-url', 'localhost:1234'], '--base-url must be an http(s) URL'],
     [['--base-url', 'ftp://127.0.0.1'], '--base-url must be an http(s) URL'],
+    [['--base-url', 'javascript:alert(1)'], '--base-url must be an http(s) URL'],
+    [['--base-url', 'http://127.0.0.1:0'], '--base-url: The LM Studio address has port 0'],
+    [['--base-url', 'http://127.0.0.1:70000'], '--base-url: The LM Studio address has port 70000'],
+    [['--base-url', 'http://127.0.0.1:1234/proxy'], '--base-url: The LM Studio address is the server itself'],
     [['--host', 'evil host'], '--host must be an IP address or host name'],
     [['--host', ''], '--host must be'],
     [['--token', 'has space'], '--token must be 1 to 512 printable characters'],
@@ -126,6 +130,12 @@ describe('parseWebCliArgs', () => {
     [['--no-open=yes'], '--no-open'],
   ])('refuses %j with a clear message', (argv, message) => {
     expect(errorOf(argv)).toContain(message);
+  });
+
+  it('refuses a --base-url with a password without repeating the password', () => {
+    const message = errorOf(['--base-url', 'http://ada:hunter2@127.0.0.1:1234']);
+    expect(message).toContain('must not contain a user name or password');
+    expect(message).not.toContain('hunter2');
   });
 
   it(`refuses a ${TOKEN_ENV} with spaces, naming the variable`, () => {

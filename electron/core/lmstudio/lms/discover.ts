@@ -3,8 +3,8 @@
  * started from the macOS Finder (or a desktop launcher) get a minimal PATH that lacks
  * `~/.lmstudio/bin`, so the per-user install folders are always checked too.
  */
-import type { LmsDiscovery } from '../../interfaces';
-import type { Environment, FileSystem } from '../../ports';
+import type { LmsDiscovery, LmsRefusal } from '../../interfaces';
+import type { Environment, FileStatus, FileSystem } from '../../ports';
 import { findLmStudioHome, homeCandidates, pathFor } from '../home';
 
 /** How `searched` names the PATH lookup. */
@@ -27,24 +27,32 @@ export interface DiscoverLmsInput {
 export async function discoverLms(input: DiscoverLmsInput): Promise<LmsDiscovery> {
   const { configuredPath, environment, fs, which } = input;
   const searched: string[] = [];
-  const isExecutable = async (candidate: string) => {
+  const refused: LmsRefusal[] = [];
+  /** True when `candidate` may be run; a refusal is kept when there is a file or folder to refuse. */
+  const usable = async (candidate: string, configured: boolean) => {
+    let problem: LmsPathProblem | null;
     try {
-      return await fs.isExecutable(candidate);
+      problem = await lmsPathProblem(candidate, fs, environment);
     } catch {
-      return false;
+      problem = { reason: 'could not be checked', exists: false };
     }
+    if (problem && (configured || problem.exists))
+      refused.push({ path: candidate, reason: problem.reason, configured });
+    return problem === null;
   };
+  const result = (path: string | null): LmsDiscovery =>
+    refused.length > 0 ? { path, searched, refused } : { path, searched };
 
   const configured = configuredPath?.trim();
   if (configured) {
     searched.push(configured);
-    if (await isExecutable(configured)) return { path: configured, searched };
+    if (await usable(configured, true)) return result(configured);
   }
 
   searched.push(PATH_SEARCH_LABEL);
   try {
     const onPath = await which('lms');
-    if (onPath) return { path: onPath, searched };
+    if (onPath && (await usable(onPath, false))) return result(onPath);
   } catch {
     // `which` failing is the same as not finding it: fall through to the install folders.
   }
@@ -57,16 +65,100 @@ export async function discoverLms(input: DiscoverLmsInput): Promise<LmsDiscovery
     const candidate = p.join(folder, 'bin', binary);
     if (searched.includes(candidate)) continue;
     searched.push(candidate);
-    if (await isExecutable(candidate)) return { path: candidate, searched };
+    if (await usable(candidate, false)) return result(candidate);
   }
-  return { path: null, searched };
+  return result(null);
+}
+
+export interface LmsPathProblem {
+  /** Completes "<path> ...". */
+  reason: string;
+  /** False when nothing is there at all. */
+  exists: boolean;
+}
+
+/**
+ * Why the `lms` at `candidate` must not be run, or null when it may. Besides being an
+ * executable file, on POSIX it must be safe to run: a program another user can change (it is
+ * group- or other-writable, owned by someone other than this user or root, or in a folder
+ * anyone can write to without the sticky bit) would run their code as this user.
+ */
+export async function lmsPathProblem(
+  candidate: string,
+  fs: FileSystem,
+  environment: Environment,
+): Promise<LmsPathProblem | null> {
+  const p = pathFor(environment.platform);
+  if (!(await fs.isExecutable(candidate))) {
+    let status: FileStatus;
+    try {
+      status = await fs.stat(candidate);
+    } catch {
+      return { reason: 'does not exist', exists: false };
+    }
+    if (status.kind === 'directory') return { reason: 'is a folder, not the lms program', exists: true };
+    if (status.kind !== 'file') return { reason: 'is not a regular file', exists: true };
+    return { reason: 'is not executable (chmod +x would make it so)', exists: true };
+  }
+  // Windows has no such permission bits; its installs are per user.
+  if (environment.platform === 'win32') return null;
+
+  const status = await fs.stat(candidate);
+  if ((status.mode & 0o022) !== 0) {
+    return {
+      reason: `can be changed by other users (its mode is ${octal(status.mode)}; chmod go-w would fix that)`,
+      exists: true,
+    };
+  }
+  if (environment.uid !== undefined && status.uid !== environment.uid && status.uid !== 0) {
+    return { reason: `belongs to another user (uid ${status.uid}); only your own or root's lms is run`, exists: true };
+  }
+  // The folder it is in, and the real one when it is a symbolic link.
+  const folders = new Set([p.dirname(candidate)]);
+  try {
+    folders.add(p.dirname(await fs.realpath(candidate)));
+  } catch {
+    // Unresolvable: the folder it was named in is still checked.
+  }
+  for (const folder of folders) {
+    let folderStatus: FileStatus;
+    try {
+      folderStatus = await fs.stat(folder);
+    } catch {
+      continue;
+    }
+    const anyoneCanWrite = (folderStatus.mode & 0o002) !== 0;
+    const sticky = (folderStatus.mode & 0o1000) !== 0;
+    if (anyoneCanWrite && !sticky) {
+      return {
+        reason: `is in a folder any user can write to (${folder}), where another user could replace it`,
+        exists: true,
+      };
+    }
+  }
+  return null;
+}
+
+/** What the user is told about each `lms` found but not used. */
+export function lmsRefusalMessages(d: LmsDiscovery): string[] {
+  return (d.refused ?? []).map((refusal) => {
+    const which = refusal.configured ? `The lms path in Settings (${refusal.path})` : refusal.path;
+    const instead = d.path ? ` Using ${d.path} instead.` : '';
+    return `${which} ${refusal.reason}, so it is not used.${instead}`;
+  });
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8)}`;
 }
 
 /** The user-facing message for a failed discovery: where we looked and what to do. */
 export function lmsNotFoundMessage(d: LmsDiscovery): string {
   const places = d.searched.length > 0 ? d.searched.join(', ') : PATH_SEARCH_LABEL;
+  const refusals = lmsRefusalMessages(d);
   return (
     `LM Studio's \`lms\` command was not found (looked in: ${places}). ` +
-    'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.'
+    'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.' +
+    (refusals.length > 0 ? ` ${refusals.join(' ')}` : '')
   );
 }

@@ -28,7 +28,16 @@ describe('normaliseBaseUrl', () => {
     ['file:///etc/passwd', /http:\/\/ or https:\/\//],
     ['http://user:secret@127.0.0.1:1234', /user name or password/],
     ['http://user@127.0.0.1:1234', /user name or password/],
-    ['http://127.0.0.1:99999', /not a valid LM Studio address/],
+    ['http://127.0.0.1:99999', /port 99999; a port is a number from 1 to 65535/],
+    ['http://127.0.0.1:0', /port 0; a port is a number from 1 to 65535/],
+    ['http://127.0.0.1:70000/v1', /port 70000/],
+    ['javascript:alert(1)', /http:\/\/ or https:\/\/ \(not javascript:\)/],
+    ['data:text/html,hi', /not data:/],
+    ['http://user:secret@127.0.0.1:70000', /port 70000/],
+    ['http://exa mple.com', /spaces or control characters/],
+    // URL would drop the line break and read /v1: an address never holds one.
+    ['http://127.0.0.1:1234/\nv1', /spaces or control characters/],
+    ['http://127.0.0.1:1234/\tv1', /spaces or control characters/],
     ['http://127.0.0.1:1234/some/proxy', /without a path/],
     ['http://127.0.0.1:1234/?x=1', /without a path/],
   ])('rejects %j with a clear message', (raw, message) => {

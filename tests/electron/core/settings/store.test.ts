@@ -95,6 +95,59 @@ describe('settings store: loading', () => {
     expect(await onDisk()).toMatchObject({ launchAtLogin: true });
   });
 
+  it('never sets aside as damaged a good file another process has just saved over the damaged one', async () => {
+    await writeFile(file, '{"pollIntervalMs": 30');
+    let reads = 0;
+    const racing: FileSystem = {
+      ...nodeFileSystem,
+      async readFile(target) {
+        reads++;
+        // The other process replaces the damaged file between this one's first read and its lock.
+        if (reads === 2) await writeFile(file, JSON.stringify({ pollIntervalMs: 3000 }));
+        return nodeFileSystem.readFile(target);
+      },
+    };
+    const s = store({ fs: racing });
+    const view = await s.load();
+    expect(s.get().pollIntervalMs).toBe(3000);
+    expect(view.messages).toEqual([]);
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+
+  it('keeps a key named __proto__ from a newer version as a key, and writes it back', async () => {
+    await writeFile(file, '{"__proto__": {"newerFeature": true}, "pollIntervalMs": 2000}');
+    const s = store();
+    await s.load();
+    await s.update({ launchAtLogin: true });
+    const written = await onDisk();
+    expect(Object.getOwnPropertyDescriptor(written, '__proto__')?.value).toEqual({ newerFeature: true });
+    expect(Object.getPrototypeOf(written)).toBe(Object.prototype);
+    expect(written).toMatchObject({ pollIntervalMs: 2000, launchAtLogin: true });
+  });
+
+  it('leaves out, with a message, an unknown key nested too deeply to be written back, so saving still works', async () => {
+    const deep = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
+    await writeFile(file, `{"future": ${deep}, "other": 1, "pollIntervalMs": 2000}`);
+    const s = store();
+    const view = await s.load();
+    expect(s.get().pollIntervalMs).toBe(2000);
+    expect(view.messages).toEqual([
+      'settings.json holds "future", nested too deeply to be written back; it will be left out when settings are next saved.',
+    ]);
+    expect((await s.update({ launchAtLogin: true })).messages).toEqual([]);
+    expect(await onDisk()).toMatchObject({ other: 1, pollIntervalMs: 2000, launchAtLogin: true });
+    expect(await onDisk()).not.toHaveProperty('future');
+  });
+
+  it('reads a file that starts with a byte-order mark (saved by Windows Notepad) instead of setting it aside', async () => {
+    await writeFile(file, '\uFEFF{"pollIntervalMs": 2000}');
+    const s = store();
+    const view = await s.load();
+    expect(s.get().pollIntervalMs).toBe(2000);
+    expect(view.messages).toEqual([]);
+    expect(await readdir(dir)).toEqual(['settings.json']);
+  });
+
   it('is not thrown off by a temporary file left by a crash mid-write', async () => {
     await writeFile(file, JSON.stringify({ pollIntervalMs: 2000 }));
     await writeFile(path.join(dir, '.settings.json.4242.deadbeef.tmp'), '{"pollIntervalMs": 30');

@@ -2,7 +2,11 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discoverLms, lmsNotFoundMessage } from '../../../../../electron/core/lmstudio/lms/discover';
+import {
+  discoverLms,
+  lmsNotFoundMessage,
+  lmsRefusalMessages,
+} from '../../../../../electron/core/lmstudio/lms/discover';
 import { nodeFileSystem as realFs } from '../../../../../electron/core/node-ports';
 import type { Environment } from '../../../../../electron/core/ports';
 
@@ -29,36 +33,46 @@ afterEach(async () => {
 describe('discoverLms', () => {
   it('prefers the configured path when it is executable', async () => {
     const configured = await installLms(path.join(home, 'custom', 'lms'));
+    const onPath = await installLms(path.join(home, 'usr', 'bin', 'lms'));
     await installLms(path.join(home, '.lmstudio', 'bin', 'lms'));
     const found = await discoverLms({
       configuredPath: configured,
       environment,
       fs: realFs,
-      which: async () => '/usr/bin/lms',
+      which: async () => onPath,
     });
     expect(found).toEqual({ path: configured, searched: [configured] });
   });
 
-  it('skips a configured path that is not executable, and says it looked there', async () => {
+  it('skips a configured path that is not executable, and says it looked there and why it was not used', async () => {
     const configured = await installLms(path.join(home, 'custom', 'lms'), false);
+    const onPath = await installLms(path.join(home, 'usr', 'bin', 'lms'));
     const found = await discoverLms({
       configuredPath: configured,
       environment,
       fs: realFs,
-      which: async () => '/usr/bin/lms',
+      which: async () => onPath,
     });
-    expect(found).toEqual({ path: '/usr/bin/lms', searched: [configured, 'PATH'] });
+    expect(found).toEqual({
+      path: onPath,
+      searched: [configured, 'PATH'],
+      refused: [{ path: configured, reason: 'is not executable (chmod +x would make it so)', configured: true }],
+    });
+    expect(lmsRefusalMessages(found)).toEqual([
+      `The lms path in Settings (${configured}) is not executable (chmod +x would make it so), so it is not used. Using ${onPath} instead.`,
+    ]);
   });
 
   it('uses PATH next', async () => {
     await installLms(path.join(home, '.lmstudio', 'bin', 'lms'));
+    const onPath = await installLms(path.join(home, 'opt', 'bin', 'lms'));
     const found = await discoverLms({
       configuredPath: null,
       environment,
       fs: realFs,
-      which: async () => '/opt/bin/lms',
+      which: async () => onPath,
     });
-    expect(found.path).toBe('/opt/bin/lms');
+    expect(found.path).toBe(onPath);
   });
 
   it('finds ~/.lmstudio/bin/lms without PATH (apps started from the Finder)', async () => {
@@ -100,6 +114,7 @@ describe('discoverLms', () => {
     const found = await discoverLms({ configuredPath: '/nope/lms', environment, fs: realFs, which: nowhere });
     expect(found).toEqual({
       path: null,
+      refused: [{ path: '/nope/lms', reason: 'does not exist', configured: true }],
       searched: [
         '/nope/lms',
         'PATH',
@@ -109,7 +124,8 @@ describe('discoverLms', () => {
     });
     expect(lmsNotFoundMessage(found)).toBe(
       `LM Studio's \`lms\` command was not found (looked in: /nope/lms, PATH, ${home}/.lmstudio/bin/lms, ${home}/.cache/lm-studio/bin/lms). ` +
-        'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.',
+        'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings. ' +
+        'The lms path in Settings (/nope/lms) does not exist, so it is not used.',
     );
   });
 
