@@ -91,7 +91,10 @@ export interface TrayCoreOptions {
   /** Shortest period of the periodic model refresh (default MODELS_REFRESH_MIN_MS; tests shorten it). */
   modelsRefreshMinMs?: number;
   /** Passed to every LM Studio client (tests shorten the timeouts). */
-  client?: Pick<LmStudioClientOptions, 'timeoutMs' | 'loadTimeoutMs' | 'downloadStartTimeoutMs' | 'maxResponseBytes'>;
+  client?: Pick<
+    LmStudioClientOptions,
+    'timeoutMs' | 'loadTimeoutMs' | 'downloadStartTimeoutMs' | 'maxResponseBytes' | 'generationRecheckMs'
+  >;
 }
 
 /** Builds the core; nothing runs until `start()`. */

@@ -100,6 +100,8 @@ export interface LmStudioClientOptions {
   downloadStartTimeoutMs?: number;
   /** Largest response body accepted, in bytes. */
   maxResponseBytes?: number;
+  /** How long a fallback to an older API generation is trusted before the newest is tried again (default 5 min). */
+  generationRecheckMs?: number;
   /** Told what every API answer (any route, any caller) said about the token; the greeting is not an API answer. */
   onAuthEvidence?: (evidence: AuthEvidence) => void;
 }

@@ -44,7 +44,13 @@ const DOWNLOAD_START_TIMEOUT_MS = 60_000;
 export const DEFAULT_GREETING_TIMEOUT_MS = 1_500;
 /** A connect check to a live server takes well under a millisecond on loopback. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
+/**
+ * Far above the largest honest answer: 1,000 models with long names, descriptions and eight
+ * variants each make a 1.4 MB `/api/v1/models` (tests/robustness/answers).
+ */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** How long an older API generation is trusted before `/api/v1` is tried again. */
+export const GENERATION_RECHECK_MS = 5 * 60_000;
 /** The greeting is 17 bytes; anything much larger is not LM Studio. */
 const GREETING_MAX_BYTES = 64 * 1024;
 
@@ -128,6 +134,9 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   /** The generation whose model list answered last; re-detected after any failure. */
   let generation: ApiGeneration | null = null;
+  /** When `generation` was detected (trying the better generations first). */
+  let generationFoundAt = 0;
+  const generationRecheckMs = options.generationRecheckMs ?? GENERATION_RECHECK_MS;
 
   function authHeaders(): Record<string, string> {
     const token = options.token()?.trim();
@@ -202,8 +211,19 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     return answer.json;
   }
 
+  /**
+   * The generation to start from. An older one is trusted for `generationRecheckMs` only: the
+   * missing `/api/v1` that chose it may have been a passing 404 (a proxy, a restart), and a
+   * server stuck on the older lists would show less (no sizes, no display names) for good.
+   */
+  function rememberedGeneration(): ApiGeneration | null {
+    if (generation === null || generation === GENERATIONS[0]) return generation;
+    return Date.now() - generationFoundAt < generationRecheckMs ? generation : null;
+  }
+
   async function listModels(): Promise<ModelListing> {
-    const order = generation ? [generation, ...GENERATIONS.filter((g) => g !== generation)] : GENERATIONS;
+    const remembered = rememberedGeneration();
+    const order = remembered ? [remembered, ...GENERATIONS.filter((g) => g !== remembered)] : GENERATIONS;
     const context = { action: 'list its models' };
     for (const candidate of order) {
       const answer = await call('GET', GENERATION_PATHS[candidate]);
@@ -211,6 +231,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
       const json = expectOk(answer, context);
       const listing = toListing(candidate, json);
       if (!listing) throw unexpectedAnswer(context.action);
+      if (candidate !== remembered) generationFoundAt = Date.now();
       generation = candidate;
       return listing;
     }
@@ -232,7 +253,8 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     const notFound = `LM Studio has no model called ${modelKey}.`;
     const context = { action: `load ${modelKey}`, notFound };
     // v0 and openai were chosen because /api/v1 was missing: skip the doomed request.
-    if (generation !== 'v0' && generation !== 'openai') {
+    const remembered = rememberedGeneration();
+    if (remembered !== 'v0' && remembered !== 'openai') {
       const body: Record<string, unknown> = { model: modelKey };
       if (loadOptions.contextLength !== undefined) body.context_length = loadOptions.contextLength;
       const answer = await call('POST', '/api/v1/models/load', body, loadTimeoutMs);

@@ -676,6 +676,23 @@ describe('answers that once slipped through (found by tests/robustness/answers)'
     });
   });
 
+  it('a fallback to /api/v0 after a passing 404 from /api/v1 is not kept for good: v1 is tried again once the recheck is due', async () => {
+    let v1Missing = true;
+    const server = await serve((req, res) => {
+      if (req.path === '/api/v1/models') return v1Missing ? res.writeHead(404).end() : json(res, 200, V1_MODELS);
+      json(res, 200, { data: [{ id: 'qwen/qwen3-4b', type: 'llm', state: 'not-loaded' }] });
+    });
+    const soon = client(server.url, { generationRecheckMs: 0 });
+    expect((await soon.listModels()).generation).toBe('v0');
+    v1Missing = false;
+    expect((await soon.listModels()).generation).toBe('v1');
+    v1Missing = true;
+    const later = client(server.url);
+    await later.listModels();
+    v1Missing = false;
+    expect((await later.listModels()).generation).toBe('v0');
+  });
+
   it('a load and a download start that hang end by their own (injectable) timeouts', async () => {
     const server = await serve(() => {});
     const lmstudio = client(server.url, { loadTimeoutMs: 200, downloadStartTimeoutMs: 300 });
