@@ -46,6 +46,17 @@ export interface HostileServer {
 
 const FLOOD_CHUNK = Buffer.alloc(64 * 1024, '[1,2,3,4,5,6,7]'.repeat(4));
 
+/** Compressing 50 MB takes a while: once per size is enough. */
+const gzipBombs = new Map<number, Buffer>();
+function gzipBomb(bytes: number): Buffer {
+  let bomb = gzipBombs.get(bytes);
+  if (!bomb) {
+    bomb = gzipSync(Buffer.concat([Buffer.from('['), Buffer.alloc(bytes, ' '), Buffer.from(']')]));
+    gzipBombs.set(bytes, bomb);
+  }
+  return bomb;
+}
+
 export async function startHostileServer(answer: (request: SeenRequest) => Behaviour): Promise<HostileServer> {
   const seen: SeenRequest[] = [];
   const floodBytesWritten: number[] = [];
@@ -114,7 +125,7 @@ export async function startHostileServer(answer: (request: SeenRequest) => Behav
         return;
       }
       case 'gzip-bomb': {
-        const body = gzipSync(Buffer.concat([Buffer.from('['), Buffer.alloc(behaviour.bytes, ' '), Buffer.from(']')]));
+        const body = gzipBomb(behaviour.bytes);
         res.writeHead(200, {
           'content-type': 'application/json',
           'content-encoding': 'gzip',
