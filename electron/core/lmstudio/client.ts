@@ -526,7 +526,7 @@ function classifyConnectionError(error: unknown): GreetingResult {
   if (code === 'ECONNREFUSED') return { kind: 'refused' };
   // Node's words for these ("read ECONNRESET", "aborted", "socket hang up") say little to a user.
   if (code && DROPPED_CONNECTION_CODES.has(code)) {
-    return { kind: 'error', message: 'the connection was reset before it answered' };
+    return { kind: 'error', message: 'the connection was reset' };
   }
   return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
 }

@@ -215,7 +215,7 @@ export function badAnswers(route: Route, context: CaseContext): BadCase[] {
   add('silence', 'sends the headers, then nothing', { kind: 'hang', afterHeaders: true }, tooSlow);
   add('silence', 'a byte at a time', { kind: 'trickle', body: good, everyMs: context.trickleEveryMs }, tooSlow);
   const dropped = greeting
-    ? fails('error', /reset before it answered/)
+    ? fails('error', /^the connection was reset$/)
     : fails('unavailable', /dropped before it answered/);
   add('reset', 'before any answer', { kind: 'reset' }, dropped);
   add('reset', 'half-way through the body', { kind: 'reset', body: good }, dropped);
@@ -269,6 +269,69 @@ export function badAnswers(route: Route, context: CaseContext): BadCase[] {
     }
   }
   return cases;
+}
+
+/**
+ * Seeded random damage on top of the cases above: several fields changed at once, and bytes of
+ * the good body overwritten. `count` of each per route (`scaled()` in the suites: a few in
+ * `npm test`, thousands in `npm run fuzz`); the same seed gives the same cases.
+ */
+export function randomBadAnswers(route: Route, count: number, seed: number): BadCase[] {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const paths = fieldPaths(route.good);
+  const values = [REMOVE, ...Object.values(WRONG_TYPES), -1, 2 ** 64, 'x'.repeat(1000), [null], { a: { b: [] } }];
+  const cases: BadCase[] = [];
+  for (let i = 0; i < count; i++) {
+    let body: unknown = route.good;
+    const changed: string[] = [];
+    for (let n = 1 + Math.floor(random() * 3); n > 0; n--) {
+      const path = pick(paths.filter((candidate) => hasPath(body, candidate)));
+      if (!path) break;
+      body = withValue(body, path, pick(values));
+      changed.push(path.join('.'));
+    }
+    const text = JSON.stringify(body);
+    cases.push({
+      route,
+      family: 'random fields',
+      name: `random fields #${seed}-${i}: ${changed.join(', ')}`,
+      behaviour: answer(200, text),
+      expected: EITHER,
+    });
+    const bytes = Buffer.from(JSON.stringify(route.good));
+    for (let n = 1 + Math.floor(random() * 4); n > 0; n--)
+      bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+    cases.push({
+      route,
+      family: 'random bytes',
+      name: `random bytes #${seed}-${i}`,
+      behaviour: { kind: 'answer', status: 200, body: bytes },
+      expected: EITHER,
+    });
+  }
+  return cases;
+}
+
+/** mulberry32: small, seeded, good enough to pick cases. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function hasPath(value: unknown, path: Array<string | number>): boolean {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !(key in current)) return false;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return true;
 }
 
 const REMOVE = Symbol('remove');

@@ -46,15 +46,15 @@ export interface HostileServer {
 
 const FLOOD_CHUNK = Buffer.alloc(64 * 1024, '[1,2,3,4,5,6,7]'.repeat(4));
 
-/** Compressing 50 MB takes a while: once per size is enough. */
-const gzipBombs = new Map<number, Buffer>();
+/**
+ * `[`, `bytes` spaces, `]`, gzipped. Built from one compressed megabyte repeated as gzip members
+ * (a reader inflates them one after the other): compressing 50 MB at once would hold this thread
+ * for most of a second, and the other cases' timers with it.
+ */
+const MEGABYTE_OF_SPACES = gzipSync(Buffer.alloc(1024 * 1024, ' '));
 function gzipBomb(bytes: number): Buffer {
-  let bomb = gzipBombs.get(bytes);
-  if (!bomb) {
-    bomb = gzipSync(Buffer.concat([Buffer.from('['), Buffer.alloc(bytes, ' '), Buffer.from(']')]));
-    gzipBombs.set(bytes, bomb);
-  }
-  return bomb;
+  const members = Array.from({ length: Math.ceil(bytes / (1024 * 1024)) }, () => MEGABYTE_OF_SPACES);
+  return Buffer.concat([gzipSync('['), ...members, gzipSync(']')]);
 }
 
 export async function startHostileServer(answer: (request: SeenRequest) => Behaviour): Promise<HostileServer> {

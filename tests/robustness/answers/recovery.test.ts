@@ -17,13 +17,13 @@ import { createTrayCore, ONLINE_SETTLE_MS } from '../../../electron/core/app';
 import type { TrayCore } from '../../../electron/core/interfaces';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
 import type { AppNotification, CommandName, ModelsSnapshot, ServerState } from '../../../electron/shared/contract';
-import { FUZZ, recordTally } from '../tally';
+import { FUZZ, recordTally, scaled } from '../tally';
 import { type BadCase, badAnswers } from './cases';
 import { type Behaviour, type HostileServer, startHostileServer } from './hostile-server';
 import { messageProblems } from './judge';
 import { goodAnswer, isFor, JOB_ID, MODEL_KEY, ROUTES, type Route } from './routes';
 
-const TIMEOUT_MS = 1_000;
+const TIMEOUT_MS = 1_500;
 const FLOOD_BYTES = 50 * 1000 * 1000;
 const WAIT = { timeout: 15_000, interval: 20 };
 const route = (name: string): Route => ROUTES.find((candidate) => candidate.name.startsWith(name))!;
@@ -155,167 +155,183 @@ describe('bad answers through the whole core', () => {
     expect(core.snapshot().models.models.map((model) => model.key)).toContain(MODEL_KEY);
   });
 
-  it('a bad model list: a true message, the last list kept and marked stale, the status still online; then back', async () => {
-    const good = core.snapshot().models;
-    const problems: string[] = [];
-    const cases = onePerFamily(casesFor('models (/api/v1)'), { allQuick: FUZZ });
-    for (const badCase of cases) {
-      bad = { route: badCase.route, behaviour: badCase.behaviour };
-      const result = await invoke('models:refresh');
-      const snapshot = core.snapshot().models;
-      const where = badCase.name;
-      if (result.ok) {
-        if (fails(badCase)) problems.push(`${where}: succeeded`);
-        if (snapshot.stale) problems.push(`${where}: a list read just now is marked stale`);
-      } else {
-        problems.push(...messageProblems(result.error.message, []).map((problem) => `${where}: ${problem}`));
-        const expected = badCase.expected;
-        if (expected.outcome === 'fails' && expected.message && !expected.message.test(result.error.message)) {
-          problems.push(`${where}: "${result.error.message}" does not match ${expected.message}`);
+  it(
+    'a bad model list: a true message, the last list kept and marked stale, the status still online; then back',
+    async () => {
+      const good = core.snapshot().models;
+      const problems: string[] = [];
+      const cases = onePerFamily(casesFor('models (/api/v1)'), { allQuick: FUZZ });
+      for (const badCase of cases) {
+        bad = { route: badCase.route, behaviour: badCase.behaviour };
+        const result = await invoke('models:refresh');
+        const snapshot = core.snapshot().models;
+        const where = badCase.name;
+        if (result.ok) {
+          if (fails(badCase)) problems.push(`${where}: succeeded`);
+          if (snapshot.stale) problems.push(`${where}: a list read just now is marked stale`);
+        } else {
+          problems.push(...messageProblems(result.error.message, []).map((problem) => `${where}: ${problem}`));
+          const expected = badCase.expected;
+          if (expected.outcome === 'fails' && expected.message && !expected.message.test(result.error.message)) {
+            problems.push(`${where}: "${result.error.message}" does not match ${expected.message}`);
+          }
+          if (!snapshot.stale) problems.push(`${where}: the last list is not marked stale`);
+          if (JSON.stringify(lists(snapshot)) !== JSON.stringify(lists(good)))
+            problems.push(`${where}: the last list was lost`);
+          // A token asked for is a status of its own; anything else, and the server is still up.
+          const state = core.snapshot().status.state;
+          const expectedState: ServerState = /^token asked for/.test(where) ? 'unauthorized' : 'online';
+          if (state !== expectedState) problems.push(`${where}: status ${state}, expected ${expectedState}`);
         }
-        if (!snapshot.stale) problems.push(`${where}: the last list is not marked stale`);
-        if (JSON.stringify(lists(snapshot)) !== JSON.stringify(lists(good)))
-          problems.push(`${where}: the last list was lost`);
-        // A token asked for is a status of its own; anything else, and the server is still up.
-        const state = core.snapshot().status.state;
-        const expectedState: ServerState = /^token asked for/.test(where) ? 'unauthorized' : 'online';
-        if (state !== expectedState) problems.push(`${where}: status ${state}, expected ${expectedState}`);
+        await recover(good);
       }
-      await recover(good);
-    }
-    expect(problems).toEqual([]);
-    expect(escaped).toEqual([]);
-    casesTried += cases.length;
-  }, 180_000);
+      expect(problems).toEqual([]);
+      expect(escaped).toEqual([]);
+      casesTried += cases.length;
+    },
+    scaled(180_000, 30 * 60_000),
+  );
 
-  it('a bad greeting: the status says what answered, the lists are kept as last known; then back', async () => {
-    const good = core.snapshot().models;
-    const problems: string[] = [];
-    const stateFor: Record<string, ServerState> = {
-      foreign: 'foreign',
-      timeout: 'not-responding',
-      error: 'not-responding',
-      unauthorized: 'unauthorized',
-    };
-    const cases = onePerFamily(casesFor('greeting', fails), { allQuick: FUZZ });
-    for (const badCase of cases) {
-      bad = { route: badCase.route, behaviour: badCase.behaviour };
-      const result = await invoke('server:refresh');
-      const status = core.snapshot().status;
-      const where = badCase.name;
-      const code = badCase.expected.outcome === 'fails' ? String(badCase.expected.code) : '';
-      if (!result.ok) problems.push(`${where}: server:refresh failed: ${result.error.message}`);
-      if (status.state !== stateFor[code])
-        problems.push(`${where}: status ${status.state}, expected ${stateFor[code]}`);
-      problems.push(...messageProblems(status.detail, []).map((problem) => `${where}: ${problem}`));
-      const models = core.snapshot().models;
-      if (!models.stale) problems.push(`${where}: the lists are not marked stale`);
-      if (JSON.stringify(lists(models)) !== JSON.stringify(lists(good)))
-        problems.push(`${where}: the last lists were lost`);
-      await recover(good);
-    }
-    expect(problems).toEqual([]);
-    expect(escaped).toEqual([]);
-    casesTried += cases.length;
-  }, 180_000);
-
-  it('a bad load or unload: the command fails truly, no load row is left, the lists are back after', async () => {
-    const good = core.snapshot().models;
-    const problems: string[] = [];
-    const cases = [
-      ...onePerFamily(casesFor('load (/api/v1/models/load)', fails)).map((badCase) => ({
-        badCase,
-        command: 'models:load' as const,
-      })),
-      ...onePerFamily(casesFor('unload', fails)).map((badCase) => ({ badCase, command: 'models:unload' as const })),
-    ];
-    for (const { badCase, command } of cases) {
-      bad = { route: badCase.route, behaviour: badCase.behaviour };
-      const before = notifications.length;
-      const result =
-        command === 'models:load'
-          ? await invoke('models:load', { modelKey: MODEL_KEY })
-          : await invoke('models:unload', { identifier: MODEL_KEY });
-      const where = `${command} / ${badCase.name}`;
-      if (result.ok) {
-        if (badCase.expected.outcome === 'fails' && !/^HTML: a plain 404|^HTML: an empty 404/.test(badCase.name)) {
-          problems.push(`${where}: succeeded`);
-        }
-      } else {
-        problems.push(...messageProblems(result.error.message, []).map((problem) => `${where}: ${problem}`));
-        const expected = badCase.expected;
-        if (expected.outcome === 'fails' && expected.message && !expected.message.test(result.error.message)) {
-          problems.push(`${where}: "${result.error.message}" does not match ${expected.message}`);
-        }
-        if (command === 'models:load') {
-          const told = notifications.slice(before).some((n) => n.body?.includes(result.error.message));
-          if (!told) problems.push(`${where}: no notification carries the failure`);
-        }
+  it(
+    'a bad greeting: the status says what answered, the lists are kept as last known; then back',
+    async () => {
+      const good = core.snapshot().models;
+      const problems: string[] = [];
+      const stateFor: Record<string, ServerState> = {
+        foreign: 'foreign',
+        timeout: 'not-responding',
+        error: 'not-responding',
+        unauthorized: 'unauthorized',
+      };
+      const cases = onePerFamily(casesFor('greeting', fails), { allQuick: FUZZ });
+      for (const badCase of cases) {
+        bad = { route: badCase.route, behaviour: badCase.behaviour };
+        const result = await invoke('server:refresh');
+        const status = core.snapshot().status;
+        const where = badCase.name;
+        const code = badCase.expected.outcome === 'fails' ? String(badCase.expected.code) : '';
+        if (!result.ok) problems.push(`${where}: server:refresh failed: ${result.error.message}`);
+        if (status.state !== stateFor[code])
+          problems.push(`${where}: status ${status.state}, expected ${stateFor[code]}`);
+        problems.push(...messageProblems(status.detail, []).map((problem) => `${where}: ${problem}`));
+        const models = core.snapshot().models;
+        if (!models.stale) problems.push(`${where}: the lists are not marked stale`);
+        if (JSON.stringify(lists(models)) !== JSON.stringify(lists(good)))
+          problems.push(`${where}: the last lists were lost`);
+        await recover(good);
       }
-      if (core.snapshot().loading.length > 0) problems.push(`${where}: a load row was left behind`);
-      await recover(good);
-    }
-    expect(problems).toEqual([]);
-    expect(escaped).toEqual([]);
-    casesTried += cases.length;
-  }, 180_000);
+      expect(problems).toEqual([]);
+      expect(escaped).toEqual([]);
+      casesTried += cases.length;
+    },
+    scaled(180_000, 30 * 60_000),
+  );
 
-  it('a bad download start fails the download truly; a bad status is waited out, and a good one finishes it', async () => {
-    const problems: string[] = [];
-    const startCases = onePerFamily(casesFor('download (', fails));
-    for (const badCase of startCases) {
-      bad = { route: badCase.route, behaviour: badCase.behaviour };
-      const started = await core.invoke('downloads:start', { model: MODEL_KEY });
-      const where = `download start / ${badCase.name}`;
-      if (!started.ok) {
-        problems.push(`${where}: downloads:start itself failed: ${started.error.message}`);
-        continue;
+  it(
+    'a bad load or unload: the command fails truly, no load row is left, the lists are back after',
+    async () => {
+      const good = core.snapshot().models;
+      const problems: string[] = [];
+      const cases = [
+        ...onePerFamily(casesFor('load (/api/v1/models/load)', fails)).map((badCase) => ({
+          badCase,
+          command: 'models:load' as const,
+        })),
+        ...onePerFamily(casesFor('unload', fails)).map((badCase) => ({ badCase, command: 'models:unload' as const })),
+      ];
+      for (const { badCase, command } of cases) {
+        bad = { route: badCase.route, behaviour: badCase.behaviour };
+        const before = notifications.length;
+        const result =
+          command === 'models:load'
+            ? await invoke('models:load', { modelKey: MODEL_KEY })
+            : await invoke('models:unload', { identifier: MODEL_KEY });
+        const where = `${command} / ${badCase.name}`;
+        if (result.ok) {
+          if (badCase.expected.outcome === 'fails' && !/^HTML: a plain 404|^HTML: an empty 404/.test(badCase.name)) {
+            problems.push(`${where}: succeeded`);
+          }
+        } else {
+          problems.push(...messageProblems(result.error.message, []).map((problem) => `${where}: ${problem}`));
+          const expected = badCase.expected;
+          if (expected.outcome === 'fails' && expected.message && !expected.message.test(result.error.message)) {
+            problems.push(`${where}: "${result.error.message}" does not match ${expected.message}`);
+          }
+          if (command === 'models:load') {
+            const told = notifications.slice(before).some((n) => n.body?.includes(result.error.message));
+            if (!told) problems.push(`${where}: no notification carries the failure`);
+          }
+        }
+        if (core.snapshot().loading.length > 0) problems.push(`${where}: a load row was left behind`);
+        await recover(good);
       }
-      const id = started.value.id;
-      const ended = await vi.waitFor(() => {
-        const download = core.snapshot().downloads.find((candidate) => candidate.id === id)!;
-        expect(['failed', 'continuing']).toContain(download.status);
-        return download;
-      }, WAIT);
-      if (ended.status !== 'failed') problems.push(`${where}: ${ended.status}, expected failed`);
-      problems.push(...messageProblems(ended.message ?? '', []).map((problem) => `${where}: ${problem}`));
-      await invoke('downloads:dismiss', { id });
-    }
+      expect(problems).toEqual([]);
+      expect(escaped).toEqual([]);
+      casesTried += cases.length;
+    },
+    scaled(180_000, 30 * 60_000),
+  );
 
-    const statusCases = onePerFamily(casesFor('download status', fails));
-    for (const badCase of statusCases) {
+  it(
+    'a bad download start fails the download truly; a bad status is waited out, and a good one finishes it',
+    async () => {
+      const problems: string[] = [];
+      const startCases = onePerFamily(casesFor('download (', fails));
+      for (const badCase of startCases) {
+        bad = { route: badCase.route, behaviour: badCase.behaviour };
+        const started = await core.invoke('downloads:start', { model: MODEL_KEY });
+        const where = `download start / ${badCase.name}`;
+        if (!started.ok) {
+          problems.push(`${where}: downloads:start itself failed: ${started.error.message}`);
+          continue;
+        }
+        const id = started.value.id;
+        const ended = await vi.waitFor(() => {
+          const download = core.snapshot().downloads.find((candidate) => candidate.id === id)!;
+          expect(['failed', 'continuing']).toContain(download.status);
+          return download;
+        }, WAIT);
+        if (ended.status !== 'failed') problems.push(`${where}: ${ended.status}, expected failed`);
+        problems.push(...messageProblems(ended.message ?? '', []).map((problem) => `${where}: ${problem}`));
+        await invoke('downloads:dismiss', { id });
+      }
+
+      const statusCases = onePerFamily(casesFor('download status', fails));
+      for (const badCase of statusCases) {
+        downloadFinished = false;
+        bad = { route: badCase.route, behaviour: badCase.behaviour };
+        const started = await core.invoke('downloads:start', { model: MODEL_KEY });
+        const where = `download status / ${badCase.name}`;
+        if (!started.ok) {
+          problems.push(`${where}: downloads:start failed: ${started.error.message}`);
+          continue;
+        }
+        const id = started.value.id;
+        // A few bad answers in a row: the download waits them out (the server may be restarting).
+        const seenBefore = server.seen.length;
+        await vi.waitFor(() => {
+          const polls = server.seen.slice(seenBefore).filter((request) => isFor(badCase.route, request));
+          expect(polls.length).toBeGreaterThanOrEqual(2);
+        }, WAIT);
+        const during = core.snapshot().downloads.find((candidate) => candidate.id === id)!;
+        if (during.status === 'failed') problems.push(`${where}: failed on a passing bad answer`);
+        bad = null;
+        downloadFinished = true;
+        const ended = await vi.waitFor(() => {
+          const download = core.snapshot().downloads.find((candidate) => candidate.id === id)!;
+          expect(download.status).toBe('completed');
+          return download;
+        }, WAIT);
+        if (ended.message !== null) problems.push(...messageProblems(ended.message, []).map((p) => `${where}: ${p}`));
+        await invoke('downloads:dismiss', { id });
+      }
       downloadFinished = false;
-      bad = { route: badCase.route, behaviour: badCase.behaviour };
-      const started = await core.invoke('downloads:start', { model: MODEL_KEY });
-      const where = `download status / ${badCase.name}`;
-      if (!started.ok) {
-        problems.push(`${where}: downloads:start failed: ${started.error.message}`);
-        continue;
-      }
-      const id = started.value.id;
-      // A few bad answers in a row: the download waits them out (the server may be restarting).
-      const seenBefore = server.seen.length;
-      await vi.waitFor(() => {
-        const polls = server.seen.slice(seenBefore).filter((request) => isFor(badCase.route, request));
-        expect(polls.length).toBeGreaterThanOrEqual(2);
-      }, WAIT);
-      const during = core.snapshot().downloads.find((candidate) => candidate.id === id)!;
-      if (during.status === 'failed') problems.push(`${where}: failed on a passing bad answer`);
-      bad = null;
-      downloadFinished = true;
-      const ended = await vi.waitFor(() => {
-        const download = core.snapshot().downloads.find((candidate) => candidate.id === id)!;
-        expect(download.status).toBe('completed');
-        return download;
-      }, WAIT);
-      if (ended.message !== null) problems.push(...messageProblems(ended.message, []).map((p) => `${where}: ${p}`));
-      await invoke('downloads:dismiss', { id });
-    }
-    downloadFinished = false;
-    expect(problems).toEqual([]);
-    expect(core.snapshot().downloads).toEqual([]);
-    expect(trap.seen, 'a redirect was followed').toEqual([]);
-    expect(escaped).toEqual([]);
-    casesTried += startCases.length + statusCases.length;
-  }, 180_000);
+      expect(problems).toEqual([]);
+      expect(core.snapshot().downloads).toEqual([]);
+      expect(trap.seen, 'a redirect was followed').toEqual([]);
+      expect(escaped).toEqual([]);
+      casesTried += startCases.length + statusCases.length;
+    },
+    scaled(180_000, 30 * 60_000),
+  );
 });

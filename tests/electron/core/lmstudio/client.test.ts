@@ -672,7 +672,7 @@ describe('answers that once slipped through (found by tests/robustness/answers)'
     reset = true;
     expect(await client(server.url).greet()).toEqual({
       kind: 'error',
-      message: 'the connection was reset before it answered',
+      message: 'the connection was reset',
     });
   });
 
