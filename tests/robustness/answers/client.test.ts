@@ -20,9 +20,9 @@ const SEED = 20_260_802;
 /** The client's timeout in these tests: long enough for a good answer on a loaded machine. */
 const TIMEOUT_MS = scaled(1_500, 5_000);
 /** A flood is refused by its size, whatever the time: room enough for 16 MB on a loaded machine. */
-const FLOOD_TIMEOUT_MS = 10_000;
+const FLOOD_TIMEOUT_MS = 30_000;
 /** Long after the client's timeout: a call still pending then is a hang. */
-const HANG_AFTER_MS = 20_000;
+const HANG_AFTER_MS = 60_000;
 const FLOOD_BYTES = 50 * 1000 * 1000;
 /** Cases run at once (each holds at most one flood read up to the cap). */
 const PARALLEL = 6;
