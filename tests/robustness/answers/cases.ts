@@ -28,8 +28,6 @@ export interface CaseContext {
   trapUrl: string;
   /** The size of the floods (50 MB). */
   floodBytes: number;
-  /** Between two bytes of a trickle: the whole body takes far longer than the client's timeout. */
-  trickleEveryMs: number;
 }
 
 const HTML_PAGE =
@@ -213,7 +211,7 @@ export function badAnswers(route: Route, context: CaseContext): BadCase[] {
   const tooSlow = greeting ? fails('timeout') : fails('unavailable', /did not answer within/);
   add('silence', 'accepts and never answers', { kind: 'hang' }, tooSlow);
   add('silence', 'sends the headers, then nothing', { kind: 'hang', afterHeaders: true }, tooSlow);
-  add('silence', 'a byte at a time', { kind: 'trickle', body: good, everyMs: context.trickleEveryMs }, tooSlow);
+  add('silence', 'a byte a second', { kind: 'trickle', body: good, everyMs: 1000 }, tooSlow);
   const dropped = greeting
     ? fails('error', /^the connection was reset$/)
     : fails('unavailable', /dropped before it answered/);

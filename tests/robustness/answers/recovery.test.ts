@@ -114,7 +114,6 @@ function casesFor(name: string, wanted: (badCase: BadCase) => boolean = () => tr
   return badAnswers(route(name), {
     trapUrl: trap.baseUrl,
     floodBytes: FLOOD_BYTES,
-    trickleEveryMs: TIMEOUT_MS / 4,
   }).filter(wanted);
 }
 
