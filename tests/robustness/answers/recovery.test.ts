@@ -215,6 +215,16 @@ describe('bad answers through the whole core', () => {
         if (status.state !== stateFor[code])
           problems.push(`${where}: status ${status.state}, expected ${stateFor[code]}`);
         problems.push(...messageProblems(status.detail, []).map((problem) => `${where}: ${problem}`));
+        // Another program: the status says what it answered (a web page, a redirect, a flood).
+        const expected = badCase.expected;
+        if (
+          code === 'foreign' &&
+          expected.outcome === 'fails' &&
+          expected.message &&
+          !expected.message.test(status.detail)
+        ) {
+          problems.push(`${where}: "${status.detail}" does not say what answered (${expected.message})`);
+        }
         const models = core.snapshot().models;
         if (!models.stale) problems.push(`${where}: the lists are not marked stale`);
         if (JSON.stringify(lists(models)) !== JSON.stringify(lists(good)))
