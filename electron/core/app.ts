@@ -37,7 +37,15 @@ import { parseCommand } from '../shared/contract-schemas';
 import { createDownloadManager } from './downloads/manager';
 import { CoreError, toCommandError } from './errors';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
-import type { LmStudioClient, LmsCli, LmsDiscovery, PolicyInput, TrayCore, TrayCoreDeps } from './interfaces';
+import type {
+  LmStudioClient,
+  LmStudioClientOptions,
+  LmsCli,
+  LmsDiscovery,
+  PolicyInput,
+  TrayCore,
+  TrayCoreDeps,
+} from './interfaces';
 import { defaultBaseUrl, normaliseBaseUrl } from './lmstudio/base-url';
 import { createLmStudioClient } from './lmstudio/client';
 import { findLmStudioHome, readLastServerConfig } from './lmstudio/home';
@@ -81,6 +89,11 @@ export interface TrayCoreOptions {
   >;
   /** Shortest period of the periodic model refresh (default MODELS_REFRESH_MIN_MS; tests shorten it). */
   modelsRefreshMinMs?: number;
+  /** Passed to every LM Studio client (tests shorten the timeouts). */
+  client?: Pick<
+    LmStudioClientOptions,
+    'timeoutMs' | 'loadTimeoutMs' | 'downloadStartTimeoutMs' | 'maxResponseBytes' | 'generationRecheckMs'
+  >;
 }
 
 /** Builds the core; nothing runs until `start()`. */
@@ -309,6 +322,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   /** Every API answer tells the monitor about the token: a switched-on "Require Authentication" shows at once. */
   function makeClient(baseUrl: string): LmStudioClient {
     const made: LmStudioClient = createLmStudioClient({
+      ...options.client,
       baseUrl,
       token,
       onAuthEvidence: (evidence) => monitor.authEvidence(made, evidence),

@@ -94,8 +94,14 @@ export interface LmStudioClientOptions {
   token: () => string | null;
   /** Per-request timeout for ordinary calls (loads get a longer one). */
   timeoutMs?: number;
+  /** Timeout of a load, which only answers once the model is in memory (default 10 min). */
+  loadTimeoutMs?: number;
+  /** Timeout of starting a REST download, which resolves the download plan first (default 60 s). */
+  downloadStartTimeoutMs?: number;
   /** Largest response body accepted, in bytes. */
   maxResponseBytes?: number;
+  /** How long a fallback to an older API generation is trusted before the newest is tried again (default 5 min). */
+  generationRecheckMs?: number;
   /** Told what every API answer (any route, any caller) said about the token; the greeting is not an API answer. */
   onAuthEvidence?: (evidence: AuthEvidence) => void;
 }

@@ -114,7 +114,7 @@ export interface ModelEntry {
 export interface ModelsSnapshot {
   models: ModelEntry[];
   loaded: LoadedInstance[];
-  /** True while offline: these are the last known lists. */
+  /** True when these are the last known lists: offline, or the last read of them failed. */
   stale: boolean;
   /** Epoch ms of the last successful refresh, or null before the first. */
   updatedAt: number | null;

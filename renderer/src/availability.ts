@@ -7,6 +7,9 @@ import type { ModelsSnapshot, ServerState, ServerStatus } from '../../electron/s
 
 export { availability, worksThroughLms };
 
+/** LM Studio is up but its answer to the list was unreadable (the core tries again while online). */
+const LIST_UNREADABLE = 'LM Studio Tray could not read the model list just now; it tries again shortly.';
+
 /** Why the lists are the last known ones: the tooltip of their short "Last known" tag. */
 const LAST_KNOWN_WHY: Partial<Record<ServerState, string>> = {
   offline: 'The list from when LM Studio last ran: it is closed now.',
@@ -42,13 +45,16 @@ export function listTag(
   return null;
 }
 
-/** Why no model list is known yet in this state: what cannot be shown, and what would show it. */
-export function whyNoListYet(status: ServerStatus | null): string {
+/**
+ * Why no model list is known yet in this state: what cannot be shown, and what would show it.
+ * `stale`: the last read failed (a bad answer while the server is up), so none is under way.
+ */
+export function whyNoListYet(status: ServerStatus | null, stale = false): string {
   switch (status?.state) {
     case undefined:
     case 'checking':
     case 'online':
-      return 'Reading the model list…';
+      return stale ? LIST_UNREADABLE : 'Reading the model list…';
     case 'offline':
       return 'No models known yet: LM Studio Tray reads the list while LM Studio runs. Start it to see what is downloaded.';
     case 'server-stopped':

@@ -256,6 +256,15 @@ describe('issue 11: before the first read of the lists', () => {
     expect(document.body.textContent).not.toContain('No models downloaded yet');
   });
 
+  it('says the lists could not be read, not that they are being read, after a bad answer while online', async () => {
+    await renderPopup(makeSnapshot({ models: { models: [], loaded: [], stale: true, updatedAt: null, source: null } }));
+    expect(region('Downloaded models').textContent).toContain(
+      'LM Studio Tray could not read the model list just now; it tries again shortly.',
+    );
+    expect(region('Loaded models').textContent).toContain('Not known: the list could not be read.');
+    expect(document.body.textContent).not.toContain('Reading');
+  });
+
   it('says so while lms reads them for a server that asks for a token', async () => {
     await renderPopup(
       makeSnapshot({

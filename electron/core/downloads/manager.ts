@@ -377,6 +377,12 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
           if (!current() || entry.stopping) return stop();
           if (apply(job)) return poll(jobId);
         } catch (error) {
+          // LM Studio says the job does not exist (it restarted, or the job was removed): no
+          // answer will ever bring it back, so the row must not wait for the stall timer.
+          if (error instanceof CoreError && error.code === 'not-found') {
+            if (current() && !entry.stopping) finish(entry, 'failed', lostJobMessage(entry.state.model));
+            return stop();
+          }
           // The server may be restarting: keep polling; the stall timer decides when to give up.
           logger.warn(`Download status for ${entry.state.model} failed`, error);
           if (current() && !entry.stopping) return poll(jobId);
@@ -635,4 +641,9 @@ function stalledMessage(phase: DownloadStatus, quietForMs: number): string {
 
 function failedWithoutWords(exitCode: number | null): string {
   return `lms get stopped${exitCode === null ? '' : ` with exit code ${exitCode}`} without saying why. Try again, or download it in LM Studio.`;
+}
+
+/** The REST job vanished from LM Studio: what happened, and what to do. */
+function lostJobMessage(model: string): string {
+  return `LM Studio no longer knows the download of ${model} (it may have restarted). Retry to start it again.`;
 }

@@ -229,13 +229,17 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
       case 'unauthorized':
         authorisedClient = null;
         return { state: 'unauthorized', detail: tokenMessage(greeting.tokenSent) };
-      case 'foreign':
+      case 'foreign': {
+        // What answered, in the greeting's words ("It answered HTTP 302 with …"): which program it
+        // is may be plain from that, and a bare "another program" would hide it.
+        const what = greeting.message ? ` ${greeting.message}` : '';
         return {
           state: 'foreign',
           detail: client.isLocal
-            ? `Another program answers on port ${client.port}. Change the LM Studio address in Settings.`
-            : `Another program answers at ${client.baseUrl}. Change the LM Studio address in Settings.`,
+            ? `Another program answers on port ${client.port}.${what} Change the LM Studio address in Settings.`
+            : `Another program answers at ${client.baseUrl}.${what} Change the LM Studio address in Settings.`,
         };
+      }
       case 'timeout':
         return {
           state: 'not-responding',

@@ -13,8 +13,10 @@
  * answer that asks for one, from any route, is how the health monitor learns at once that
  * "Require Authentication" was switched on.
  *
- * Every call has a timeout and a cap on the response size. Every failure becomes a CoreError
- * whose message says what happened and what to do; no stack or raw body reaches the user.
+ * Every call has a timeout and a cap on the response size, and follows no redirect (LM Studio
+ * sends none; the token must not travel to another origin). Every failure becomes a CoreError
+ * whose message says what happened and what to do; no stack, raw body or control character
+ * reaches the user. tests/robustness/answers tries every route with hundreds of bad answers.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -43,7 +45,13 @@ const DOWNLOAD_START_TIMEOUT_MS = 60_000;
 export const DEFAULT_GREETING_TIMEOUT_MS = 1_500;
 /** A connect check to a live server takes well under a millisecond on loopback. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
+/**
+ * Far above the largest honest answer: 1,000 models with long names, descriptions and eight
+ * variants each make a 1.4 MB `/api/v1/models` (tests/robustness/answers).
+ */
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** How long an older API generation is trusted before `/api/v1` is tried again. */
+export const GENERATION_RECHECK_MS = 5 * 60_000;
 /** The greeting is 17 bytes; anything much larger is not LM Studio. */
 const GREETING_MAX_BYTES = 64 * 1024;
 
@@ -122,9 +130,14 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
   /** The host as net.connect wants it (an IPv6 literal without its brackets). */
   const hostname = new URL(origin).hostname.replace(/^\[(.*)\]$/, '$1');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+  const downloadStartTimeoutMs = options.downloadStartTimeoutMs ?? DOWNLOAD_START_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   /** The generation whose model list answered last; re-detected after any failure. */
   let generation: ApiGeneration | null = null;
+  /** When `generation` was detected (trying the better generations first). */
+  let generationFoundAt = 0;
+  const generationRecheckMs = options.generationRecheckMs ?? GENERATION_RECHECK_MS;
 
   function authHeaders(): Record<string, string> {
     const token = options.token()?.trim();
@@ -160,6 +173,9 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
         headers: { accept: 'application/json', ...auth },
         signal: controller.signal,
         retry: 0,
+        // A redirect is an unexpected answer (LM Studio never sends one), and following it could
+        // carry the token to another origin.
+        redirect: 'manual',
         ignoreResponseError: true,
         responseType: 'stream',
       });
@@ -197,8 +213,19 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     return answer.json;
   }
 
+  /**
+   * The generation to start from. An older one is trusted for `generationRecheckMs` only: the
+   * missing `/api/v1` that chose it may have been a passing 404 (a proxy, a restart), and a
+   * server stuck on the older lists would show less (no sizes, no display names) for good.
+   */
+  function rememberedGeneration(): ApiGeneration | null {
+    if (generation === null || generation === GENERATIONS[0]) return generation;
+    return Date.now() - generationFoundAt < generationRecheckMs ? generation : null;
+  }
+
   async function listModels(): Promise<ModelListing> {
-    const order = generation ? [generation, ...GENERATIONS.filter((g) => g !== generation)] : GENERATIONS;
+    const remembered = rememberedGeneration();
+    const order = remembered ? [remembered, ...GENERATIONS.filter((g) => g !== remembered)] : GENERATIONS;
     const context = { action: 'list its models' };
     for (const candidate of order) {
       const answer = await call('GET', GENERATION_PATHS[candidate]);
@@ -206,6 +233,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
       const json = expectOk(answer, context);
       const listing = toListing(candidate, json);
       if (!listing) throw unexpectedAnswer(context.action);
+      if (candidate !== remembered) generationFoundAt = Date.now();
       generation = candidate;
       return listing;
     }
@@ -227,10 +255,11 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
     const notFound = `LM Studio has no model called ${modelKey}.`;
     const context = { action: `load ${modelKey}`, notFound };
     // v0 and openai were chosen because /api/v1 was missing: skip the doomed request.
-    if (generation !== 'v0' && generation !== 'openai') {
+    const remembered = rememberedGeneration();
+    if (remembered !== 'v0' && remembered !== 'openai') {
       const body: Record<string, unknown> = { model: modelKey };
       if (loadOptions.contextLength !== undefined) body.context_length = loadOptions.contextLength;
-      const answer = await call('POST', '/api/v1/models/load', body, DEFAULT_LOAD_TIMEOUT_MS);
+      const answer = await call('POST', '/api/v1/models/load', body, loadTimeoutMs);
       if (!isRouteMissing(answer)) {
         const json = expectOk(answer, context);
         return { identifier: text(json.instance_id) ?? modelKey, via: 'rest' as const };
@@ -241,7 +270,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
       'POST',
       '/v1/responses',
       { model: modelKey, input: '', max_output_tokens: 1 },
-      DEFAULT_LOAD_TIMEOUT_MS,
+      loadTimeoutMs,
     );
     if (!isRouteMissing(answer)) {
       expectOk(answer, context);
@@ -252,7 +281,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
       'POST',
       '/v1/chat/completions',
       { model: modelKey, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1 },
-      DEFAULT_LOAD_TIMEOUT_MS,
+      loadTimeoutMs,
     );
     if (isRouteMissing(chat)) {
       throw new CoreError(
@@ -276,7 +305,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
 
   async function startDownload(model: string): Promise<RestDownloadJob> {
     const context = { action: `download ${model}`, notFound: `LM Studio found no model called ${model} to download.` };
-    const answer = await call('POST', '/api/v1/models/download', { model }, DOWNLOAD_START_TIMEOUT_MS);
+    const answer = await call('POST', '/api/v1/models/download', { model }, downloadStartTimeoutMs);
     if (isRouteMissing(answer)) throw needsRestApi('download models', '`lms get`');
     return toDownloadJob(expectOk(answer, context), context.action);
   }
@@ -409,27 +438,44 @@ function failureOf(answer: Answer, context: CallContext): CoreError | null {
     return new CoreError(status === 403 ? 'forbidden' : 'unauthorized', tokenMessage(answer.tokenSent));
   }
   if (code === 'model_not_found' || code === 'job_not_found' || (status === 404 && context.notFound)) {
-    return new CoreError('not-found', context.notFound ?? `LM Studio could not ${context.action}: ${message}`);
+    return new CoreError(
+      'not-found',
+      context.notFound ?? `LM Studio could not ${context.action}: ${reasonIn(message)}`,
+    );
   }
-  if (status >= 400 || message !== null) {
-    const reason = message ? oneLine(message) : `it answered HTTP ${status}`;
+  if (status >= 300 && status < 400) {
+    return new CoreError(
+      'server-error',
+      `LM Studio could not ${context.action}: the server answered with a redirect (HTTP ${status}), which LM Studio never sends, so it was not followed. Check that the LM Studio address in Settings points at LM Studio.`,
+    );
+  }
+  if (status < 200 || status >= 300 || message !== null) {
+    const reason = message !== null ? reasonIn(message) : `it answered HTTP ${status}`;
     return new CoreError('server-error', `LM Studio could not ${context.action}: ${reason}`);
   }
   if (json === MALFORMED) return unexpectedAnswer(context.action);
   return null;
 }
 
-/** `error` is a string in some answers and `{message, type, code}` in others (protocol §1, §2). */
+/**
+ * `error` is a string in some answers and `{message, type, code}` in others (protocol §1, §2).
+ * Any other value present (a number, a list) still says the call failed, without a reason to
+ * quote; `false` says nothing failed.
+ */
 function errorOf(json: unknown): { message: string | null; code: string | null } {
-  if (!isObject(json) || json.error === undefined || json.error === null) return { message: null, code: null };
+  if (!isObject(json) || json.error === undefined || json.error === null || json.error === false) {
+    return { message: null, code: null };
+  }
   const { error } = json;
-  if (typeof error === 'string') return { message: error, code: null };
+  if (typeof error === 'string') return { message: error.trim() === '' ? NO_REASON : error, code: null };
   if (isObject(error)) {
-    const message = text(error.message) ?? 'no reason given';
+    const message = text(error.message) ?? NO_REASON;
     return { message, code: text(error.code) ?? text(error.type) };
   }
-  return { message: String(error), code: null };
+  return { message: NO_REASON, code: null };
 }
+
+const NO_REASON = 'no reason given';
 
 /** 401, 403, or an `error` body that asks for a token (whatever the status). */
 function asksForTokenIn(answer: Answer): boolean {
@@ -447,20 +493,43 @@ export function classifyGreeting(status: number, body: string, tokenSent = false
   const json = parseJson(body);
   const { message, code } = errorOf(json);
   if (status === 401 || status === 403 || asksForToken(message, code)) {
-    return { kind: 'unauthorized', message: message ? oneLine(message) : `HTTP ${status}`, tokenSent };
+    return { kind: 'unauthorized', message: message ? reasonIn(message) : `HTTP ${status}`, tokenSent };
   }
   // Exactly the greeting. Extra fields are tolerated so a newer LM Studio that adds some is
   // still recognised; no other program answers `"lmstudio": true` by accident.
   if (status === 200 && isObject(json) && json.lmstudio === true) return { kind: 'lmstudio' };
   const what =
-    json === MALFORMED ? (/^\s*</.test(body) ? 'a web page' : 'text') : message ? `"${oneLine(message)}"` : 'JSON';
+    json === MALFORMED
+      ? /^\s*</.test(body)
+        ? 'a web page'
+        : 'text'
+      : body.trim() === ''
+        ? 'an empty body'
+        : message
+          ? isWebPage(message)
+            ? 'a web page'
+            : message === NO_REASON
+              ? 'an error'
+              : `"${oneLine(message)}"`
+          : 'JSON';
   return { kind: 'foreign', message: `It answered HTTP ${status} with ${what} instead of LM Studio’s greeting.` };
 }
 
 function classifyConnectionError(error: unknown): GreetingResult {
   if (error instanceof TimeoutError) return { kind: 'timeout' };
+  // Something answered, with far more than a greeting: not LM Studio.
+  if (error instanceof TooLargeError) {
+    return {
+      kind: 'foreign',
+      message: `It answered with more than ${formatSize(GREETING_MAX_BYTES)} instead of LM Studio’s greeting.`,
+    };
+  }
   const code = errorCode(error);
   if (code === 'ECONNREFUSED') return { kind: 'refused' };
+  // Node's words for these ("read ECONNRESET", "aborted", "socket hang up") say little to a user.
+  if (code && DROPPED_CONNECTION_CODES.has(code)) {
+    return { kind: 'error', message: 'the connection was reset' };
+  }
   return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -547,6 +616,10 @@ class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+class TooLargeError extends Error {
+  override readonly name = 'TooLargeError';
+}
+
 interface RawGetOptions {
   /** `false` for a fresh connection that is closed afterwards. */
   agent: http.Agent | false;
@@ -578,7 +651,7 @@ function rawGet(url: string, options: RawGetOptions): Promise<{ status: number; 
       let size = 0;
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > options.maxBytes) request.destroy(new Error('answer too large'));
+        if (size > options.maxBytes) request.destroy(new TooLargeError('answer too large'));
         else chunks.push(chunk);
       });
       response.on('error', fail);
@@ -611,14 +684,32 @@ function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
+/** A size, speed or count as the popup can show it; beyond 2^53 no number is a real size. */
 function count(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+  return typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER ? value : null;
 }
 
-/** A server message fit for one line of the popup: whitespace collapsed, length capped. */
+/**
+ * A server message fit for one line of the popup: control and bidi characters dropped (they
+ * could disguise the text or break the line), whitespace collapsed, length capped.
+ */
 function oneLine(message: string): string {
-  const flat = message.replace(/\s+/g, ' ').trim();
+  const flat = message
+    .replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim();
   return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat;
+}
+
+/** The server's reason as the end of one of our sentences; a web page is named, not quoted. */
+function reasonIn(message: string | null): string {
+  if (message === null) return NO_REASON;
+  if (isWebPage(message)) return 'it answered with a web page instead of a reason';
+  return oneLine(message) || NO_REASON;
+}
+
+function isWebPage(text: string): boolean {
+  return /<\s*(!doctype|html|head|body)\b/i.test(text);
 }
 
 function formatSize(bytes: number): string {

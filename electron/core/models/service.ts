@@ -230,7 +230,14 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     const previous = inflight?.promise.catch(() => undefined);
     const promise = (async () => {
       await previous;
-      return readLists(instanceDetails);
+      try {
+        return await readLists(instanceDetails);
+      } catch (error) {
+        // The lists could not be read (a bad answer, a timeout): what is shown is the last known,
+        // even while the server itself is online, until a good answer brings them back.
+        if (options.client() === client) markStale();
+        throw error;
+      }
     })();
     const entry = { promise, instanceDetails, client };
     inflight = entry;

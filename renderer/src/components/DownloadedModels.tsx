@@ -97,9 +97,9 @@ export function DownloadedModels() {
         </p>
       )}
       {!known ? (
-        <p className="empty">{whyNoListYet(status)}</p>
+        <p className="empty">{whyNoListYet(status, stale)}</p>
       ) : models.length === 0 ? (
-        <NoModelsYet stale={stale} why={whyNoListYet(status)} />
+        <NoModelsYet stale={stale} why={whyNoListYet(status, stale)} />
       ) : (
         <>
           <input

@@ -70,7 +70,8 @@ export function LoadedModels() {
 
 function emptyText(appClosed: boolean, readAt: number | null, notLive: boolean, stale: boolean): string {
   if (appClosed) return 'Nothing is loaded while LM Studio is closed.';
-  if (readAt === null) return notLive ? 'Not known yet.' : 'Reading what is loaded…';
+  if (readAt === null)
+    return notLive ? 'Not known yet.' : stale ? 'Not known: the list could not be read.' : 'Reading what is loaded…';
   if (stale) return 'No model was loaded when LM Studio Tray last could tell.';
   // Checking, or a state whose loads cannot work: no invitation to load.
   if (notLive) return 'No model in memory.';

@@ -467,6 +467,33 @@ describe('download manager: REST path', () => {
     expect(client.downloadStatus).not.toHaveBeenCalled();
   });
 
+  it('a job LM Studio no longer knows fails at once (no answer would bring it back); other failed polls are waited out', async () => {
+    const answers: Array<() => RestDownloadJob> = [
+      () => {
+        throw new CoreError('server-error', 'LM Studio sent an unexpected answer.');
+      },
+      () => {
+        throw new CoreError('not-found', 'LM Studio has no download job job_1.');
+      },
+    ];
+    const { manager, row, client } = setup({
+      isLocal: false,
+      rest: { startDownload: vi.fn(async () => job({})), downloadStatus: vi.fn(async () => answers.shift()!()) },
+    });
+    const d = manager.start('qwen/qwen3-4b');
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(row(d.id).status).toBe('downloading');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(row(d.id)).toMatchObject({
+      status: 'failed',
+      message:
+        'LM Studio no longer knows the download of qwen/qwen3-4b (it may have restarted). Retry to start it again.',
+    });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(client.downloadStatus).toHaveBeenCalledTimes(2);
+  });
+
   it('reports a refused start as a failure', async () => {
     const { manager, row } = setup({
       isLocal: false,

@@ -217,7 +217,7 @@ describe('health monitor against the simulator', () => {
     const { monitor, stateIs } = await run({ foreign: true });
     await stateIs('foreign');
     expect(monitor.current().detail).toBe(
-      `Another program answers on port ${monitor.current().port}. Change the LM Studio address in Settings.`,
+      `Another program answers on port ${monitor.current().port}. It answered HTTP 404 with a web page instead of LM Studio’s greeting. Change the LM Studio address in Settings.`,
     );
   });
 

@@ -305,9 +305,9 @@ describe('states', () => {
     [{ kind: 'unauthorized', message: 'token', tokenSent: false } as const, 'unauthorized', TOKEN_REQUIRED_MESSAGE],
     [{ kind: 'unauthorized', message: 'token', tokenSent: true } as const, 'unauthorized', TOKEN_REFUSED_MESSAGE],
     [
-      { kind: 'foreign', message: 'HTML' } as const,
+      { kind: 'foreign', message: 'It answered HTTP 200 with a web page instead of LM Studio’s greeting.' } as const,
       'foreign',
-      'Another program answers on port 1234. Change the LM Studio address in Settings.',
+      'Another program answers on port 1234. It answered HTTP 200 with a web page instead of LM Studio’s greeting. Change the LM Studio address in Settings.',
     ],
     [
       { kind: 'timeout' } as const,

@@ -582,6 +582,125 @@ describe('listModels', () => {
   });
 });
 
+describe('answers that once slipped through (found by tests/robustness/answers)', () => {
+  it('a redirect is an unexpected answer: never followed, so the token never reaches another origin', async () => {
+    const elsewhere = await serve((_req, res) => json(res, 200, V1_MODELS));
+    const server = await serve((_req, res) =>
+      res
+        .writeHead(302, { location: `http://localhost:${elsewhere.port}/api/v1/models` })
+        .end(JSON.stringify(V1_MODELS)),
+    );
+    const error = await failure(client(server.url, { token: () => 'sk-lm-secret' }).listModels());
+    expect(error.code).toBe('server-error');
+    expect(error.message).toMatch(
+      /^LM Studio could not list its models: the server answered with a redirect \(HTTP 302\)/,
+    );
+    expect(elsewhere.seen).toEqual([]);
+  });
+
+  it.each([
+    ['a list of objects', [{ message: 'x' }]],
+    ['a number', 42],
+    ['an empty string', ''],
+  ])('an error that is %s fails without "[object Object]"', async (_name, value) => {
+    const server = await serve((_req, res) => json(res, 200, { error: value }));
+    const error = await failure(client(server.url).listModels());
+    expect(error.message).toBe('LM Studio could not list its models: no reason given');
+  });
+
+  it('`error: false` says nothing failed', async () => {
+    const server = await serve((_req, res) => json(res, 200, { ...V1_MODELS, error: false }));
+    expect((await client(server.url).listModels()).models).toHaveLength(3);
+  });
+
+  it('a server reason loses its control and bidi characters, and a web page is named, not quoted', async () => {
+    let reason = 'bad\u0000\u001b[31m answer\u202e';
+    const server = await serve((_req, res) => json(res, 500, { error: reason }));
+    expect((await failure(client(server.url).listModels())).message).toBe(
+      'LM Studio could not list its models: bad [31m answer',
+    );
+    reason = '<!DOCTYPE html><html><body>Internal error</body></html>';
+    expect((await failure(client(server.url).listModels())).message).toBe(
+      'LM Studio could not list its models: it answered with a web page instead of a reason',
+    );
+  });
+
+  it('a model_not_found reason is one line', async () => {
+    const server = await serve((_req, res) =>
+      json(res, 404, { error: { message: 'Model "x" not found.\n\nYour models:\n\na', code: 'model_not_found' } }),
+    );
+    const error = await failure(client(server.url).listModels());
+    expect(error.code).toBe('not-found');
+    expect(error.message).toBe('LM Studio could not list its models: Model "x" not found. Your models: a');
+  });
+
+  it('sizes and lengths past 2^53 are unknown, not shown as absurd figures', async () => {
+    const server = await serve((req, res) => {
+      if (req.path === '/api/v1/models') {
+        const [model] = V1_MODELS.models;
+        return json(
+          res,
+          200,
+          `{"models":[${JSON.stringify(model).replace('"size_bytes":2500000000', '"size_bytes":18446744073709551616')}]}`,
+        );
+      }
+      json(res, 200, `{"job_id":"j","status":"downloading","total_size_bytes":1e308,"downloaded_bytes":5}`);
+    });
+    const lmstudio = client(server.url);
+    expect((await lmstudio.listModels()).models[0]).toMatchObject({ key: 'qwen/qwen3-4b', sizeBytes: null });
+    expect(await lmstudio.downloadStatus('j')).toMatchObject({ totalBytes: null, downloadedBytes: 5 });
+  });
+
+  it('a greeting past 64 KB is another program ("foreign"), not an unreachable one', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"lmstudio":true,"pad":"${'x'.repeat(100_000)}"}`);
+    });
+    expect(await client(server.url).greet()).toEqual({
+      kind: 'foreign',
+      message: 'It answered with more than 64 KB instead of LM Studio’s greeting.',
+    });
+  });
+
+  it('an empty greeting is called empty, not JSON; a reset is worded for a user', async () => {
+    let reset = false;
+    const server = await serve((_req, res) => (reset ? res.socket?.resetAndDestroy() : res.writeHead(302).end()));
+    expect(await client(server.url).greet()).toEqual({
+      kind: 'foreign',
+      message: 'It answered HTTP 302 with an empty body instead of LM Studio’s greeting.',
+    });
+    reset = true;
+    expect(await client(server.url).greet()).toEqual({
+      kind: 'error',
+      message: 'the connection was reset',
+    });
+  });
+
+  it('a fallback to /api/v0 after a passing 404 from /api/v1 is not kept for good: v1 is tried again once the recheck is due', async () => {
+    let v1Missing = true;
+    const server = await serve((req, res) => {
+      if (req.path === '/api/v1/models') return v1Missing ? res.writeHead(404).end() : json(res, 200, V1_MODELS);
+      json(res, 200, { data: [{ id: 'qwen/qwen3-4b', type: 'llm', state: 'not-loaded' }] });
+    });
+    const soon = client(server.url, { generationRecheckMs: 0 });
+    expect((await soon.listModels()).generation).toBe('v0');
+    v1Missing = false;
+    expect((await soon.listModels()).generation).toBe('v1');
+    v1Missing = true;
+    const later = client(server.url);
+    await later.listModels();
+    v1Missing = false;
+    expect((await later.listModels()).generation).toBe('v0');
+  });
+
+  it('a load and a download start that hang end by their own (injectable) timeouts', async () => {
+    const server = await serve(() => {});
+    const lmstudio = client(server.url, { loadTimeoutMs: 200, downloadStartTimeoutMs: 300 });
+    expect((await failure(lmstudio.loadModel('qwen/qwen3-4b', {}))).message).toMatch(/did not answer within 0\.2 s/);
+    expect((await failure(lmstudio.startDownload('qwen/qwen3-4b'))).message).toMatch(/did not answer within 0\.3 s/);
+  });
+});
+
 describe('loadModel', () => {
   it('POSTs exactly {model, context_length} to /api/v1/models/load; GPU offload and TTL are not sent', async () => {
     const server = await serve((_req, res) =>

@@ -256,6 +256,19 @@ describe('model service: listing', () => {
     expect(seen).toEqual([true, false]);
   });
 
+  it('a list the server fails to give keeps the last lists, marked stale, while online; a good answer brings them back', async () => {
+    const w = world();
+    w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+    const good = await w.service.refresh();
+    vi.mocked(w.client.listModels).mockRejectedValueOnce(
+      new CoreError('server-error', 'LM Studio sent an unexpected answer when asked to list its models.'),
+    );
+    await expect(w.service.refresh()).rejects.toThrow(/unexpected answer/);
+    expect(w.service.snapshot()).toEqual({ ...good, stale: true });
+    const back = await w.service.refresh();
+    expect(back).toMatchObject({ stale: false, models: good.models, loaded: good.loaded });
+  });
+
   it('a refresh whose answers arrive after the server went down publishes them as the last known lists', async () => {
     const w = world();
     let answer!: () => void;
