@@ -22,10 +22,23 @@ const ESCAPE_SEQUENCE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const LINE_END = /\r|\n|\x1b\[u/;
 /** A line that never ends (garbage, or a program gone wrong) is cut here to bound memory. */
 const MAX_PENDING_CHARS = 64 * 1024;
+/** Control characters left once the escape sequences are gone (a stray ESC, NUL, BEL, C1 codes). */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+/** Longest message taken from lms's output; a garbage line must not become a page of text. */
+export const MAX_MESSAGE_CHARS = 300;
 
-/** Removes escape sequences and surrounding spaces. */
+/** Removes escape sequences, turns other control characters into spaces, trims. */
 export function cleanLine(raw: string): string {
-  return raw.replace(ESCAPE_SEQUENCE, '').trim();
+  return raw.replace(ESCAPE_SEQUENCE, '').replace(CONTROL_CHARACTERS, ' ').trim();
+}
+
+/** A clean line (or text) on one line with single spaces, shortened to `MAX_MESSAGE_CHARS`: a message the user reads. */
+export function messageText(text: string): string {
+  const clean = cleanLine(text).replace(/\s+/g, ' ');
+  if (clean.length <= MAX_MESSAGE_CHARS) return clean;
+  let end = MAX_MESSAGE_CHARS - 1;
+  if (/[\ud800-\udbff]/.test(clean[end - 1]!)) end -= 1; // never half of a surrogate pair
+  return `${clean.slice(0, end)}…`;
 }
 
 /**
@@ -136,13 +149,14 @@ export function parseGetLine(line: string): LmsGetEvent | null {
   if (line === 'This download is already in progress.') return { type: 'attached' };
   if (line === 'Finalizing download...') return { type: 'finalizing' };
   if (line.startsWith('Download completed.')) return { type: 'completed' };
-  if (ALREADY_DOWNLOADED.some((pattern) => pattern.test(line))) return { type: 'already-downloaded', message: line };
+  if (ALREADY_DOWNLOADED.some((pattern) => pattern.test(line)))
+    return { type: 'already-downloaded', message: messageText(line) };
   if (GET_PROMPT.test(line)) return { type: 'prompt' };
   if (line === 'Download will continue in the background.') return { type: 'continuing' };
   if (/^W Download cancel+ed\.?$/.test(line)) return { type: 'cancelled' };
   const error = ERROR_LINE.exec(line);
-  if (error) return { type: 'error', message: error[1]!.trim() };
-  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: line };
+  if (error) return { type: 'error', message: messageText(error[1]!) };
+  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: messageText(line) };
   if (PLAN_LINE.test(line)) return { type: 'resolving' };
   return null;
 }
@@ -238,10 +252,10 @@ export function parseLoadStatusLine(line: string): LoadStatusEvent | null {
   if (line.startsWith('Model loaded successfully')) return { type: 'loaded', identifier: null };
   if (line === 'Waking up LM Studio service...') return { type: 'waking' };
   if (/^W Load cancel+ed\.?$/.test(line)) return { type: 'cancelled' };
-  if (/^W \d+ models match\b/.test(line)) return { type: 'ambiguous', message: line.slice(2) };
+  if (/^W \d+ models match\b/.test(line)) return { type: 'ambiguous', message: messageText(line.slice(2)) };
   const error = ERROR_LINE.exec(line);
-  if (error) return { type: 'error', message: error[1]!.trim() };
-  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: line };
+  if (error) return { type: 'error', message: messageText(error[1]!) };
+  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: messageText(line) };
   return null;
 }
 
@@ -318,7 +332,7 @@ function parseJsonOutput<S extends v.GenericSchema>(command: string, schema: S, 
   try {
     json = JSON.parse(lastJsonLine(text));
   } catch {
-    const shown = text.trim().slice(0, 120);
+    const shown = cleanLine(text).slice(0, 120);
     throw new CoreError(
       'lms-failed',
       `\`${command}\` did not print JSON${shown ? ` (it printed "${shown}")` : ' (it printed nothing)'}. ` +
