@@ -309,8 +309,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     const message =
       said ??
       (result.signal
-        ? `\`lms ${args[0]}\` was stopped by ${result.signal}.`
-        : `\`lms ${args[0]}\` exited with code ${result.code}.`);
+        ? `\`lms ${args.join(' ')}\` was stopped by ${result.signal}.`
+        : `\`lms ${args.join(' ')}\` exited with code ${result.code}.`);
     return new CoreError('lms-failed', message);
   }
 
@@ -551,7 +551,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
           `No loaded model has the identifier "${identifier}". It may have been unloaded already.`,
         );
       }
-      if (result.code !== 0 || (!unloaded && lmsErrorLine(result.stderr))) throw failure(['unload'], result);
+      if (result.code !== 0 || (!unloaded && lmsErrorLine(result.stderr)))
+        throw failure(['unload', identifier], result);
     },
     async unloadAll() {
       const result = await runOk(['unload', '--all'], timeoutMs);

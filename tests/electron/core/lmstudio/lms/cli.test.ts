@@ -364,9 +364,9 @@ describe('createLmsCli: faults', () => {
 
   it('an lms killed by a signal is reported as stopped by it, not by the last thing it said', async () => {
     const lms = cli('killed-after-waking');
-    expect((await rejection(lms.ls())).message).toBe('`lms ls` was stopped by SIGKILL.');
+    expect((await rejection(lms.ls())).message).toBe('`lms ls --json` was stopped by SIGKILL.');
     expect((await rejection(lms.load('qwen/qwen3-4b', {}, () => {}))).message).toBe(
-      '`lms load` was stopped by SIGKILL.',
+      '`lms load --yes qwen/qwen3-4b` was stopped by SIGKILL.',
     );
   });
 
