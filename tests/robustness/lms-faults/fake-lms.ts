@@ -62,6 +62,23 @@ endless_download() {
 }
 `;
 
+/** Environment variable: the status commands say "LM Studio runs, its server is off" whatever the fault. */
+export const SERVER_STOPPED_VARIABLE = 'FAKE_LMS_SERVER_STOPPED';
+
+/**
+ * With SERVER_STOPPED_VARIABLE=1, `daemon status` and `server status` answer before the fault
+ * does: the core then sees LM Studio running with its server off, the state in which every list,
+ * load and unload goes through `lms`, so the fault meets all of them.
+ */
+const SERVER_STOPPED = String.raw`
+if [ "$${SERVER_STOPPED_VARIABLE}" = 1 ]; then
+  case "$1 $2" in
+    "daemon status") printf '{"status":"running","pid":4242}\n'; exit 0 ;;
+    "server status") printf '{"running":false,"port":1234}\n'; exit 0 ;;
+  esac
+fi
+`;
+
 export interface FakeScript {
   /** Shell lines run before the answer; they may `exit`, or end with `answer "$@"`. */
   prelude: string;
@@ -76,7 +93,7 @@ export async function writeFakeLms(dir: string, script: FakeScript): Promise<str
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, 'lms');
   const head = Buffer.from(`#!/bin/sh\nFIX='${FIXTURES}'\nBAD='`);
-  const rest = Buffer.from(`'\n${ANSWER}\n${script.prelude}\n`);
+  const rest = Buffer.from(`'\n${ANSWER}\n${SERVER_STOPPED}\n${script.prelude}\n`);
   await writeFile(file, Buffer.concat([head, script.bad ?? Buffer.alloc(0), rest]));
   await chmod(file, script.mode ?? 0o755);
   return file;

@@ -114,7 +114,7 @@ export const FAULTS: readonly Fault[] = [
     expected: (operation) => {
       if (operation === 'version') return value(null);
       if (GETS.includes(operation)) return failed('get-failed', 'lms get was stopped by SIGKILL.');
-      return failed('lms-failed', /^`lms [a-z ]+` was stopped by SIGKILL\.$/);
+      return failed('lms-failed', /^`lms [^`]+` was stopped by SIGKILL\.$/);
     },
   },
   {
