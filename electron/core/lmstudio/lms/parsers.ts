@@ -92,7 +92,14 @@ export function parseSize(text: string): number | null {
 /** `02:00` -> 120, `1:02:03` -> 3723; null for `Infinity:NaN:NaN` or anything else unreadable. */
 export function parseEta(text: string): number | null {
   if (!/^\d+(:\d{1,2}){1,2}$/.test(text)) return null;
-  return text.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  const seconds = text.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
+/** `29.08` -> 29.08, capped at 100; null for `NaN` or a number too long to be one. */
+function parsePercent(text: string): number | null {
+  const percent = Number(text);
+  return Number.isFinite(percent) ? Math.min(100, percent) : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,7 +143,7 @@ export function parseGetLine(line: string): LmsGetEvent | null {
     const [, percent, done, total, speed, eta] = progress;
     return {
       type: 'progress',
-      percent: percent === 'NaN' ? null : Number(percent),
+      percent: parsePercent(percent!),
       downloadedBytes: done ? parseSize(done) : null,
       totalBytes: total ? parseSize(total) : null,
       bytesPerSecond: speed ? parseSize(speed) : null,
@@ -294,7 +301,17 @@ export function createLoadOutputParser(): LoadOutputParser {
 // ---------------------------------------------------------------------------------------------
 
 const OptionalString = v.optional(v.nullable(v.string()));
-const OptionalNumber = v.optional(v.nullable(v.number()));
+/** A number that makes no sense where it is (negative, 1e400, port 70000) is unknown, not an error. */
+const absurd = v.pipe(
+  v.number(),
+  v.transform((): null => null),
+);
+/** Bytes, tokens, milliseconds: finite and not negative. */
+const OptionalCount = v.optional(v.nullable(v.union([v.pipe(v.number(), v.finite(), v.minValue(0)), absurd])));
+const OptionalPort = v.optional(
+  v.nullable(v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535)), absurd])),
+);
+const OptionalPid = v.optional(v.nullable(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), absurd])));
 const OptionalBoolean = v.optional(v.nullable(v.boolean()));
 
 /** `ModelInfo` of lmstudio-js; unknown fields are ignored, most known ones are optional across versions. */
@@ -305,11 +322,11 @@ const ModelInfoSchema = v.object({
   displayName: OptionalString,
   publisher: OptionalString,
   path: OptionalString,
-  sizeBytes: OptionalNumber,
+  sizeBytes: OptionalCount,
   paramsString: OptionalString,
   architecture: OptionalString,
   quantization: v.optional(v.nullable(v.object({ name: v.optional(v.nullable(v.string())) }))),
-  maxContextLength: OptionalNumber,
+  maxContextLength: OptionalCount,
   vision: OptionalBoolean,
   trainedForToolUse: OptionalBoolean,
   reasoning: v.optional(v.unknown()),
@@ -318,9 +335,9 @@ const ModelInfoSchema = v.object({
 const ModelInstanceSchema = v.object({
   ...ModelInfoSchema.entries,
   identifier: v.pipe(v.string(), v.nonEmpty()),
-  contextLength: OptionalNumber,
-  ttlMs: OptionalNumber,
-  lastUsedTime: OptionalNumber,
+  contextLength: OptionalCount,
+  ttlMs: OptionalCount,
+  lastUsedTime: OptionalCount,
   status: OptionalString,
 });
 
@@ -407,14 +424,14 @@ export function parsePsJson(text: string): LoadedInstance[] {
 
 /** `lms server status --json`: `{"running":true,"port":1234}`, or `{"running":false}` before the first start. */
 export function parseServerStatusJson(text: string): { running: boolean; port: number | null } {
-  const schema = v.object({ running: v.boolean(), port: OptionalNumber });
+  const schema = v.object({ running: v.boolean(), port: OptionalPort });
   const parsed = parseJsonOutput('lms server status --json', schema, text);
   return { running: parsed.running, port: parsed.port ?? null };
 }
 
 /** `lms daemon status --json`: `{"status":"running","pid":N,...}` or `{"status":"not-running"}`. */
 export function parseDaemonStatusJson(text: string): { running: boolean; pid: number | null } {
-  const schema = v.object({ status: v.string(), pid: OptionalNumber });
+  const schema = v.object({ status: v.string(), pid: OptionalPid });
   const parsed = parseJsonOutput('lms daemon status --json', schema, text);
   const running = parsed.status === 'running';
   return { running, pid: running ? (parsed.pid ?? null) : null };
