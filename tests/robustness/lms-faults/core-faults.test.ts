@@ -64,11 +64,14 @@ function matches(actual: string, expected: unknown): boolean {
   return (expected as { asymmetricMatch(value: unknown): boolean }).asymmetricMatch(actual);
 }
 
-async function runCase(fault: Fault): Promise<string[]> {
+/** A core whose `lms` is the fault's; with `serverStopped`, the status commands answer "server off" first. */
+async function coreFor(fault: Fault, serverStopped: boolean) {
   const marker = newMarker();
-  const dir = path.join(root, fault.name.replace(/[^a-z0-9]+/gi, '-'));
+  const dir = path.join(root, `${fault.name}${serverStopped ? '' : '-health'}`.replace(/[^a-z0-9]+/gi, '-'));
   const lmsPath = await fault.install(path.join(dir, 'bin'));
   const clock = createJumpClock();
+  const env: Record<string, string | undefined> = { PATH: process.env.PATH, [MARKER_VARIABLE]: marker };
+  if (serverStopped) env[SERVER_STOPPED_VARIABLE] = '1';
   const core = createTrayCore(
     {
       clock,
@@ -76,11 +79,7 @@ async function runCase(fault: Fault): Promise<string[]> {
       fs: nodeFileSystem,
       notifier: { show() {} },
       logger: silent,
-      environment: {
-        platform: 'linux',
-        homedir: dir,
-        env: { PATH: process.env.PATH, [MARKER_VARIABLE]: marker, [SERVER_STOPPED_VARIABLE]: '1' },
-      },
+      environment: { platform: 'linux', homedir: dir, env },
       configDir: path.join(dir, 'config'),
       overrides: { lmsPath, baseUrl: `http://127.0.0.1:${closedPort}`, pollIntervalMs: 600_000 },
       transport: 'web',
@@ -92,9 +91,24 @@ async function runCase(fault: Fault): Promise<string[]> {
       downloads: { stallAfterMs: 4_000, slowPhaseStallAfterMs: 8_000 },
     },
   );
-  const problems: string[] = [];
   const wait = <T>(promise: Promise<T>) =>
     fault.hangs ? settleWithJumps(promise, clock) : withinRealTime(promise, 15_000);
+  return { core, marker, wait };
+}
+
+/** After quitting: no process carrying the marker (counted, reported, then ended). */
+function leftAfterQuit(fault: Fault, marker: string, problems: string[]): void {
+  const left = processesWithMarker(marker);
+  if (left.length > 0) {
+    totals.processesLeft += left.length;
+    problems.push(`${fault.name} / quit: processes left ${left.join(', ')}`);
+  }
+  endLeftovers(marker);
+}
+
+async function runCase(fault: Fault): Promise<string[]> {
+  const { core, marker, wait } = await coreFor(fault, true);
+  const problems: string[] = [];
   try {
     await wait(core.start());
     for (const command of COMMANDS) {
@@ -143,12 +157,37 @@ async function runCase(fault: Fault): Promise<string[]> {
     problems.push(`${fault.name}: ${error instanceof Error ? error.message : error}`);
     await core.shutdown().catch(() => undefined);
   }
-  const left = processesWithMarker(marker);
-  if (left.length > 0) {
-    totals.processesLeft += left.length;
-    problems.push(`${fault.name} / quit: processes left ${left.join(', ')}`);
+  leftAfterQuit(fault, marker, problems);
+  totals.problems += problems.length;
+  return problems;
+}
+
+/**
+ * The health check over the same fault: with the server's port refusing, only `lms daemon
+ * status` and `lms server status` can say why, and here they are the faulty ones.
+ */
+async function runHealthCase(fault: Fault): Promise<string[]> {
+  const { core, marker, wait } = await coreFor(fault, false);
+  const problems: string[] = [];
+  totals.cases += 1;
+  try {
+    await wait(core.start());
+    const result = await wait(core.invoke('server:refresh', undefined));
+    if (!result.ok) throw new Error(`server:refresh failed: ${JSON.stringify(result.error)}`);
+    const status = result.value;
+    expect(['offline', 'server-stopped']).toContain(status.state);
+    checkMessage(status.detail);
+    const expected = fault.expected('daemon status', 0);
+    if (!expected.ok && expected.code === 'lms-failed' && typeof expected.message === 'string') {
+      expect(status.detail).toContain(expected.message.replace(/\.$/, ''));
+    }
+    await wait(core.shutdown());
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    problems.push(`${fault.name} / health: ${why}`);
+    await core.shutdown().catch(() => undefined);
   }
-  endLeftovers(marker);
+  leftAfterQuit(fault, marker, problems);
   totals.problems += problems.length;
   return problems;
 }
@@ -160,9 +199,15 @@ describe.runIf(canListProcesses())('lms faults under every command of the core',
     });
   }
 
+  for (const fault of FAULTS) {
+    it(`lms ${fault.name}: the server's status says what is known, nothing left after quitting`, async () => {
+      expect(await runHealthCase(fault)).toEqual([]);
+    });
+  }
+
   it('left no process, no hang: the tally', () => {
     expect(totals).toMatchObject({ hangs: 0, processesLeft: 0, problems: 0 });
-    expect(totals.cases).toBe(FAULTS.length * (COMMANDS.length + 1));
+    expect(totals.cases).toBe(FAULTS.length * (COMMANDS.length + 2));
     recordTally({
       family: 'lms faults',
       cases: totals.cases,
