@@ -495,7 +495,9 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       }
     }
     const stopWith = (kind: 'cancel' | 'detach') => {
-      if (exited) return done.then(() => undefined);
+      // Already ended (its pipes may still be draining): a stop now would be read as its cause.
+      const ended = exited || child === null || child.exitCode !== null || child.signalCode !== null;
+      if (ended && stopping === null) return done.then(() => undefined);
       stopping ??= interrupt(kind);
       return stopping.then(() => done).then(() => undefined);
     };

@@ -1,7 +1,9 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../../../../electron/core/errors';
@@ -375,6 +377,37 @@ describe('createLmsCli: faults', () => {
     await vi.waitFor(() => expect(events).toContainEqual({ type: 'error', message: 'Cannot find variant q9.' }));
     await process.cancel();
     expect(await process.done).toEqual({ kind: 'failed', message: 'Cannot find variant q9.', exitCode: 1 });
+  });
+
+  it('a stop that comes after lms has exited (its pipes still draining) is not read as its cause', async () => {
+    const child = Object.assign(new EventEmitter(), {
+      pid: 4242,
+      exitCode: null as number | null,
+      signalCode: null,
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      kill: vi.fn(() => true),
+    });
+    const lms = createLmsCli({
+      path: '/fake/lms',
+      spawn: () => child as unknown as ChildProcess,
+      registry,
+      clock: systemClock,
+      logger,
+      platform: 'linux',
+    });
+    const events: LmsGetEvent[] = [];
+    const download = lms.get('qwen/qwen3-4b', (event) => events.push(event));
+    child.stdout.write('⠋ [█   ] 5.00% | 1.00 GB / 2.00 GB | 1.00 MB/s | ETA 02:00\r');
+    await vi.waitFor(() => expect(events).toContainEqual(expect.objectContaining({ type: 'progress' })));
+    child.exitCode = 1;
+    child.emit('exit', 1, null); // 'close' comes later: something still holds the pipes
+    const detached = download.detach();
+    child.emit('close');
+    await detached;
+    expect(child.kill).not.toHaveBeenCalled();
+    expect(await download.done).toEqual({ kind: 'failed', message: 'lms get exited with code 1.', exitCode: 1 });
   });
 
   it('a download killed by a signal nobody here sent has failed, even while a cancel was on its way', async () => {
