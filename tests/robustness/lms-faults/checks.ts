@@ -29,3 +29,18 @@ export function endLeftovers(marker: string): void {
     }
   }
 }
+
+/** Asserts `check` holds for one of `candidates` (the first failure is the one reported). */
+export function expectOneOf<T>(candidates: Array<T | null | undefined>, check: (candidate: T) => void): void {
+  let first: unknown = null;
+  for (const candidate of candidates) {
+    if (candidate === null || candidate === undefined) continue;
+    try {
+      check(candidate);
+      return;
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  throw first;
+}

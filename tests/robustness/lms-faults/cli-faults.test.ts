@@ -14,7 +14,7 @@ import type { Logger } from '../../../electron/core/ports';
 import { createProcessRegistry } from '../../../electron/core/processes';
 import { canListProcesses, MARKER_VARIABLE, newMarker, processesWithMarker } from '../processes';
 import { recordTally } from '../tally';
-import { checkMessage, endLeftovers, withinRealTime } from './checks';
+import { checkMessage, endLeftovers, expectOneOf, withinRealTime } from './checks';
 import { FAULTS, type Fault } from './faults';
 import { createJumpClock, settleWithJumps } from './jump-clock';
 import { OPERATIONS, type Operation, type Outcome } from './operations';
@@ -62,7 +62,8 @@ async function runCase(fault: Fault, operation: Operation): Promise<string[]> {
       break;
     }
     try {
-      expect(outcome).toEqual(fault.expected(operation.name, run));
+      const candidates = [fault.expected(operation.name, run), fault.alsoTrue?.(operation.name, run)];
+      expectOneOf(candidates, (expected) => expect(outcome).toEqual(expected));
       if (!outcome.ok) checkMessage(outcome.message);
     } catch (error) {
       const why = error instanceof Error ? error.message.split('\n')[0] : String(error);

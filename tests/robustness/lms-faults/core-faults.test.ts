@@ -129,10 +129,12 @@ async function runCase(fault: Fault): Promise<string[]> {
           // The runner suite's commands use port 1234; this core's server is on a free port.
           const message = result.error.message.replace(/--port \d+/, '--port 1234');
           const expected = command.operations
-            .map((operation) => fault.expected(operation, 0))
-            .filter((outcome) => !outcome.ok && outcome.code === 'lms-failed');
+            .flatMap((operation) => [fault.expected(operation, 0), fault.alsoTrue?.(operation, 0) ?? null])
+            .filter((outcome) => outcome !== null && !outcome.ok && outcome.code === 'lms-failed');
           if (expected.length > 0) {
-            expect(expected.some((outcome) => !outcome.ok && matches(message, outcome.message))).toBe(true);
+            expect(
+              expected.some((outcome) => outcome !== null && !outcome.ok && matches(message, outcome.message)),
+            ).toBe(true);
           }
         }
       } catch (error) {

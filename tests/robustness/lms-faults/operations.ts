@@ -45,7 +45,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * `lms get` and what the download manager does with it: waits for the outcome, or (when the
  * fault keeps it silent) lets go of it as a give-up does, or cancels it as the user does once
- * it has said something (or has been quiet for a moment).
+ * it has said something (a silent one, once it has been quiet for a moment).
  */
 function getOperation(name: string, model: string, stop: 'cancel' | 'detach' | null): Operation {
   return {
@@ -59,7 +59,8 @@ function getOperation(name: string, model: string, stop: 'cancel' | 'detach' | n
         const child = lms.get(model, (_event: LmsGetEvent) => heard());
         const how = stop ?? (hangs ? 'detach' : null);
         if (how) {
-          await Promise.race([firstEvent, child.done, pause(300)]);
+          // A silent child gets a moment; any other is stopped once it has said something.
+          await Promise.race([firstEvent, child.done, ...(hangs ? [pause(300)] : [])]);
           await (how === 'cancel' ? child.cancel() : child.detach());
         }
         return child.done;
