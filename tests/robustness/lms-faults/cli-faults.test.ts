@@ -8,18 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLmsCli } from '../../../electron/core/lmstudio/lms/cli';
-import { spawnWithoutShell } from '../../../electron/core/node-ports';
-import type { Logger } from '../../../electron/core/ports';
-import { createProcessRegistry } from '../../../electron/core/processes';
-import { canListProcesses, MARKER_VARIABLE, newMarker, processesWithMarker } from '../processes';
+import { canListProcesses, processesWithMarker } from '../processes';
 import { recordTally } from '../tally';
-import { checkMessage, endLeftovers, expectOneOf, withinRealTime } from './checks';
+import { checkMessage, endLeftovers, expectOneOf, runnerFor } from './checks';
 import { FAULTS, type Fault } from './faults';
-import { createJumpClock, settleWithJumps } from './jump-clock';
 import { OPERATIONS, type Operation, type Outcome } from './operations';
-
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 let root: string;
 const totals = { cases: 0, hangs: 0, processesLeft: 0, problems: 0 };
@@ -31,31 +24,17 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const slug = (text: string) => text.replace(/[^a-z0-9]+/gi, '-');
-
 /** Runs one operation against one fault (as many runs as the fault asks); returns what went wrong. */
 async function runCase(fault: Fault, operation: Operation): Promise<string[]> {
   const label = `${fault.name} / ${operation.name}`;
-  const marker = newMarker();
-  const lmsPath = await fault.install(path.join(root, `${slug(fault.name)}--${slug(operation.name)}`));
-  const clock = createJumpClock();
-  const registry = createProcessRegistry({ clock, logger: silent });
-  const lms = createLmsCli({
-    path: lmsPath,
-    spawn: spawnWithoutShell,
-    registry,
-    clock,
-    logger: silent,
-    platform: 'linux',
-    env: { PATH: process.env.PATH, [MARKER_VARIABLE]: marker },
-  });
+  const { marker, registry, lms, settle } = await runnerFor(fault, root, operation.name);
   const problems: string[] = [];
   for (let run = 0; run < (fault.runs ?? 1); run += 1) {
     totals.cases += 1;
     const work = operation.run(lms, { hangs: fault.hangs === true });
     let outcome: Outcome;
     try {
-      outcome = fault.hangs ? await settleWithJumps(work, clock) : await withinRealTime(work, 15_000);
+      outcome = await settle(work);
     } catch (error) {
       totals.hangs += 1;
       problems.push(`${label}: ${error instanceof Error ? error.message : error}`);

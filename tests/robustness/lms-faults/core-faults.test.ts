@@ -7,22 +7,19 @@
  * running, nothing loading and no process carrying the case's marker.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrayCore } from '../../../electron/core/app';
 import { nodeFileSystem, spawnWithoutShell } from '../../../electron/core/node-ports';
-import type { Logger } from '../../../electron/core/ports';
 import { type CommandName, FINISHED_DOWNLOAD_STATUSES, type Result } from '../../../electron/shared/contract';
 import { canListProcesses, MARKER_VARIABLE, newMarker, processesWithMarker } from '../processes';
 import { recordTally } from '../tally';
-import { checkMessage, endLeftovers, withinRealTime } from './checks';
+import { checkMessage, endLeftovers, silent, withinRealTime } from './checks';
 import { ENDLESS_MODEL, SERVER_STOPPED_VARIABLE } from './fake-lms';
 import { FAULTS, type Fault } from './faults';
 import { createJumpClock, settleWithJumps } from './jump-clock';
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const ERROR_CODES = ['not-found', 'unavailable', 'lms-missing', 'lms-failed', 'server-error', 'internal'];
 
 /** Each command that runs `lms`, and the runner operations (any one) whose message it must pass on unchanged. */
@@ -36,23 +33,12 @@ const COMMANDS: ReadonlyArray<{ name: CommandName; payload: unknown; operations:
 ];
 
 let root: string;
-let closedPort: number;
+/** Nothing listens on port 1 (tcpmux): the server's address refuses, as when LM Studio's server is off. */
+const closedPort = 1;
 const totals = { cases: 0, hangs: 0, processesLeft: 0, problems: 0 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), 'lms-core-faults-'));
-  closedPort = await freePort();
 });
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });

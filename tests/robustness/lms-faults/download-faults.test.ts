@@ -10,20 +10,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTINUES_IN_LM_STUDIO, createDownloadManager } from '../../../electron/core/downloads/manager';
 import type { DownloadManager, LmStudioClient } from '../../../electron/core/interfaces';
-import { createLmsCli } from '../../../electron/core/lmstudio/lms/cli';
-import { spawnWithoutShell } from '../../../electron/core/node-ports';
-import type { Logger } from '../../../electron/core/ports';
-import { createProcessRegistry } from '../../../electron/core/processes';
 import { type DownloadState, FINISHED_DOWNLOAD_STATUSES } from '../../../electron/shared/contract';
-import { canListProcesses, MARKER_VARIABLE, newMarker, processesWithMarker } from '../processes';
+import { canListProcesses, processesWithMarker } from '../processes';
 import { recordTally } from '../tally';
-import { checkMessage, endLeftovers, expectOneOf, withinRealTime } from './checks';
+import { checkMessage, endLeftovers, expectOneOf, runnerFor, silent } from './checks';
 import { ENDLESS_MODEL } from './fake-lms';
 import { FAULTS, type Fault } from './faults';
-import { createJumpClock, settleWithJumps } from './jump-clock';
 import type { Outcome } from './operations';
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 /** Short stall limits so a silent child is given up on within a few dozen jumps of the clock. */
 const STALL = { stallAfterMs: 4_000, slowPhaseStallAfterMs: 8_000, giveUpAfterMs: 60_000 };
 const GIVE_UP_MESSAGE = /^No progress for 1 minute: LM Studio Tray stopped following this download/;
@@ -99,19 +93,7 @@ function saidSomething(manager: DownloadManager, id: string): Promise<void> {
 
 async function runCase(fault: Fault, scenario: Scenario): Promise<string[]> {
   const label = `${fault.name} / ${scenario}`;
-  const marker = newMarker();
-  const lmsPath = await fault.install(path.join(root, `${fault.name}--${scenario}`.replace(/[^a-z0-9]+/gi, '-')));
-  const clock = createJumpClock();
-  const registry = createProcessRegistry({ clock, logger: silent });
-  const lms = createLmsCli({
-    path: lmsPath,
-    spawn: spawnWithoutShell,
-    registry,
-    clock,
-    logger: silent,
-    platform: 'linux',
-    env: { PATH: process.env.PATH, [MARKER_VARIABLE]: marker },
-  });
+  const { marker, clock, registry, lms, settle } = await runnerFor(fault, root, scenario);
   const manager = createDownloadManager({
     client: () => ({ isLocal: true }) as LmStudioClient,
     lms: () => lms,
@@ -145,7 +127,7 @@ async function runCase(fault: Fault, scenario: Scenario): Promise<string[]> {
     })();
     let final: DownloadState;
     try {
-      final = fault.hangs ? await settleWithJumps(work, clock) : await withinRealTime(work, 15_000);
+      final = await settle(work);
     } catch (error) {
       totals.hangs += 1;
       problems.push(`${label}: ${error instanceof Error ? error.message : error}`);

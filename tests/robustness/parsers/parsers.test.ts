@@ -10,11 +10,10 @@ import fc from 'fast-check';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { CoreError } from '../../../electron/core/errors';
-import type { FileSystem } from '../../../electron/core/ports';
 import { createSettingsStore } from '../../../electron/core/settings/store';
 import { SettingsFieldSchemas } from '../../../electron/shared/contract';
 import { recordTally, scaled } from '../tally';
-import { isAllowedError, PARSERS, type ParserEntry } from './registry';
+import { isAllowedError, memoryFs, PARSERS, type ParserEntry, silent } from './registry';
 
 const RUNS = scaled(150, 5_000);
 let cases = 0;
@@ -198,26 +197,6 @@ describe('parsers: never throw, always a typed result', () => {
 // The settings validator on update
 // ---------------------------------------------------------------------------------------------
 
-function memoryFs(files: Record<string, string>): FileSystem {
-  return {
-    readFile: async (file) => {
-      if (!(file in files)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
-      return files[file]!;
-    },
-    writeFileAtomic: async (file, data) => {
-      files[file] = data;
-    },
-    rename: async (from, to) => {
-      files[to] = files[from]!;
-      delete files[from];
-    },
-    exists: async (file) => file in files,
-    isExecutable: async () => false,
-    mkdir: async () => {},
-  };
-}
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
 const FIELD_NAMES = Object.keys(SettingsFieldSchemas);
 
 /** A patch: known fields with values of any type (right or wrong), sometimes an unknown key. */

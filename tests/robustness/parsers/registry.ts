@@ -168,7 +168,8 @@ export interface ParserEntry {
   throws?: string[];
 }
 
-const memoryFs = (files: Record<string, string>): FileSystem => ({
+/** A FileSystem over an object of file contents (parsers are fed text, not disks). */
+export const memoryFs = (files: Record<string, string>): FileSystem => ({
   readFile: async (file) => {
     const text = files[file];
     if (text === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
@@ -186,7 +187,7 @@ const memoryFs = (files: Record<string, string>): FileSystem => ({
   mkdir: async () => {},
 });
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} };
+export const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Both streams of a streaming parser: even chunks go to stdout, odd ones to stderr. */
 function splitStreams<E>(parser: { stdout(chunk: string): E[]; stderr(chunk: string): E[] }, chunks: string[]): E[] {
