@@ -276,12 +276,22 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     loading.set(modelKey, state);
 
     try {
+      let listError: unknown = null;
       if ((onlyLms || generation !== 'v1') && lms && snapshot.models.length === 0) {
-        await refresh().catch(() => undefined);
+        await refresh().catch((error: unknown) => {
+          listError = error;
+        });
       }
       if (onlyLms && !isUnambiguousForLms(modelKey)) {
         // The HTTP API (exact) will not serve us, and lms could load a neighbour: say so instead.
         const rival = lmsLoadRival(modelKey, snapshot.models);
+        if (!rival && listError !== null) {
+          // lms could not list them: that, not a missing download, is why nothing can be loaded.
+          throw new CoreError(
+            listError instanceof CoreError ? listError.code : 'lms-failed',
+            `Could not list the downloaded models to load ${modelKey}: ${errorText(listError)}`,
+          );
+        }
         throw new CoreError(
           'unavailable',
           rival

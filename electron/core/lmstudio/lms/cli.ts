@@ -14,6 +14,7 @@ import {
   cleanLine,
   createGetOutputParser,
   createLoadOutputParser,
+  messageText,
   parseDaemonStatusJson,
   parseLsJson,
   parsePsJson,
@@ -86,15 +87,23 @@ function seconds(ms: number): string {
   return `${Math.round(ms / 1000)} s`;
 }
 
-/** The message of lms's first `Error: ` line, else its last line of stderr, else null. */
-export function lmsErrorMessage(stderr: string): string | null {
-  const lines = stderr
+function stderrLines(stderr: string): string[] {
+  return stderr
     .split(/\r|\n/)
     .map(cleanLine)
     .filter((line) => line && !/^at\s/.test(line));
-  const error = lines.find((line) => line.startsWith('Error: '));
-  if (error) return error.slice('Error: '.length).trim() || null;
-  return lines.at(-1) ?? null;
+}
+
+/** The message of lms's first `Error: ` line, or null when it printed none. */
+export function lmsErrorLine(stderr: string): string | null {
+  const error = stderrLines(stderr).find((line) => line.startsWith('Error: '));
+  return error ? messageText(error.slice('Error: '.length)) || null : null;
+}
+
+/** The message of lms's first `Error: ` line, else its last line of stderr, else null. */
+export function lmsErrorMessage(stderr: string): string | null {
+  const last = stderrLines(stderr).at(-1);
+  return lmsErrorLine(stderr) ?? (last ? messageText(last) : null);
 }
 
 function gpuArgument(gpu: NonNullable<LoadOptions['gpuOffload']>): string {
@@ -295,19 +304,33 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
   }
 
   function failure(args: string[], result: RunResult): CoreError {
+    // Killed by a signal, whatever it said last (`Waking up...`) is not why it ended.
+    const said = result.signal ? lmsErrorLine(result.stderr) : lmsErrorMessage(result.stderr);
     const message =
-      lmsErrorMessage(result.stderr) ??
+      said ??
       (result.signal
-        ? `\`lms ${args[0]}\` was stopped by ${result.signal}.`
-        : `\`lms ${args[0]}\` exited with code ${result.code}.`);
+        ? `\`lms ${args.join(' ')}\` was stopped by ${result.signal}.`
+        : `\`lms ${args.join(' ')}\` exited with code ${result.code}.`);
     return new CoreError('lms-failed', message);
   }
 
-  /** Runs a command that must exit 0 and returns its stdout. */
+  /** Runs a command that must exit 0 without an `Error: ` line (some builds exit 0 after one). */
   async function runOk(args: string[], limitMs: number): Promise<RunResult> {
     const result = await run(args, limitMs);
-    if (result.code !== 0) throw failure(args, result);
+    if (result.code !== 0 || lmsErrorLine(result.stderr)) throw failure(args, result);
     return result;
+  }
+
+  /** Runs a JSON command and parses its stdout; without JSON, lms's own `Error: ` line is the better message. */
+  async function runJson<T>(args: string[], limitMs: number, parse: (stdout: string) => T): Promise<T> {
+    const result = await run(args, limitMs);
+    if (result.code !== 0) throw failure(args, result);
+    try {
+      return parse(result.stdout);
+    } catch (error) {
+      const said = lmsErrorLine(result.stderr);
+      throw said ? new CoreError('lms-failed', said) : error;
+    }
   }
 
   async function load(
@@ -319,6 +342,7 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     const parser = createLoadOutputParser();
     let identifier: string | null = null;
     let errorMessage: string | null = null;
+    let loaded = false;
     let cancelled = false;
     const result = await execute(args, {
       silenceMs: LOAD_SILENCE_LIMIT_MS,
@@ -333,8 +357,10 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       },
       onStderr: (chunk) => {
         for (const event of parser.stderr(chunk)) {
-          if (event.type === 'loaded') identifier = event.identifier ?? identifier;
-          else if (event.type === 'error') errorMessage ??= event.message;
+          if (event.type === 'loaded') {
+            loaded = true;
+            identifier = event.identifier ?? identifier;
+          } else if (event.type === 'error') errorMessage ??= event.message;
           else if (event.type === 'cancelled') cancelled = true;
           else if (event.type === 'ambiguous') logger.warn(`lms load ${modelKey}: ${event.message}`);
         }
@@ -347,7 +373,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
         `\`lms load\` showed no sign of progress for ${seconds(LOAD_SILENCE_LIMIT_MS)} and was stopped. Restart LM Studio and try again.`,
       );
     }
-    if (result.code === 0) return { identifier: identifier ?? modelKey };
+    // Exit 0 after an `Error: ` line and no word of success is a failure (some builds do that).
+    if (result.code === 0 && !(errorMessage && !loaded)) return { identifier: identifier ?? modelKey };
     if (cancelled) throw new CoreError('lms-failed', `Loading ${modelKey} was cancelled.`);
     if (!errorMessage && /not found/i.test(result.stderr)) {
       throw new CoreError(
@@ -370,6 +397,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       error: null as string | null,
     };
     let intent: 'cancel' | 'detach' | null = null;
+    /** The error lms had printed when it was asked to stop, if any. */
+    let errorBeforeStop: string | null = null;
     let killedByUs = false;
     let exited = false;
     let promptShown = false;
@@ -411,6 +440,12 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       if (result.code === 0 && seen.completed) return { kind: 'completed' };
       if (result.code === 0 && seen.alreadyDownloaded)
         return { kind: 'already-downloaded', message: seen.alreadyDownloaded };
+      const failed = (message: string): LmsGetOutcome => ({ kind: 'failed', message, exitCode: result.code });
+      // It had failed before it was asked to stop: that failure, not the stop, is what happened.
+      if (intent !== null && errorBeforeStop !== null) return failed(errorBeforeStop);
+      // Ended by a signal nobody here sent (ours are SIGINT to stop it and SIGKILL when it would not).
+      const ourSignal = intent !== null && (result.signal === 'SIGINT' || killedByUs);
+      if (result.signal && !ourSignal) return failed(`lms get was stopped by ${result.signal}.`);
       if (intent === 'detach' || (intent === 'cancel' && platform === 'win32')) return { kind: 'continuing' };
       if (intent === 'cancel') {
         if (killedByUs && !seen.cancelled) {
@@ -421,6 +456,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
         return { kind: 'cancelled' };
       }
       if (result.code === 0) {
+        // Some builds exit 0 after an `Error: ` line: without a word of success, that is a failure.
+        if (seen.error) return failed(seen.error);
         // Older builds say nothing on success after a bar, and only print the plan
         // (`✓ Satisfied ...`) when the model is already there.
         return seen.progress
@@ -429,16 +466,14 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       }
       if (seen.continuing) return { kind: 'continuing' };
       if (seen.cancelled) return { kind: 'cancelled' };
-      const message =
-        seen.error ??
-        (result.signal ? `lms get was stopped by ${result.signal}.` : `lms get exited with code ${result.code}.`);
-      return { kind: 'failed', message, exitCode: result.code };
+      return failed(seen.error ?? `lms get exited with code ${result.code}.`);
     });
 
     let stopping: Promise<void> | null = null;
     /** SIGINT, then the answer to the Y/N prompt, then (if need be) SIGKILL. */
     async function interrupt(kind: 'cancel' | 'detach'): Promise<void> {
       intent = kind;
+      errorBeforeStop = seen.error;
       if (!child) return;
       child.kill('SIGINT');
       // On Windows SIGINT terminates the process: there is no prompt to answer.
@@ -460,7 +495,9 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       }
     }
     const stopWith = (kind: 'cancel' | 'detach') => {
-      if (exited) return done.then(() => undefined);
+      // Already ended (its pipes may still be draining): a stop now would be read as its cause.
+      const ended = exited || child === null || child.exitCode !== null || child.signalCode !== null;
+      if (ended && stopping === null) return done.then(() => undefined);
       stopping ??= interrupt(kind);
       return stopping.then(() => done).then(() => undefined);
     };
@@ -477,12 +514,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
 
   return {
     path,
-    async serverStatus() {
-      return parseServerStatusJson((await runOk(['server', 'status', '--json'], QUICK_TIMEOUT_MS)).stdout);
-    },
-    async daemonStatus() {
-      return parseDaemonStatusJson((await runOk(['daemon', 'status', '--json'], QUICK_TIMEOUT_MS)).stdout);
-    },
+    serverStatus: () => runJson(['server', 'status', '--json'], QUICK_TIMEOUT_MS, parseServerStatusJson),
+    daemonStatus: () => runJson(['daemon', 'status', '--json'], QUICK_TIMEOUT_MS, parseDaemonStatusJson),
     async version() {
       const result = await run(['version', '--json'], QUICK_TIMEOUT_MS);
       // A build that rejects --json says nothing useful about its version: unknown, not an error.
@@ -494,12 +527,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
         return /\bv(\d+\.\d+\.\d+)\b/.exec(cleanLine(result.stdout))?.[1] ?? null;
       }
     },
-    async ls() {
-      return parseLsJson((await runOk(['ls', '--json'], timeoutMs)).stdout);
-    },
-    async ps() {
-      return parsePsJson((await runOk(['ps', '--json'], timeoutMs)).stdout);
-    },
+    ls: () => runJson(['ls', '--json'], timeoutMs, parseLsJson),
+    ps: () => runJson(['ps', '--json'], timeoutMs, parsePsJson),
     async serverStart(startOptions = {}) {
       const args = ['server', 'start'];
       if (startOptions.port !== undefined)
@@ -509,8 +538,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     async serverStop() {
       const result = await run(['server', 'stop'], timeoutMs);
       // Stopping a stopped server is what the user wanted anyway.
-      if (result.code !== 0 && !/The server is not running/.test(result.stderr))
-        throw failure(['server', 'stop'], result);
+      if (/The server is not running/.test(result.stderr)) return;
+      if (result.code !== 0 || lmsErrorLine(result.stderr)) throw failure(['server', 'stop'], result);
     },
     load,
     async unload(identifier) {
@@ -524,7 +553,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
           `No loaded model has the identifier "${identifier}". It may have been unloaded already.`,
         );
       }
-      if (result.code !== 0) throw failure(['unload'], result);
+      if (result.code !== 0 || (!unloaded && lmsErrorLine(result.stderr)))
+        throw failure(['unload', identifier], result);
     },
     async unloadAll() {
       const result = await runOk(['unload', '--all'], timeoutMs);

@@ -22,10 +22,23 @@ const ESCAPE_SEQUENCE = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const LINE_END = /\r|\n|\x1b\[u/;
 /** A line that never ends (garbage, or a program gone wrong) is cut here to bound memory. */
 const MAX_PENDING_CHARS = 64 * 1024;
+/** Control characters left once the escape sequences are gone (a stray ESC, NUL, BEL, C1 codes). */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+/** Longest message taken from lms's output; a garbage line must not become a page of text. */
+export const MAX_MESSAGE_CHARS = 300;
 
-/** Removes escape sequences and surrounding spaces. */
+/** Removes escape sequences, turns other control characters into spaces, trims. */
 export function cleanLine(raw: string): string {
-  return raw.replace(ESCAPE_SEQUENCE, '').trim();
+  return raw.replace(ESCAPE_SEQUENCE, '').replace(CONTROL_CHARACTERS, ' ').trim();
+}
+
+/** A clean line (or text) on one line with single spaces, shortened to `MAX_MESSAGE_CHARS`: a message the user reads. */
+export function messageText(text: string): string {
+  const clean = cleanLine(text).replace(/\s+/g, ' ');
+  if (clean.length <= MAX_MESSAGE_CHARS) return clean;
+  let end = MAX_MESSAGE_CHARS - 1;
+  if (/[\ud800-\udbff]/.test(clean[end - 1]!)) end -= 1; // never half of a surrogate pair
+  return `${clean.slice(0, end)}…`;
 }
 
 /**
@@ -79,7 +92,14 @@ export function parseSize(text: string): number | null {
 /** `02:00` -> 120, `1:02:03` -> 3723; null for `Infinity:NaN:NaN` or anything else unreadable. */
 export function parseEta(text: string): number | null {
   if (!/^\d+(:\d{1,2}){1,2}$/.test(text)) return null;
-  return text.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  const seconds = text.split(':').reduce((total, part) => total * 60 + Number(part), 0);
+  return Number.isFinite(seconds) ? seconds : null;
+}
+
+/** `29.08` -> 29.08, capped at 100; null for `NaN` or a number too long to be one. */
+function parsePercent(text: string): number | null {
+  const percent = Number(text);
+  return Number.isFinite(percent) ? Math.min(100, percent) : null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +143,7 @@ export function parseGetLine(line: string): LmsGetEvent | null {
     const [, percent, done, total, speed, eta] = progress;
     return {
       type: 'progress',
-      percent: percent === 'NaN' ? null : Number(percent),
+      percent: parsePercent(percent!),
       downloadedBytes: done ? parseSize(done) : null,
       totalBytes: total ? parseSize(total) : null,
       bytesPerSecond: speed ? parseSize(speed) : null,
@@ -136,13 +156,14 @@ export function parseGetLine(line: string): LmsGetEvent | null {
   if (line === 'This download is already in progress.') return { type: 'attached' };
   if (line === 'Finalizing download...') return { type: 'finalizing' };
   if (line.startsWith('Download completed.')) return { type: 'completed' };
-  if (ALREADY_DOWNLOADED.some((pattern) => pattern.test(line))) return { type: 'already-downloaded', message: line };
+  if (ALREADY_DOWNLOADED.some((pattern) => pattern.test(line)))
+    return { type: 'already-downloaded', message: messageText(line) };
   if (GET_PROMPT.test(line)) return { type: 'prompt' };
   if (line === 'Download will continue in the background.') return { type: 'continuing' };
   if (/^W Download cancel+ed\.?$/.test(line)) return { type: 'cancelled' };
   const error = ERROR_LINE.exec(line);
-  if (error) return { type: 'error', message: error[1]!.trim() };
-  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: line };
+  if (error) return { type: 'error', message: messageText(error[1]!) };
+  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: messageText(line) };
   if (PLAN_LINE.test(line)) return { type: 'resolving' };
   return null;
 }
@@ -238,10 +259,10 @@ export function parseLoadStatusLine(line: string): LoadStatusEvent | null {
   if (line.startsWith('Model loaded successfully')) return { type: 'loaded', identifier: null };
   if (line === 'Waking up LM Studio service...') return { type: 'waking' };
   if (/^W Load cancel+ed\.?$/.test(line)) return { type: 'cancelled' };
-  if (/^W \d+ models match\b/.test(line)) return { type: 'ambiguous', message: line.slice(2) };
+  if (/^W \d+ models match\b/.test(line)) return { type: 'ambiguous', message: messageText(line.slice(2)) };
   const error = ERROR_LINE.exec(line);
-  if (error) return { type: 'error', message: error[1]!.trim() };
-  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: line };
+  if (error) return { type: 'error', message: messageText(error[1]!) };
+  if (UNPREFIXED_FAILURES.some((pattern) => pattern.test(line))) return { type: 'error', message: messageText(line) };
   return null;
 }
 
@@ -280,7 +301,17 @@ export function createLoadOutputParser(): LoadOutputParser {
 // ---------------------------------------------------------------------------------------------
 
 const OptionalString = v.optional(v.nullable(v.string()));
-const OptionalNumber = v.optional(v.nullable(v.number()));
+/** A number that makes no sense where it is (negative, 1e400, port 70000) is unknown, not an error. */
+const absurd = v.pipe(
+  v.number(),
+  v.transform((): null => null),
+);
+/** Bytes, tokens, milliseconds: finite and not negative. */
+const OptionalCount = v.optional(v.nullable(v.union([v.pipe(v.number(), v.finite(), v.minValue(0)), absurd])));
+const OptionalPort = v.optional(
+  v.nullable(v.union([v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535)), absurd])),
+);
+const OptionalPid = v.optional(v.nullable(v.union([v.pipe(v.number(), v.integer(), v.minValue(1)), absurd])));
 const OptionalBoolean = v.optional(v.nullable(v.boolean()));
 
 /** `ModelInfo` of lmstudio-js; unknown fields are ignored, most known ones are optional across versions. */
@@ -291,11 +322,11 @@ const ModelInfoSchema = v.object({
   displayName: OptionalString,
   publisher: OptionalString,
   path: OptionalString,
-  sizeBytes: OptionalNumber,
+  sizeBytes: OptionalCount,
   paramsString: OptionalString,
   architecture: OptionalString,
   quantization: v.optional(v.nullable(v.object({ name: v.optional(v.nullable(v.string())) }))),
-  maxContextLength: OptionalNumber,
+  maxContextLength: OptionalCount,
   vision: OptionalBoolean,
   trainedForToolUse: OptionalBoolean,
   reasoning: v.optional(v.unknown()),
@@ -304,9 +335,9 @@ const ModelInfoSchema = v.object({
 const ModelInstanceSchema = v.object({
   ...ModelInfoSchema.entries,
   identifier: v.pipe(v.string(), v.nonEmpty()),
-  contextLength: OptionalNumber,
-  ttlMs: OptionalNumber,
-  lastUsedTime: OptionalNumber,
+  contextLength: OptionalCount,
+  ttlMs: OptionalCount,
+  lastUsedTime: OptionalCount,
   status: OptionalString,
 });
 
@@ -318,7 +349,7 @@ function parseJsonOutput<S extends v.GenericSchema>(command: string, schema: S, 
   try {
     json = JSON.parse(lastJsonLine(text));
   } catch {
-    const shown = text.trim().slice(0, 120);
+    const shown = cleanLine(text).slice(0, 120);
     throw new CoreError(
       'lms-failed',
       `\`${command}\` did not print JSON${shown ? ` (it printed "${shown}")` : ' (it printed nothing)'}. ` +
@@ -393,14 +424,14 @@ export function parsePsJson(text: string): LoadedInstance[] {
 
 /** `lms server status --json`: `{"running":true,"port":1234}`, or `{"running":false}` before the first start. */
 export function parseServerStatusJson(text: string): { running: boolean; port: number | null } {
-  const schema = v.object({ running: v.boolean(), port: OptionalNumber });
+  const schema = v.object({ running: v.boolean(), port: OptionalPort });
   const parsed = parseJsonOutput('lms server status --json', schema, text);
   return { running: parsed.running, port: parsed.port ?? null };
 }
 
 /** `lms daemon status --json`: `{"status":"running","pid":N,...}` or `{"status":"not-running"}`. */
 export function parseDaemonStatusJson(text: string): { running: boolean; pid: number | null } {
-  const schema = v.object({ status: v.string(), pid: OptionalNumber });
+  const schema = v.object({ status: v.string(), pid: OptionalPid });
   const parsed = parseJsonOutput('lms daemon status --json', schema, text);
   const running = parsed.status === 'running';
   return { running, pid: running ? (parsed.pid ?? null) : null };

@@ -347,6 +347,18 @@ describe('model service: LM Studio up, its HTTP API closed to us (issue 11)', ()
     expect(w.calls.filter((c) => c.startsWith('lms:'))).toEqual([]);
   });
 
+  // Found by the lms-faults robustness suite: a failing `lms ls` read as "not downloaded".
+  it('when lms cannot list the models, the load says so rather than "not downloaded"', async () => {
+    const w = world({ state: 'server-stopped' });
+    vi.mocked(w.lms.ls).mockRejectedValueOnce(new CoreError('lms-failed', '`lms ls --json` was stopped by SIGKILL.'));
+    const error = await w.service.load('qwen/qwen3-4b').catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'lms-failed',
+      message: 'Could not list the downloaded models to load qwen/qwen3-4b: `lms ls --json` was stopped by SIGKILL.',
+    });
+    expect(w.service.loading()).toEqual([]);
+  });
+
   it('loads through lms when the key is unambiguous, even where REST v1 would be preferred', async () => {
     const w = world({ state: 'unauthorized', generation: 'v1' });
     await w.service.refresh();

@@ -1,12 +1,19 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CoreError } from '../../../../../electron/core/errors';
 import type { LmsGetEvent, ProcessRegistry } from '../../../../../electron/core/interfaces';
-import { createLmsCli, lmsErrorMessage, loadArguments } from '../../../../../electron/core/lmstudio/lms/cli';
+import {
+  createLmsCli,
+  lmsErrorLine,
+  lmsErrorMessage,
+  loadArguments,
+} from '../../../../../electron/core/lmstudio/lms/cli';
 import { systemClock } from '../../../../../electron/core/node-ports';
 import type { Clock, Logger, SpawnFn } from '../../../../../electron/core/ports';
 import { createProcessRegistry } from '../../../../../electron/core/processes';
@@ -326,11 +333,105 @@ describe('createLmsCli: get', () => {
   });
 });
 
+// Found by the lms-faults robustness suite (tests/robustness/lms-faults).
+describe('createLmsCli: faults', () => {
+  function collect(lms: ReturnType<typeof cli>) {
+    const events: LmsGetEvent[] = [];
+    const process = lms.get('qwen/qwen3-4b', (event) => events.push(event));
+    return { events, process };
+  }
+
+  it('an lms that exits 0 after an Error: line has failed, whatever the command', async () => {
+    const lms = cli('error-exit-0');
+    const commands: Array<() => Promise<unknown>> = [
+      () => lms.serverStatus(),
+      () => lms.daemonStatus(),
+      () => lms.ls(),
+      () => lms.ps(),
+      () => lms.serverStart(),
+      () => lms.serverStop(),
+      () => lms.load('qwen/qwen3-4b', {}, () => {}),
+      () => lms.unload('known'),
+      () => lms.unloadAll(),
+    ];
+    for (const command of commands) {
+      expect((await rejection(command())).message).toBe('Could not reach LM Studio.');
+    }
+    expect(await lms.get('qwen/qwen3-4b', () => {}).done).toEqual({
+      kind: 'failed',
+      message: 'Could not reach LM Studio.',
+      exitCode: 0,
+    });
+  });
+
+  it('an lms killed by a signal is reported as stopped by it, not by the last thing it said', async () => {
+    const lms = cli('killed-after-waking');
+    expect((await rejection(lms.ls())).message).toBe('`lms ls --json` was stopped by SIGKILL.');
+    expect((await rejection(lms.load('qwen/qwen3-4b', {}, () => {}))).message).toBe(
+      '`lms load --yes qwen/qwen3-4b` was stopped by SIGKILL.',
+    );
+  });
+
+  it('cancelling a download that has already failed reports the failure, not a cancel', async () => {
+    const { events, process } = collect(cli('get-error-lingers'));
+    await vi.waitFor(() => expect(events).toContainEqual({ type: 'error', message: 'Cannot find variant q9.' }));
+    await process.cancel();
+    expect(await process.done).toEqual({ kind: 'failed', message: 'Cannot find variant q9.', exitCode: 1 });
+  });
+
+  it('a stop that comes after lms has exited (its pipes still draining) is not read as its cause', async () => {
+    const child = Object.assign(new EventEmitter(), {
+      pid: 4242,
+      exitCode: null as number | null,
+      signalCode: null,
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+      kill: vi.fn(() => true),
+    });
+    const lms = createLmsCli({
+      path: '/fake/lms',
+      spawn: () => child as unknown as ChildProcess,
+      registry,
+      clock: systemClock,
+      logger,
+      platform: 'linux',
+    });
+    const events: LmsGetEvent[] = [];
+    const download = lms.get('qwen/qwen3-4b', (event) => events.push(event));
+    child.stdout.write('⠋ [█   ] 5.00% | 1.00 GB / 2.00 GB | 1.00 MB/s | ETA 02:00\r');
+    await vi.waitFor(() => expect(events).toContainEqual(expect.objectContaining({ type: 'progress' })));
+    child.exitCode = 1;
+    child.emit('exit', 1, null); // 'close' comes later: something still holds the pipes
+    const detached = download.detach();
+    child.emit('close');
+    await detached;
+    expect(child.kill).not.toHaveBeenCalled();
+    expect(await download.done).toEqual({ kind: 'failed', message: 'lms get exited with code 1.', exitCode: 1 });
+  });
+
+  it('a download killed by a signal nobody here sent has failed, even while a cancel was on its way', async () => {
+    const { events, process } = collect(cli('killed-after-waking'));
+    await vi.waitFor(() => expect(events).toContainEqual({ type: 'waking' }));
+    await process.cancel();
+    expect(await process.done).toEqual({ kind: 'failed', message: 'lms get was stopped by SIGKILL.', exitCode: null });
+  });
+});
+
 describe('helpers', () => {
   it('lmsErrorMessage prefers the Error: line over the stack and other lines', () => {
     expect(lmsErrorMessage('W something\nError: It broke.\n    at x (y:1:1)\n')).toBe('It broke.');
     expect(lmsErrorMessage('\nModel Not Found\n\nNo model found.\n')).toBe('No model found.');
     expect(lmsErrorMessage('')).toBeNull();
+  });
+
+  it('lmsErrorMessage gives a message fit to show: no control characters, not a page long', () => {
+    expect(lmsErrorMessage('Error: bad\u0000 \u0007thing\u001b\n')).toBe('bad thing');
+    expect(lmsErrorMessage('\u0001?|]\u007f/]6{\u0008\n')).toBe('?|] /]6{');
+    const long = lmsErrorMessage(`Error: ${'x'.repeat(100_000)}\n`)!;
+    expect(long).toHaveLength(300);
+    expect(long.endsWith('…')).toBe(true);
+    expect(lmsErrorLine('Waking up LM Studio service...\n')).toBeNull();
   });
 
   it('loadArguments validates every option', () => {

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { CoreError } from '../../../../../electron/core/errors';
 import type { LmsGetEvent } from '../../../../../electron/core/interfaces';
 import {
+  cleanLine,
   createGetOutputParser,
   createLoadOutputParser,
   type LoadProgressEvent,
   type LoadStatusEvent,
+  messageText,
   parseDaemonStatusJson,
   parseEta,
+  parseGetLine,
   parseLsJson,
   parsePsJson,
   parseServerStatusJson,
@@ -375,5 +378,37 @@ describe('JSON parsers', () => {
     } catch (error) {
       expect((error as CoreError).code).toBe('lms-failed');
     }
+  });
+});
+
+// Found by the property tests of tests/robustness/parsers.
+describe('absurd values from lms', () => {
+  it('caps a progress percentage at 100 and drops numbers too long to be numbers', () => {
+    const frame = (percent: string) =>
+      parseGetLine(`⠋ [██████] ${percent}% | 1.00 GB / 2.00 GB | 1.00 MB/s | ETA 02:00`);
+    expect(frame('400.00')).toMatchObject({ type: 'progress', percent: 100 });
+    expect(frame('9'.repeat(400))).toMatchObject({ type: 'progress', percent: null });
+    expect(parseEta(`${'9'.repeat(400)}:00`)).toBeNull();
+  });
+
+  it('reads negative, infinite and out-of-range numbers in the JSON as unknown, not as values', () => {
+    const [model] = parseLsJson('[{"type":"llm","modelKey":"a/b","sizeBytes":-1,"maxContextLength":1e400}]');
+    expect(model).toMatchObject({ sizeBytes: null, maxContextLength: null });
+    const [instance] = parsePsJson(
+      '[{"type":"llm","modelKey":"a/b","identifier":"a/b","ttlMs":-5,"contextLength":1e999}]',
+    );
+    expect(instance).toMatchObject({ ttlMs: null, contextLength: null });
+    expect(parseServerStatusJson('{"running":true,"port":-1}')).toEqual({ running: true, port: null });
+    expect(parseServerStatusJson('{"running":true,"port":70000}')).toEqual({ running: true, port: null });
+    expect(parseDaemonStatusJson('{"status":"running","pid":0}')).toEqual({ running: true, pid: null });
+    // A value of the wrong type is still a shape lms does not print.
+    expect(() => parseLsJson('[{"type":"llm","modelKey":"a/b","sizeBytes":"12"}]')).toThrow(CoreError);
+  });
+
+  it('turns control characters into spaces and keeps messages short', () => {
+    expect(cleanLine('\u0007bad\u0000\u001b thing\u009b')).toBe('bad  thing');
+    expect(messageText(`a\u0000b ${'x'.repeat(1000)}`)).toHaveLength(300);
+    expect(parseGetLine(`Error: ${'y'.repeat(100_000)}`)).toMatchObject({ type: 'error', message: expect.any(String) });
+    expect((parseGetLine(`Error: ${'y'.repeat(100_000)}`) as { message: string }).message).toHaveLength(300);
   });
 });

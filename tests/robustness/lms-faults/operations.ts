@@ -1,0 +1,110 @@
+/**
+ * Every way the core runs `lms` (the methods of `LmsCli`, electron/core/lmstudio/lms/cli.ts),
+ * each reduced to one typed outcome. A new lms command joins the fault suite by adding a line.
+ */
+import { expect } from 'vitest';
+import { CoreError } from '../../../electron/core/errors';
+import type { LmsCli, LmsGetEvent, LmsGetOutcome } from '../../../electron/core/interfaces';
+import { ENDLESS_MODEL } from './fake-lms';
+
+/** What one operation came to: a value, or an error with its code and the message the user reads. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
+
+export interface OperationContext {
+  /** The fault keeps the child silent for ever: stop waiting for it the way the core would. */
+  hangs: boolean;
+}
+
+export interface Operation {
+  name: string;
+  run(lms: LmsCli, context: OperationContext): Promise<Outcome>;
+}
+
+async function settle(work: () => Promise<unknown>): Promise<Outcome> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof CoreError) return { ok: false, code: error.code, message: error.message };
+    // Anything but a CoreError is a crash of the runner: the suite fails on it.
+    return {
+      ok: false,
+      code: 'crash',
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+  }
+}
+
+function getOutcome(outcome: LmsGetOutcome): Outcome {
+  return outcome.kind === 'failed'
+    ? { ok: false, code: 'get-failed', message: outcome.message }
+    : { ok: true, value: outcome };
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * `lms get` and what the download manager does with it: waits for the outcome, or (when the
+ * fault keeps it silent) lets go of it as a give-up does, or cancels it as the user does once
+ * it has said something (a silent one, once it has been quiet for a moment).
+ */
+function getOperation(name: string, model: string, stop: 'cancel' | 'detach' | null): Operation {
+  return {
+    name,
+    async run(lms, { hangs }) {
+      const ran = await settle(async () => {
+        let heard: () => void = () => {};
+        const firstEvent = new Promise<void>((resolve) => {
+          heard = resolve;
+        });
+        const child = lms.get(model, (_event: LmsGetEvent) => heard());
+        const how = stop ?? (hangs ? 'detach' : null);
+        if (how) {
+          // A silent child gets a moment; any other is stopped once it has said something.
+          await Promise.race([firstEvent, child.done, ...(hangs ? [pause(300)] : [])]);
+          await (how === 'cancel' ? child.cancel() : child.detach());
+        }
+        return child.done;
+      });
+      return ran.ok ? getOutcome(ran.value as LmsGetOutcome) : ran;
+    },
+  };
+}
+
+export const OPERATIONS: readonly Operation[] = [
+  { name: 'server status', run: (lms) => settle(() => lms.serverStatus()) },
+  { name: 'daemon status', run: (lms) => settle(() => lms.daemonStatus()) },
+  { name: 'version', run: (lms) => settle(() => lms.version()) },
+  { name: 'ls', run: (lms) => settle(() => lms.ls()) },
+  { name: 'ps', run: (lms) => settle(() => lms.ps()) },
+  { name: 'server start', run: (lms) => settle(() => lms.serverStart({ port: 1234 })) },
+  { name: 'server stop', run: (lms) => settle(() => lms.serverStop()) },
+  { name: 'load', run: (lms) => settle(() => lms.load('qwen/qwen3-4b', { contextLength: 4096 }, () => {})) },
+  { name: 'unload', run: (lms) => settle(() => lms.unload('qwen/qwen3-4b')) },
+  { name: 'unload --all', run: (lms) => settle(() => lms.unloadAll()) },
+  getOperation('get', 'qwen/qwen3-4b', null),
+  getOperation('get, then cancel', ENDLESS_MODEL, 'cancel'),
+  getOperation('get, then detach', ENDLESS_MODEL, 'detach'),
+];
+
+/** What each operation gives when lms behaves (matchers for `toEqual`). */
+export const NORMAL_OUTCOMES: Record<string, Outcome> = {
+  'server status': { ok: true, value: { running: true, port: 1234 } },
+  'daemon status': { ok: true, value: { running: true, pid: 4242 } },
+  version: { ok: true, value: 'f13588d' },
+  ls: {
+    ok: true,
+    value: [expect.objectContaining({ key: 'qwen/qwen3-4b', displayName: 'Qwen3 4B', sizeBytes: 2497280000 })],
+  },
+  ps: {
+    ok: true,
+    value: [expect.objectContaining({ identifier: 'qwen/qwen3-4b', modelKey: 'qwen/qwen3-4b', contextLength: 4096 })],
+  },
+  'server start': { ok: true, value: undefined },
+  'server stop': { ok: true, value: undefined },
+  load: { ok: true, value: { identifier: 'qwen/qwen3-4b' } },
+  unload: { ok: true, value: undefined },
+  'unload --all': { ok: true, value: 1 },
+  get: { ok: true, value: { kind: 'completed' } },
+  'get, then cancel': { ok: true, value: { kind: 'cancelled' } },
+  'get, then detach': { ok: true, value: { kind: 'continuing' } },
+};

@@ -1,0 +1,356 @@
+/**
+ * Every pure parser of `lms` output, LM Studio's own files and settings.json, with the type its
+ * result must have (issue 8, item 8). A new parser joins the property suite by adding an entry:
+ * how to feed it text, which recorded outputs to mutate, and the schema of what it returns.
+ *
+ * "Typed" is stricter than TypeScript's types: numbers are finite (they cross the bridge as
+ * JSON, where Infinity becomes null) and within their range, messages are one clean line.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import * as v from 'valibot';
+import { CoreError } from '../../../electron/core/errors';
+import { readLastServerConfig } from '../../../electron/core/lmstudio/home';
+import { lmsErrorLine, lmsErrorMessage } from '../../../electron/core/lmstudio/lms/cli';
+import {
+  cleanLine,
+  createGetOutputParser,
+  createLoadOutputParser,
+  MAX_MESSAGE_CHARS,
+  messageText,
+  parseDaemonStatusJson,
+  parseEta,
+  parseGetLine,
+  parseLoadProgressLine,
+  parseLoadStatusLine,
+  parseLsJson,
+  parsePsJson,
+  parseServerStatusJson,
+  parseSize,
+  parseVersionJson,
+} from '../../../electron/core/lmstudio/lms/parsers';
+import type { FileSystem } from '../../../electron/core/ports';
+import { createSettingsStore } from '../../../electron/core/settings/store';
+import { DEFAULT_SETTINGS, SettingsFieldSchemas } from '../../../electron/shared/contract';
+
+// ---------------------------------------------------------------------------------------------
+// The types results must have
+// ---------------------------------------------------------------------------------------------
+
+/** One line a person can read: no control characters, not a page long. */
+const Message = v.pipe(
+  v.string(),
+  v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'contains a control character'),
+  v.maxLength(MAX_MESSAGE_CHARS),
+);
+/** A count of bytes, seconds, tokens...: unknown (null), or finite and not negative. */
+const Count = v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0)));
+const Ratio = v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(1)));
+const Percent = v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(100)));
+const Port = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65_535)));
+const Text = v.nullable(v.string());
+
+const bare = <T extends string>(type: T) => v.strictObject({ type: v.literal(type) });
+const GetEvent = v.nullable(
+  v.variant('type', [
+    bare('waking'),
+    bare('resolving'),
+    v.strictObject({ type: v.literal('plan'), totalBytes: Count }),
+    bare('attached'),
+    v.strictObject({
+      type: v.literal('progress'),
+      percent: Percent,
+      downloadedBytes: Count,
+      totalBytes: Count,
+      bytesPerSecond: Count,
+      etaSeconds: Count,
+    }),
+    bare('finalizing'),
+    bare('completed'),
+    v.strictObject({ type: v.literal('already-downloaded'), message: Message }),
+    bare('prompt'),
+    bare('continuing'),
+    bare('cancelled'),
+    v.strictObject({ type: v.literal('error'), message: v.pipe(Message, v.minLength(1)) }),
+  ]),
+);
+const LoadProgress = v.nullable(v.strictObject({ type: v.literal('progress'), progress: Ratio }));
+const LoadStatus = v.nullable(
+  v.variant('type', [
+    v.strictObject({ type: v.literal('loaded'), identifier: Text }),
+    v.strictObject({ type: v.literal('error'), message: v.pipe(Message, v.minLength(1)) }),
+    bare('cancelled'),
+    bare('waking'),
+    v.strictObject({ type: v.literal('ambiguous'), message: Message }),
+  ]),
+);
+const LoadedInstance = v.strictObject({
+  identifier: v.pipe(v.string(), v.minLength(1)),
+  modelKey: v.pipe(v.string(), v.minLength(1)),
+  contextLength: Count,
+  ttlMs: Count,
+  lastUsedTime: Count,
+  activity: Text,
+  sizeBytes: Count,
+});
+const ModelEntry = v.strictObject({
+  key: v.pipe(v.string(), v.minLength(1)),
+  displayName: v.string(),
+  publisher: Text,
+  type: v.picklist(['llm', 'vlm', 'embedding']),
+  format: Text,
+  quantization: Text,
+  paramsString: Text,
+  sizeBytes: Count,
+  maxContextLength: Count,
+  vision: v.boolean(),
+  toolUse: v.boolean(),
+  reasoning: v.boolean(),
+  loadedInstances: v.array(LoadedInstance),
+});
+const { apiToken: _token, ...viewFields } = SettingsFieldSchemas;
+const SettingsView = v.strictObject({
+  ...viewFields,
+  apiTokenSet: v.boolean(),
+  messages: v.array(v.pipe(v.string(), v.minLength(1))),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Recorded output to mutate
+// ---------------------------------------------------------------------------------------------
+
+const FIXTURES = new URL('../../electron/core/lmstudio/lms/fixtures/', import.meta.url);
+/** Every byte-exact recording of `lms` output (stdout and stderr of get and load). */
+const RECORDED_STREAMS: Buffer[] = readdirSync(FIXTURES)
+  .filter((name) => name.endsWith('.fixture.txt'))
+  .sort()
+  .map((name) => readFileSync(new URL(name, FIXTURES)));
+const RECORDED_LINES: Buffer[] = [
+  ...new Set(RECORDED_STREAMS.flatMap((bytes) => bytes.toString('utf8').split(/\r|\n|\x1b\[u/))),
+]
+  .filter((line) => line.trim())
+  .map((line) => Buffer.from(line));
+
+/** `lms ls --json` and `lms ps --json` as recorded (lmstudio-protocol.md §3). */
+const PS_RECORDED =
+  '[{"type":"llm","modelKey":"ornith-1.0-35b-mlx-oq8","format":"safetensors","displayName":"Ornith 1.0 35B OQ8","publisher":"jedisct1","path":"jedisct1/Ornith-1.0-35B-MLX-oQ8","sizeBytes":37726897291,"indexedModelIdentifier":"jedisct1/Ornith-1.0-35B-MLX-oQ8","deviceIdentifier":null,"paramsString":"35B","architecture":"qwen3_5_moe","quantization":{"name":"8bit","bits":8},"identifier":"ornith-1.0-35b-mlx-oq8","ttlMs":null,"lastUsedTime":1786252670392,"vision":true,"trainedForToolUse":true,"maxContextLength":262144,"contextLength":65536,"status":"idle","queued":0,"parallel":2}]\n';
+const LS_RECORDED =
+  '[{"type":"llm","modelKey":"qwen/qwen3-4b","format":"gguf","displayName":"Qwen3 4B","publisher":"qwen","path":"lmstudio-community/Qwen3-4B-GGUF/Qwen3-4B-Q4_K_M.gguf","sizeBytes":2497280000,"paramsString":"4B","architecture":"qwen3","quantization":{"name":"Q4_K_M","bits":4},"maxContextLength":40960,"vision":false,"trainedForToolUse":true,"reasoning":{"mode":"on"}},{"type":"embedding","modelKey":"text-embedding-nomic-embed-text-v1.5","format":"gguf","displayName":"Nomic Embed Text v1.5","sizeBytes":84106624,"maxContextLength":2048}]\n';
+const SETTINGS_RECORDED = `${JSON.stringify(
+  {
+    ...DEFAULT_SETTINGS,
+    baseUrl: 'http://127.0.0.1:1234',
+    apiToken: 'sk-lm-abc',
+    lmsPath: '/home/me/.lmstudio/bin/lms',
+    loadDefaults: { contextLength: 8192, gpuOffload: 'max', ttlSeconds: 600 },
+    fromANewerVersion: { x: 1 },
+  },
+  null,
+  2,
+)}\n`;
+
+const bytes = (...texts: string[]) => texts.map((text) => Buffer.from(text));
+
+// ---------------------------------------------------------------------------------------------
+// The parsers
+// ---------------------------------------------------------------------------------------------
+
+export interface ParserEntry {
+  name: string;
+  /** Recorded input to mutate (each a whole input, as bytes). */
+  recorded: Buffer[];
+  /** Whether the input arrives as a stream of chunks (the runner's decoded reads) or whole. */
+  streamed: boolean;
+  /** Feeds the input (chunks when `streamed`, else one text) and returns the result. */
+  run(input: string[]): unknown;
+  /** The result's type. */
+  result: v.GenericSchema;
+  /** Error codes it may throw, as a CoreError (a parser that says "not what I expected"). */
+  throws?: string[];
+}
+
+/** A FileSystem over an object of file contents (parsers are fed text, not disks). */
+export const memoryFs = (files: Record<string, string>): FileSystem => ({
+  readFile: async (file) => {
+    const text = files[file];
+    if (text === undefined) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+    return text;
+  },
+  writeFileAtomic: async (file, data) => {
+    files[file] = data;
+  },
+  rename: async (from, to) => {
+    files[to] = files[from]!;
+    delete files[from];
+  },
+  exists: async (file) => file in files,
+  isExecutable: async () => false,
+  mkdir: async () => {},
+});
+
+export const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Both streams of a streaming parser: even chunks go to stdout, odd ones to stderr. */
+function splitStreams<E>(parser: { stdout(chunk: string): E[]; stderr(chunk: string): E[] }, chunks: string[]): E[] {
+  return chunks.flatMap((chunk, index) => (index % 2 === 0 ? parser.stdout(chunk) : parser.stderr(chunk)));
+}
+
+export const PARSERS: readonly ParserEntry[] = [
+  {
+    name: 'cleanLine',
+    recorded: RECORDED_LINES,
+    streamed: false,
+    run: ([text]) => cleanLine(text!),
+    result: v.pipe(v.string(), v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/)),
+  },
+  {
+    name: 'messageText',
+    recorded: RECORDED_LINES,
+    streamed: false,
+    run: ([text]) => messageText(text!),
+    result: Message,
+  },
+  {
+    name: 'parseSize',
+    recorded: bytes('12.11 GB', '52.30 KB', '0.00 B'),
+    streamed: false,
+    run: ([t]) => parseSize(t!),
+    result: Count,
+  },
+  {
+    name: 'parseEta',
+    recorded: bytes('02:00', '1:02:03', 'Infinity:NaN:NaN'),
+    streamed: false,
+    run: ([t]) => parseEta(t!),
+    result: Count,
+  },
+  {
+    name: 'parseGetLine',
+    recorded: RECORDED_LINES,
+    streamed: false,
+    run: ([t]) => parseGetLine(cleanLine(t!)),
+    result: GetEvent,
+  },
+  {
+    name: 'createGetOutputParser',
+    recorded: RECORDED_STREAMS,
+    streamed: true,
+    run: (chunks) => splitStreams(createGetOutputParser(), chunks),
+    result: v.array(v.nonNullable(GetEvent)),
+  },
+  {
+    name: 'parseLoadProgressLine',
+    recorded: RECORDED_LINES,
+    streamed: false,
+    run: ([t]) => parseLoadProgressLine(cleanLine(t!)),
+    result: LoadProgress,
+  },
+  {
+    name: 'parseLoadStatusLine',
+    recorded: RECORDED_LINES,
+    streamed: false,
+    run: ([t]) => parseLoadStatusLine(cleanLine(t!)),
+    result: LoadStatus,
+  },
+  {
+    name: 'createLoadOutputParser',
+    recorded: RECORDED_STREAMS,
+    streamed: true,
+    run: (chunks) => splitStreams(createLoadOutputParser() as never, chunks),
+    result: v.array(v.union([v.nonNullable(LoadProgress), v.nonNullable(LoadStatus)])),
+  },
+  {
+    name: 'parseLsJson',
+    recorded: bytes(LS_RECORDED, '[]\n', `W a warning first\n${LS_RECORDED}`),
+    streamed: false,
+    run: ([t]) => parseLsJson(t!),
+    result: v.array(ModelEntry),
+    throws: ['lms-failed'],
+  },
+  {
+    name: 'parsePsJson',
+    recorded: bytes(PS_RECORDED, '[]\n'),
+    streamed: false,
+    run: ([t]) => parsePsJson(t!),
+    result: v.array(LoadedInstance),
+    throws: ['lms-failed'],
+  },
+  {
+    name: 'parseServerStatusJson',
+    recorded: bytes('{"running":true,"port":1234}\n', '{"running":false}\n'),
+    streamed: false,
+    run: ([t]) => parseServerStatusJson(t!),
+    result: v.strictObject({ running: v.boolean(), port: Port }),
+    throws: ['lms-failed'],
+  },
+  {
+    name: 'parseDaemonStatusJson',
+    recorded: bytes('{"status":"running","pid":4242,"isDaemon":true}\n', '{"status":"not-running"}\n'),
+    streamed: false,
+    run: ([t]) => parseDaemonStatusJson(t!),
+    result: v.strictObject({
+      running: v.boolean(),
+      pid: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    }),
+    throws: ['lms-failed'],
+  },
+  {
+    name: 'parseVersionJson',
+    recorded: bytes('{"version":"f13588d"}\n', '{"version":"0.0.47"}\n'),
+    streamed: false,
+    run: ([t]) => parseVersionJson(t!),
+    result: v.pipe(v.string(), v.minLength(1)),
+    throws: ['lms-failed'],
+  },
+  {
+    name: 'lmsErrorMessage',
+    recorded: RECORDED_STREAMS,
+    streamed: false,
+    run: ([t]) => lmsErrorMessage(t!),
+    result: v.nullable(v.pipe(Message, v.minLength(1))),
+  },
+  {
+    name: 'lmsErrorLine',
+    recorded: RECORDED_STREAMS,
+    streamed: false,
+    run: ([t]) => lmsErrorLine(t!),
+    result: v.nullable(v.pipe(Message, v.minLength(1))),
+  },
+  {
+    name: "readLastServerConfig (LM Studio's http-server-config.json)",
+    recorded: bytes('{"port":1234,"networkInterface":"127.0.0.1"}', '{"port":41343}'),
+    streamed: false,
+    run: ([t]) => readLastServerConfig('/home', memoryFs({ '/home/.internal/http-server-config.json': t! })),
+    result: v.nullable(v.strictObject({ port: v.nonNullable(Port), networkInterface: Text })),
+  },
+  {
+    name: 'settings.json (the settings validator, on load)',
+    recorded: bytes(SETTINGS_RECORDED, '{}', '{"pollIntervalMs":0,"baseUrl":"javascript:alert(1)"}'),
+    streamed: false,
+    run: async ([t]) => {
+      const files: Record<string, string> = { '/config/settings.json': t! };
+      const store = createSettingsStore({ fs: memoryFs(files), configDir: '/config', logger: silent, now: () => 1 });
+      const view = await store.load();
+      // What was read is what is in force.
+      const settings = store.get();
+      const { apiTokenSet, messages: _messages, ...fields } = view;
+      const { apiToken, ...settingsFields } = settings;
+      if (JSON.stringify(fields) !== JSON.stringify(settingsFields) || apiTokenSet !== (apiToken !== null)) {
+        throw new Error('view() and get() disagree');
+      }
+      return view;
+    },
+    result: SettingsView,
+  },
+];
+
+/** Whether `error` is one the entry may throw: a CoreError with an allowed code and a clean message. */
+export function isAllowedError(entry: ParserEntry, error: unknown): boolean {
+  return (
+    error instanceof CoreError &&
+    (entry.throws ?? []).includes(error.code) &&
+    v.is(
+      v.pipe(v.string(), v.minLength(1), v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/), v.maxLength(600)),
+      error.message,
+    )
+  );
+}
