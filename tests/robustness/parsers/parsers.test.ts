@@ -11,7 +11,7 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { CoreError } from '../../../electron/core/errors';
 import { createSettingsStore } from '../../../electron/core/settings/store';
-import { SettingsFieldSchemas } from '../../../electron/shared/contract';
+import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
 import { recordTally, scaled } from '../tally';
 import { isAllowedError, memoryFs, PARSERS, type ParserEntry, silent } from './registry';
 

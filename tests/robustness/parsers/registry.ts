@@ -30,7 +30,8 @@ import {
 } from '../../../electron/core/lmstudio/lms/parsers';
 import type { FileSystem } from '../../../electron/core/ports';
 import { createSettingsStore } from '../../../electron/core/settings/store';
-import { DEFAULT_SETTINGS, SettingsFieldSchemas } from '../../../electron/shared/contract';
+import { DEFAULT_SETTINGS } from '../../../electron/shared/contract';
+import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
 
 // ---------------------------------------------------------------------------------------------
 // The types results must have
@@ -185,6 +186,14 @@ export const memoryFs = (files: Record<string, string>): FileSystem => ({
   exists: async (file) => file in files,
   isExecutable: async () => false,
   mkdir: async () => {},
+  stat: async (file) => {
+    if (!(file in files)) throw Object.assign(new Error(`ENOENT: ${file}`), { code: 'ENOENT' });
+    return { kind: 'file', mode: 0o600, uid: 0 };
+  },
+  realpath: async (file) => file,
+  // One process, nothing to wait for.
+  withLock: (_file, work) => work(),
+  removeLeftovers: async () => [],
 });
 
 export const silent = { debug() {}, info() {}, warn() {}, error() {} };
