@@ -19,6 +19,6 @@ test('settings round trip: saved, validated, and still there after a reload', as
   const address = popup.getByRole('textbox', { name: /address/i });
   await address.fill('not a url');
   await popup.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(popup.getByRole('alert')).toContainText(/URL/);
+  await expect(popup.getByRole('alert')).toContainText('The LM Studio address must not contain spaces');
   await expect(address).toHaveValue('not a url');
 });
