@@ -65,10 +65,11 @@ export const LMS_RECHECK_MAX_MS = 30_000;
 /**
  * Between two connect-only checks of a loopback server while online: a server that stops
  * listening (its open connections kept) is seen within this. The price is CPU, ours and LM
- * Studio's (an accept and a close): ~0.2-0.7 ms a check measured on a loaded 2-core machine,
- * so this is as slow as a p95 under 500 ms allows.
+ * Studio's (an accept and a close): ~0.5 ms of ours a check on a 2-core VM, the largest share
+ * of the idle cost, so this is as slow as a p95 under 500 ms allows (p95 ≈ 0.95 × this + a few
+ * ms, `npm run bench`).
  */
-export const CONNECT_CHECK_MS = 350;
+export const CONNECT_CHECK_MS = 450;
 /** The same while the port refuses: a server that comes back is greeted within this. */
 export const CONNECT_CHECK_DOWN_MS = 500;
 /** An `lms` verdict on the port this recent labels a refusal at once. */
