@@ -43,6 +43,7 @@ export const DEFAULT_GREETING_TIMEOUT_MS = 1_500;
 /** A connect check to a live server takes well under a millisecond on loopback. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+const POOL_IDLE_TIMEOUT_MS = 4_000;
 /** The greeting is 17 bytes; anything much larger is not LM Studio. */
 const GREETING_MAX_BYTES = 64 * 1024;
 
@@ -124,8 +125,15 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   /** The generation whose model list answered last; re-detected after any failure. */
   let generation: ApiGeneration | null = null;
-  /** Ordinary calls' pool. Its idle sockets do not hold the process open (Node unrefs them). */
-  const pool = new (origin.startsWith('https:') ? https : http).Agent({ keepAlive: true });
+  /**
+   * Ordinary calls' pool. Like fetch's, it closes a socket idle for 4 s: before LM Studio's 5 s
+   * keep-alive ends it (a request never races that close) and before a router forgets it. Idle
+   * sockets do not hold the process open (Node unrefs them).
+   */
+  const pool = new (origin.startsWith('https:') ? https : http).Agent({
+    keepAlive: true,
+    timeout: POOL_IDLE_TIMEOUT_MS,
+  });
 
   function authHeaders(): Record<string, string> {
     const token = options.token()?.trim();
