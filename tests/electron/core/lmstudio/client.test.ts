@@ -417,6 +417,18 @@ describe('evidence about the token (onAuthEvidence)', () => {
 });
 
 describe('listModels', () => {
+  it('reuses a pooled connection, and lets one idle for 4 s go before LM Studio’s 5 s keep-alive could close it under a call', async () => {
+    const server = await serve((_req, res) => json(res, 200, V1_MODELS));
+    const accepted = connections(server);
+    const lmstudio = client(server.url);
+    await lmstudio.listModels();
+    await lmstudio.listModels();
+    expect(accepted()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 4_300));
+    expect((await lmstudio.listModels()).generation).toBe('v1');
+    expect(accepted()).toBe(2);
+  }, 20_000);
+
   it('maps /api/v1/models (LM Studio 0.4)', async () => {
     const server = await serve((_req, res) => json(res, 200, V1_MODELS));
     const listing = await client(server.url).listModels();
