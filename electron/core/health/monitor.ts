@@ -21,6 +21,11 @@
  *   waits for the confirmation and the grace too. `unstable` counts confirmed transitions only.
  * - Any API answer that asks for a token (`authEvidence`, from any route and caller) makes the
  *   status `unauthorized` at once; while unauthorized, each poll checks the token again.
+ * - While a loopback server is online, any other API answer (the app's periodic model refresh,
+ *   a user's action) proves what the poll's greeting would, that LM Studio answers: the greeting
+ *   waits until a poll interval after the last answer. A server that hangs (accepts, never
+ *   answers) is still seen within a poll interval and a greeting's timeout of its last answer;
+ *   listening is the connect checks' job.
  *
  * All timing goes through the injected Clock.
  */
@@ -65,10 +70,11 @@ export const LMS_RECHECK_MAX_MS = 30_000;
 /**
  * Between two connect-only checks of a loopback server while online: a server that stops
  * listening (its open connections kept) is seen within this. The price is CPU, ours and LM
- * Studio's (an accept and a close): ~0.2-0.7 ms a check measured on a loaded 2-core machine,
- * so this is as slow as a p95 under 500 ms allows.
+ * Studio's (an accept and a close): ~0.5 ms of ours a check on a 2-core VM, the largest share
+ * of the idle cost, so this is as slow as a p95 under 500 ms allows (p95 ≈ 0.95 × this + a few
+ * ms, `npm run bench`).
  */
-export const CONNECT_CHECK_MS = 350;
+export const CONNECT_CHECK_MS = 450;
 /** The same while the port refuses: a server that comes back is greeted within this. */
 export const CONNECT_CHECK_DOWN_MS = 500;
 /** An `lms` verdict on the port this recent labels a refusal at once. */
@@ -143,6 +149,8 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   let classifying: { client: LmStudioClient; verdict: Promise<Observation> } | null = null;
   /** The last check failed during the resume grace period and was not confirmed. */
   let deferredFailure = false;
+  /** When an API answer that did not ask for a token last came, and through which client. */
+  let lastAnswer: { client: LmStudioClient; at: number } | null = null;
 
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
   const inGrace = () => clock.now() < graceUntil;
@@ -436,6 +444,7 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
   /** An API answer about the token, from any route and caller. */
   function authEvidence(client: LmStudioClient, evidence: AuthEvidence): void {
     if (client !== options.client()) return;
+    if (evidence.kind === 'accepted') lastAnswer = { client, at: clock.now() };
     if (evidence.kind === 'refused') {
       // Evidence of a running server too: only online (or already asking) turns into asking.
       if (status.state !== 'online' && status.state !== 'unauthorized') return;
@@ -490,8 +499,18 @@ export function createHealthMonitor(options: HealthMonitorOptions): HealthMonito
     if (pollTimer !== null) clock.clearTimeout(pollTimer);
     pollTimer = clock.setTimeout(() => {
       pollTimer = null;
-      void runCheck(false);
+      const wait = answeredFor() - clock.now();
+      if (wait > 0) schedulePoll(wait);
+      else void runCheck(false);
     }, delayMs);
+  }
+
+  /** Until when the last API answer stands in for the poll's greeting (a loopback server online only). */
+  function answeredFor(): number {
+    const client = options.client();
+    if (!lastAnswer || lastAnswer.client !== client || !client.isLocal) return 0;
+    if (status.state !== 'online' || deferredFailure) return 0;
+    return lastAnswer.at + options.pollIntervalMs();
   }
 
   /** Connect-only checks: for a loopback server that is online, or refusing. */

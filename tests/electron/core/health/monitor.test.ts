@@ -887,6 +887,52 @@ describe('connect-only checks', () => {
   });
 });
 
+describe('API answers stand in for the greeting', () => {
+  /** The app's periodic model refresh: an answer that did not ask for a token, every 8 s. */
+  async function answerEvery8s(r: Rig, untilMs: number) {
+    for (let at = 8_000; at <= untilMs; at += 8_000) {
+      await vi.advanceTimersByTimeAsync(8_000);
+      r.monitor.authEvidence(r.client, { kind: 'accepted' });
+    }
+  }
+
+  it('a local server online is greeted only a poll interval after its last answer', async () => {
+    const r = rig();
+    await startOnline(r);
+    await answerEvery8s(r, 40_000);
+    // Greeted at 0, then at 5, 13, 21, 29 and 37 s (each 5 s after an answer) rather than every 5 s.
+    expect(r.client.greetings).toBe(6);
+    expect(r.monitor.current().state).toBe('online');
+  });
+
+  it('a hang (accepts, never answers) is still seen a poll interval after the last answer', async () => {
+    const r = rig();
+    await startOnline(r);
+    await answerEvery8s(r, 40_000);
+    r.client.greeting = { kind: 'timeout' };
+    r.client.connectResult = 'connected';
+    await vi.advanceTimersByTimeAsync(POLL_MS - 1);
+    expect(r.monitor.current().state).toBe('online');
+    await vi.advanceTimersByTimeAsync(1 + CONFIRM_MS);
+    expect(r.monitor.current().state).toBe('not-responding');
+    expect(r.transitions).toEqual(['checking -> online', 'online -> not-responding']);
+  });
+
+  it('a remote server, or another client, is greeted every poll as before', async () => {
+    const remote = rig({ client: new FakeClient('http://192.168.1.20:1234', 1234, false) });
+    await startOnline(remote);
+    await answerEvery8s(remote, 40_000);
+    expect(remote.client.greetings).toBe(9);
+    const local = rig();
+    await startOnline(local);
+    for (let i = 0; i < 8; i++) {
+      await vi.advanceTimersByTimeAsync(POLL_MS);
+      local.monitor.authEvidence(new FakeClient(), { kind: 'accepted' });
+    }
+    expect(local.client.greetings).toBe(9);
+  });
+});
+
 describe('auth changes while online', () => {
   it('an API answer asking for a token (any route) makes it unauthorized at once, saying whether one was sent', async () => {
     const r = rig();

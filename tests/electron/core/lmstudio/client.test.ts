@@ -294,6 +294,26 @@ describe('connectCheck', () => {
   it('reports a closed port as "refused"', async () => {
     expect(await client(`http://127.0.0.1:${await closedPort()}`).connectCheck()).toBe('refused');
   });
+
+  it('checks one after another open a new connection each (one socket, connected again)', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const accepted = connections(server);
+    const lmstudio = client(server.url);
+    const results: string[] = [];
+    for (let i = 0; i < 5; i++) results.push(await lmstudio.connectCheck());
+    expect(results).toEqual(Array(5).fill('connected'));
+    await expect.poll(accepted).toBe(5);
+    expect(server.seen).toEqual([]);
+  });
+
+  it('checks asked for while one runs share its answer and its connection', async () => {
+    const server = await serve((_req, res) => json(res, 200, { lmstudio: true }));
+    const accepted = connections(server);
+    const lmstudio = client(server.url);
+    expect(await Promise.all([lmstudio.connectCheck(), lmstudio.connectCheck()])).toEqual(['connected', 'connected']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(accepted()).toBe(1);
+  });
 });
 
 describe('watchConnection', () => {
@@ -397,6 +417,18 @@ describe('evidence about the token (onAuthEvidence)', () => {
 });
 
 describe('listModels', () => {
+  it('reuses a pooled connection, and lets one idle for 4 s go before LM Studio’s 5 s keep-alive could close it under a call', async () => {
+    const server = await serve((_req, res) => json(res, 200, V1_MODELS));
+    const accepted = connections(server);
+    const lmstudio = client(server.url);
+    await lmstudio.listModels();
+    await lmstudio.listModels();
+    expect(accepted()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 4_300));
+    expect((await lmstudio.listModels()).generation).toBe('v1');
+    expect(accepted()).toBe(2);
+  }, 20_000);
+
   it('maps /api/v1/models (LM Studio 0.4)', async () => {
     const server = await serve((_req, res) => json(res, 200, V1_MODELS));
     const listing = await client(server.url).listModels();
