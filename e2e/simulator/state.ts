@@ -94,6 +94,8 @@ export class SimState {
   downloads: Download[] = [];
   readonly pendingLoads = new Map<string, PendingLoad>();
   wakeCount = 0;
+  /** argv of each `lms` command that woke the app (index.ts keeps the last ones). */
+  readonly wakes: string[][] = [];
   /** TCP connections the HTTP server accepted (read-only for benchmarks: connect-only checks make no request). */
   connectionCount = 0;
   readonly lmsInvocations: string[][] = [];
@@ -227,6 +229,14 @@ export class SimState {
     if (wanted === null || (wanted !== '*' && wanted.toLowerCase() !== key.toLowerCase())) return false;
     this.config[which] = null;
     return true;
+  }
+
+  /** The user deleted a downloaded model in LM Studio (loaded instances of it are unloaded). */
+  deleteModel(key: string): boolean {
+    const before = this.models.length;
+    this.models = this.models.filter((m) => m.key !== key);
+    this.instances = this.instances.filter((i) => i.modelKey !== key);
+    return this.models.length !== before;
   }
 
   // -------------------------------------------------------------------------------------------

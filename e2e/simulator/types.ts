@@ -142,12 +142,16 @@ export interface Simulator {
   /** The process dies: every open socket destroyed at once, port refused, app not running. */
   crash(): Promise<void>;
   configure(patch: SimConfigPatch): void;
+  /** The user deletes a downloaded model in LM Studio (its instances unload); false if there was none. */
+  deleteModel(key: string): boolean;
   readonly state: {
     models(): SimModel[];
     loaded(): SimLoadedInstance[];
     downloads(): SimDownloadView[];
     /** Times a fake `lms` command woke the app (stays 0 when the tray behaves). */
     wakeCount(): number;
+    /** argv of the `lms` command behind each wake (the last 1,000), to tell who asked for it. */
+    wakes(): string[][];
     /** argv of every fake `lms` run. */
     lmsInvocations(): string[][];
     /** HTTP requests seen (the last 10,000). */
