@@ -1,0 +1,97 @@
+/**
+ * The short soak inside `npm test`: one pass of the soak's deck (every kind of round once, in a
+ * seeded order) with short timings — the same scenario engine as `npm run soak`. Afterwards the
+ * process must be back where it started: the same timers, sockets, servers and child processes
+ * (`process.getActiveResourcesInfo()`), the same listeners on `process`, no subscription left on
+ * the core, and no fake `lms` alive with this test's marker. Durations are never asserted.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  activeResources,
+  heapSlopeMbPer10Min,
+  processListeners,
+  ROUND_KINDS,
+  runSoak,
+} from '../../../bench/lib/soak-scenario';
+import { startSimulator } from '../../../e2e/simulator/index';
+import { canListProcesses, newMarker, processesWithMarker } from '../processes';
+import { recordTally, scaled } from '../tally';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Handle types with more open now than at the start (vitest's own timers may have ended meanwhile). */
+function resourcesAbove(start: Record<string, number>): Record<string, string> {
+  const above: Record<string, string> = {};
+  for (const [type, count] of Object.entries(activeResources())) {
+    if (count > (start[type] ?? 0)) above[type] = `${start[type] ?? 0} at the start, ${count} now`;
+  }
+  return above;
+}
+
+/** Handles close a turn or a few after their `close()` resolves: wait (bounded) for them. */
+async function resourcesLeft(start: Record<string, number>): Promise<Record<string, string>> {
+  for (let i = 0; i < 100 && Object.keys(resourcesAbove(start)).length > 0; i++) await sleep(100);
+  return resourcesAbove(start);
+}
+
+describe.runIf(canListProcesses())('short soak', () => {
+  it('plays every kind of round and leaves no timer, socket, listener or child behind', async () => {
+    // Once per process, not the soak's: esbuild bundling the fake lms, the simulator's exit hook.
+    await (await startSimulator()).close();
+    const marker = newMarker();
+    const resourcesBefore = activeResources();
+    const listenersBefore = processListeners();
+
+    const result = await runSoak({
+      seed: 8,
+      durationMs: 0,
+      minRounds: scaled(ROUND_KINDS.length, ROUND_KINDS.length * 4),
+      marker,
+      pollIntervalMs: 500,
+      flapWindowMs: 2000,
+      pauseMs: [20, 150],
+      outageMs: [150, 600],
+      recoveryTimeoutMs: 15_000,
+      heapSampleEveryMs: 0,
+      gc: null,
+      downloadBytesPerSecond: 20_000_000_000,
+    });
+
+    for (const kind of ROUND_KINDS) expect(result.rounds[kind], kind).toBeGreaterThanOrEqual(1);
+    expect(result.unexpected).toEqual([]);
+    expect(result.unhandledRejections).toEqual([]);
+    expect(result.policyViolations).toEqual([]);
+    expect(result.wakes).toEqual({ asked: result.rounds['user-start-wakes'], unasked: [] });
+    expect(result.finalState).toBe('online');
+    expect(result.orphanLms).toEqual([]);
+    expect(processesWithMarker(marker)).toEqual([]);
+    expect(result.coreListenersLeft).toBe(0);
+    expect(await resourcesLeft(resourcesBefore)).toEqual({});
+    expect(processListeners()).toEqual(listenersBefore);
+    // What the rounds did reached the user: downloads ended every way, pages came and went.
+    expect(result.downloads).toMatchObject({
+      completed: expect.any(Number),
+      cancelled: expect.any(Number),
+      failed: expect.any(Number),
+    });
+    expect(result.pages.connected).toBeGreaterThan(0);
+    expect(result.notifications.loadFailed).toBe(result.loads.refused);
+
+    const cases = Object.values(result.rounds).reduce((a, b) => a + b, 0);
+    recordTally({
+      family: 'soak',
+      cases,
+      crashes: result.unhandledRejections.length,
+      hangs: result.hungRounds,
+      processesLeft: result.orphanLms.length,
+    });
+  }, 240_000);
+
+  it('measures the heap slope by least squares, in MB per 10 minutes', () => {
+    const flat = [0, 60, 120].map((atSeconds) => ({ atSeconds, mb: 20 }));
+    expect(heapSlopeMbPer10Min(flat)).toBe(0);
+    const growing = [0, 300, 600, 900].map((atSeconds) => ({ atSeconds, mb: 20 + atSeconds / 300 }));
+    expect(heapSlopeMbPer10Min(growing)).toBeCloseTo(2, 10);
+    expect(heapSlopeMbPer10Min(flat.slice(0, 2))).toBeNull();
+  });
+});
