@@ -227,7 +227,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   };
   process.on('unhandledRejection', onUnhandled);
 
-  const sim = await startSimulator({ downloadBytesPerSecond: options.downloadBytesPerSecond ?? 2_000_000_000 });
+  const sim = await startSimulator({
+    downloadBytesPerSecond: options.downloadBytesPerSecond ?? 2_000_000_000,
+    // The simulator shares the soak's heap: its logs fill up during warm-up, not across the run.
+    historyKept: 500,
+  });
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'lmstudio-tray-soak-'));
   // The web server needs a page to serve; the soak's pages only speak WebSocket.
   const staticDir = path.join(configDir, 'renderer');

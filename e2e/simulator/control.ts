@@ -88,7 +88,7 @@ function createHandlers(sim: SimController): Handlers {
   const { state } = sim;
   return {
     hello: async ({ argv }) => {
-      state.lmsInvocations.push(argv);
+      state.recordLmsInvocation(argv);
       return {
         generation: state.config.generation,
         hang: state.config.lmsHangs,

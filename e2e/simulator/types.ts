@@ -62,6 +62,8 @@ export interface SimulatorOptions {
   loadDurationMs?: number;
   /** Another program (a plain web server answering HTML/404) holds the port. */
   foreign?: boolean;
+  /** How many HTTP requests and `lms` runs `state` remembers (default 10,000; a soak keeps fewer). */
+  historyKept?: number;
 }
 
 /** Settings that may change while the simulator runs (`Simulator.configure`). */
@@ -152,9 +154,9 @@ export interface Simulator {
     wakeCount(): number;
     /** argv of the `lms` command behind each wake (the last 1,000), to tell who asked for it. */
     wakes(): string[][];
-    /** argv of every fake `lms` run. */
+    /** argv of every fake `lms` run (the last `historyKept`, 10,000 by default). */
     lmsInvocations(): string[][];
-    /** HTTP requests seen (the last 10,000). */
+    /** HTTP requests seen (the last `historyKept`, 10,000 by default). */
     requests(): SimRequest[];
     /** TCP connections accepted so far, with or without a request (connect-only checks make none). */
     connections(): number;
