@@ -16,7 +16,7 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { newMarker } from '../tests/robustness/processes';
-import { heapSlopeMbPer10Min, runSoak, type SoakResult } from './lib/soak-scenario';
+import { activeResources, heapSlopeMbPer10Min, runSoak, type SoakResult } from './lib/soak-scenario';
 
 const HEAP_SLOPE_LIMIT_MB_PER_10_MIN = 2;
 const RESULTS_DIR = path.resolve('bench', 'results');
@@ -59,7 +59,19 @@ interface Verdict {
   pass: boolean;
 }
 
-function verdicts(result: SoakResult, slope: number | null): Verdict[] {
+/** Handle types (timers, sockets, servers, children) with more open than at the start. */
+function resourcesAbove(start: Record<string, number>): string[] {
+  return Object.entries(activeResources())
+    .filter(([type, count]) => count > (start[type] ?? 0))
+    .map(([type, count]) => `${type} ${start[type] ?? 0} → ${count}`);
+}
+
+async function resourcesLeft(start: Record<string, number>): Promise<string[]> {
+  for (let i = 0; i < 50 && resourcesAbove(start).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return resourcesAbove(start);
+}
+
+function verdicts(result: SoakResult, slope: number | null, left: string[]): Verdict[] {
   const roundsPlayed = Object.values(result.rounds).reduce((a, b) => a + b, 0);
   return [
     {
@@ -82,6 +94,14 @@ function verdicts(result: SoakResult, slope: number | null): Verdict[] {
       name: 'wake-ups of LM Studio the user did not ask for',
       value: `${result.wakes.unasked.length} (asked for: ${result.wakes.asked})`,
       pass: result.wakes.unasked.length === 0,
+    },
+    {
+      name: 'timers, sockets, children and core listeners back to their starting counts',
+      value:
+        left.length === 0 && result.coreListenersLeft === 0
+          ? 'yes'
+          : [...left, `core listeners ${result.coreListenersLeft}`].join(', '),
+      pass: left.length === 0 && result.coreListenersLeft === 0,
     },
     {
       name: 'LM Studio seen online again after every round',
@@ -123,6 +143,7 @@ function markdown(result: SoakResult, list: Verdict[], meta: Record<string, stri
       ['page commands sent / answered', `${result.pages.commands} / ${result.pages.answered}`],
       ['lms processes started', result.lmsStarted],
       ['heap after warm-up → end (MB)', meta.heapRange ?? ''],
+      ['heap every 5 minutes (MB)', meta.heapSeries ?? ''],
       ['rounds with an unexpected outcome', result.unexpected.length],
     ]),
     '',
@@ -140,6 +161,7 @@ async function main(): Promise<void> {
   const { gc, how } = findGc();
   const loadAtStart = os.loadavg()[0]!.toFixed(1);
   process.stderr.write(`soak: ${options.seconds} s, seed ${options.seed}, GC ${how}\n`);
+  const resourcesAtStart = activeResources();
   const result = await runSoak({
     seed: options.seed,
     durationMs: options.seconds * 1000,
@@ -158,7 +180,7 @@ async function main(): Promise<void> {
   const warmUp = Math.min(300, result.seconds / 5);
   const afterWarmUp = result.heap.filter((s) => s.atSeconds >= warmUp);
   const slope = heapSlopeMbPer10Min(afterWarmUp);
-  const list = verdicts(result, slope);
+  const list = verdicts(result, slope, await resourcesLeft(resourcesAtStart));
   const date = new Date().toISOString();
   const meta = {
     date,
@@ -167,6 +189,12 @@ async function main(): Promise<void> {
     warmUp: warmUp.toFixed(0),
     command: `npm run soak -- --seconds ${options.seconds} --seed ${options.seed}`,
     machine: `${os.cpus().length} cores, Node ${process.version}, load average ${loadAtStart} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`,
+    heapSeries: result.heap
+      .filter(
+        (sample, i) => i === 0 || Math.floor(sample.atSeconds / 300) > Math.floor(result.heap[i - 1]!.atSeconds / 300),
+      )
+      .map((sample) => `${Math.round(sample.atSeconds / 60)} min ${sample.mb.toFixed(1)}`)
+      .join(', '),
     heapRange: afterWarmUp.length > 0 ? `${afterWarmUp[0]!.mb.toFixed(1)} → ${afterWarmUp.at(-1)!.mb.toFixed(1)}` : '',
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
