@@ -1,6 +1,6 @@
 /**
  * `npm run soak [-- --seconds N] [--seed S]`: the soak scenario (bench/lib/soak-scenario.ts) for
- * a bounded time, 30 minutes by default — the real core and web-mode server against the
+ * a bounded time, 40 minutes by default — the real core and web-mode server against the
  * simulator while LM Studio crashes, quits, flaps and asks for a token, downloads complete, are
  * cancelled and fail, models load and unload, and WebSocket pages come and go. Loopback only;
  * every process it starts ends.
@@ -27,7 +27,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 1800, seed: 1 };
+  const options: Options = { seconds: 2400, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
@@ -176,8 +176,9 @@ async function main(): Promise<void> {
     log: (line) => process.stderr.write(`soak: ${line}\n`),
     trace: process.env.SOAK_TRACE === '1',
   });
-  // Warm-up: the first fifth of the run, at most 5 minutes (JIT, caches, the first pages).
-  const warmUp = Math.min(300, result.seconds / 5);
+  // Warm-up: the first quarter of the run, at most 10 minutes. What fills up then is bounded: code
+  // the JIT compiles, fetch's resource-timing buffer (250 entries), the simulator's short logs.
+  const warmUp = Math.min(600, result.seconds / 4);
   const afterWarmUp = result.heap.filter((s) => s.atSeconds >= warmUp);
   const slope = heapSlopeMbPer10Min(afterWarmUp);
   const list = verdicts(result, slope, await resourcesLeft(resourcesAtStart));

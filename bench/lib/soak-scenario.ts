@@ -230,7 +230,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const sim = await startSimulator({
     downloadBytesPerSecond: options.downloadBytesPerSecond ?? 2_000_000_000,
     // The simulator shares the soak's heap: its logs fill up during warm-up, not across the run.
-    historyKept: 500,
+    historyKept: 200,
   });
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'lmstudio-tray-soak-'));
   // The web server needs a page to serve; the soak's pages only speak WebSocket.
