@@ -92,8 +92,11 @@ function verdicts(result: SoakResult, slope: number | null, left: string[]): Ver
     },
     {
       name: 'wake-ups of LM Studio the user did not ask for',
-      value: `${result.wakes.unasked.length} (asked for: ${result.wakes.asked})`,
-      pass: result.wakes.unasked.length === 0,
+      value:
+        `${result.wakes.unasked.length + result.wakes.raced.length}: ${result.wakes.unasked.length} by an lms started ` +
+        `while LM Studio was down, ${result.wakes.raced.length} by an lms started while it was up that found it gone ` +
+        `(asked for: ${result.wakes.asked})`,
+      pass: result.wakes.unasked.length + result.wakes.raced.length === 0,
     },
     {
       name: 'timers, sockets, children and core listeners back to their starting counts',
@@ -149,6 +152,14 @@ function markdown(result: SoakResult, list: Verdict[], meta: Record<string, stri
     '',
     ...(result.unexpected.length > 0
       ? ['## Unexpected outcomes', '', ...result.unexpected.slice(0, 50).map((u) => `- ${u}`), '']
+      : []),
+    ...(result.wakes.unasked.length + result.wakes.raced.length > 0
+      ? [
+          '## Wake-ups nobody asked for',
+          '',
+          ...[...result.wakes.unasked, ...result.wakes.raced].slice(0, 50).map((w) => `- ${w}`),
+          '',
+        ]
       : []),
     ...(result.policyViolations.length > 0
       ? ['## Policy violations', '', ...result.policyViolations.slice(0, 50).map((u) => `- ${u}`), '']

@@ -34,6 +34,8 @@ export interface ExpectedNotices {
   loadsRefused: number;
 }
 
+/** The soak stamps a notice a moment after the policy's clock read: window edges get this much slack. */
+const CLOCK_SLACK_MS = 5;
 /** Notices closer than this with the same text count as duplicates. */
 const DUPLICATE_MS = 1000;
 const SERVER_KINDS = new Set(['serverDown', 'serverUp', 'serverUnstable']);
@@ -82,7 +84,7 @@ export function checkNotifications(
     if (!SERVER_KINDS.has(n.kind)) continue;
 
     if (userStop) say("during the user's own stop and start");
-    if (lastUnstableAt !== null && at - lastUnstableAt < flapWindowMs) {
+    if (lastUnstableAt !== null && at - lastUnstableAt < flapWindowMs - CLOCK_SLACK_MS) {
       say(`${at - lastUnstableAt} ms after "unstable" (silence for ${flapWindowMs} ms)`);
     }
     if (n.kind === 'serverUp') {
@@ -91,7 +93,7 @@ export function checkNotifications(
       lastUpAt = at;
     } else {
       if (shown === 'online' || shown === 'checking') say(`while the status shows ${shown}`);
-      if (n.kind === 'serverDown' && lastUpAt !== null && at - lastUpAt < flapWindowMs) {
+      if (n.kind === 'serverDown' && lastUpAt !== null && at - lastUpAt < flapWindowMs - CLOCK_SLACK_MS) {
         say(`${at - lastUpAt} ms after "back": flapping, should be "unstable"`);
       }
       if (n.kind === 'serverUnstable') {

@@ -103,7 +103,13 @@ export interface SoakResult {
   heap: HeapSample[];
   gcForced: boolean;
   unhandledRejections: string[];
-  wakes: { asked: number; unasked: string[] };
+  /**
+   * Wake-ups of LM Studio by the `lms` the core ran: `asked` by a command the user gave;
+   * `unasked`, by an automatic `lms` started while LM Studio was already down (the rule broken);
+   * `raced`, by an automatic `lms` started while LM Studio was up that found it gone (LM Studio
+   * quit between the core's check and `lms` reaching it). Both of the latter count as unasked.
+   */
+  wakes: { asked: number; unasked: string[]; raced: string[] };
   lmsStarted: number;
   /** Subscriptions to the core's events (the web server's and the soak's) left after shutdown. */
   coreListenersLeft: number;
@@ -241,8 +247,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const timeline: TimelineEntry[] = [];
   const note = (entry: TimelineEntry) => timeline.push(entry);
   let lmsStarted = 0;
+  /** When the core last started each `lms` command line (a few per line), to tell wakes apart. */
+  const spawnedAt = new Map<string, number[]>();
+  /** When LM Studio last went away (crash or quit), newest last. */
+  const wentDownAt: number[] = [];
   const markedSpawn: SpawnFn = (command, args, spawnOptions) => {
     lmsStarted++;
+    const line = args.join(' ');
+    spawnedAt.set(line, [...(spawnedAt.get(line) ?? []), Date.now()].slice(-5));
     return spawnWithoutShell(command, args, {
       ...spawnOptions,
       env: { ...(spawnOptions.env ?? process.env), [MARKER_VARIABLE]: options.marker },
@@ -356,9 +368,37 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
   }
 
+  async function appGoesAway(how: 'crash' | 'quit'): Promise<void> {
+    wentDownAt.push(Date.now());
+    if (wentDownAt.length > 5) wentDownAt.shift();
+    await (how === 'crash' ? sim.crash() : sim.quitApp());
+  }
+
+  const wakes = { asked: 0, unasked: [] as string[], raced: [] as string[] };
+  let wakesSeen = 0;
+  /** Sorts the wakes since the last call (called after each round, while the times are at hand). */
+  function classifyWakes(): void {
+    const all = sim.state.wakes();
+    const fresh = all.slice(Math.max(0, all.length - (sim.state.wakeCount() - wakesSeen)));
+    wakesSeen = sim.state.wakeCount();
+    for (const { argv, at } of fresh) {
+      const line = argv.join(' ');
+      if (USER_COMMANDS.has(argv[0] ?? '') || USER_COMMANDS.has(argv.slice(0, 2).join(' '))) {
+        wakes.asked++;
+        continue;
+      }
+      const started = (spawnedAt.get(line) ?? []).filter((t) => t <= at).at(-1);
+      const down = wentDownAt.filter((t) => t <= at).at(-1);
+      if (started !== undefined && down !== undefined && started < down) {
+        wakes.raced.push(`lms ${line}: started ${down - started} ms before LM Studio went away`);
+      } else {
+        wakes.unasked.push(`lms ${line}`);
+      }
+    }
+  }
+
   async function outage(kind: 'crash' | 'quit' | 'server-stop', ms: number): Promise<void> {
-    if (kind === 'crash') await sim.crash();
-    else if (kind === 'quit') await sim.quitApp();
+    if (kind === 'crash' || kind === 'quit') await appGoesAway(kind);
     else await sim.stopServer();
     await sleep(ms);
     if (kind === 'server-stop') await sim.startServer();
@@ -551,7 +591,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       case 'user-start-wakes': {
         // The user asks for the server while LM Studio is closed: `lms server start` wakes it, as asked.
-        await sim.quitApp();
+        await appGoesAway('quit');
         await waitFor(() => shown !== 'online', options.recoveryTimeoutMs);
         const start = await core.invoke('server:start', undefined);
         if (!start.ok) unexpected.push(`server:start with LM Studio closed refused: ${start.error.message}`);
@@ -598,6 +638,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         hungRounds++;
         unexpected.push(`round ${kind} did not end within ${ROUND_LIMIT_MS} ms`);
       }
+      classifyWakes();
+      if (options.trace) log(`round ${kind} over (shows ${shown}, ${sim.state.wakeCount()} wakes so far)`);
       if (authOn) sim.configure({ token: null });
       authOn = false;
       await recover();
@@ -626,16 +668,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   await web.close();
   await core.shutdown({ cancelDownloads: true });
   offEvents();
-  const wakeArgv = sim.state.wakes();
+  classifyWakes();
   await sim.close();
   await rm(configDir, { recursive: true, force: true });
   const orphanLms = processesWithMarker(options.marker);
   // A rejection surfaces a turn after the promise fails: give the last ones a moment.
   await sleep(100);
   process.off('unhandledRejection', onUnhandled);
-
-  const isUserCommand = (argv: string[]) =>
-    USER_COMMANDS.has(argv[0] ?? '') || USER_COMMANDS.has(argv.slice(0, 2).join(' '));
   return {
     seconds: Math.round((Date.now() - startedAt) / 1000),
     rounds,
@@ -656,10 +695,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     heap,
     gcForced: options.gc !== null,
     unhandledRejections,
-    wakes: {
-      asked: wakeArgv.filter(isUserCommand).length,
-      unasked: wakeArgv.filter((argv) => !isUserCommand(argv)).map((argv) => `lms ${argv.join(' ')}`),
-    },
+    wakes,
     lmsStarted,
     coreListenersLeft: coreListeners,
     orphanLms,

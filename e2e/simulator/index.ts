@@ -59,7 +59,7 @@ class RunningSimulator implements Simulator {
       loaded: () => studio.loadedView(),
       downloads: () => studio.downloadsView(),
       wakeCount: () => studio.wakeCount,
-      wakes: () => studio.wakes.map((argv) => [...argv]),
+      wakes: () => studio.wakes.map((wake) => ({ argv: [...wake.argv], at: wake.at })),
       lmsInvocations: () => studio.lmsInvocations.map((argv) => [...argv]),
       requests: () => [...studio.requests],
       connections: () => studio.connectionCount,
@@ -158,7 +158,7 @@ class RunningSimulator implements Simulator {
   async wake(argv: string[] = []): Promise<void> {
     if (this.studio.appRunning) return;
     this.studio.wakeCount++;
-    this.studio.wakes.push(argv);
+    this.studio.wakes.push({ argv, at: Date.now() });
     if (this.studio.wakes.length > MAX_WAKES_KEPT) this.studio.wakes.shift();
     await delay(WAKE_DURATION_MS);
     await this.launchApp();

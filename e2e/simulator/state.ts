@@ -96,8 +96,8 @@ export class SimState {
   downloads: Download[] = [];
   readonly pendingLoads = new Map<string, PendingLoad>();
   wakeCount = 0;
-  /** argv of each `lms` command that woke the app (index.ts keeps the last ones). */
-  readonly wakes: string[][] = [];
+  /** Each `lms` command that woke the app, and when (index.ts keeps the last ones). */
+  readonly wakes: Array<{ argv: string[]; at: number }> = [];
   /** TCP connections the HTTP server accepted (read-only for benchmarks: connect-only checks make no request). */
   connectionCount = 0;
   /** argv of each `lms` run (the last `historyKept`). */

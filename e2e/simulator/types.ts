@@ -152,8 +152,8 @@ export interface Simulator {
     downloads(): SimDownloadView[];
     /** Times a fake `lms` command woke the app (stays 0 when the tray behaves). */
     wakeCount(): number;
-    /** argv of the `lms` command behind each wake (the last 1,000), to tell who asked for it. */
-    wakes(): string[][];
+    /** The `lms` command behind each wake and when it came (the last 1,000), to tell who asked for it. */
+    wakes(): Array<{ argv: string[]; at: number }>;
     /** argv of every fake `lms` run (the last `historyKept`, 10,000 by default). */
     lmsInvocations(): string[][];
     /** HTTP requests seen (the last `historyKept`, 10,000 by default). */

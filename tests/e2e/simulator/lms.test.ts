@@ -73,7 +73,7 @@ describe('fake lms: waking and models', () => {
     expect(models.map((m) => m.modelKey)).toContain('qwen/qwen3-4b-2507');
     expect(ls.stdout.endsWith(']\n') && ls.stdout.indexOf('\n') === ls.stdout.length - 1).toBe(true);
     expect(sim.state.wakeCount()).toBe(1);
-    expect(sim.state.wakes()).toEqual([['ls', '--json']]);
+    expect(sim.state.wakes()).toEqual([{ argv: ['ls', '--json'], at: expect.any(Number) }]);
     expect(await tryConnect(sim.port)).toBe('connected');
     expect((await runLms(sim, ['ps', '--json'])).stderr).toBe('');
     expect(sim.state.wakeCount()).toBe(1);

@@ -61,7 +61,10 @@ describe.runIf(canListProcesses())('short soak', () => {
     expect(result.unexpected).toEqual([]);
     expect(result.unhandledRejections).toEqual([]);
     expect(result.policyViolations).toEqual([]);
-    expect(result.wakes).toEqual({ asked: result.rounds['user-start-wakes'], unasked: [] });
+    // No automatic lms while LM Studio was down. One started while it was up can still find it gone
+    // (a quit between the core's check and lms reaching it): npm run soak counts those, timing decides.
+    expect(result.wakes.unasked).toEqual([]);
+    expect(result.wakes.asked).toBeLessThanOrEqual(result.rounds['user-start-wakes']);
     expect(result.finalState).toBe('online');
     expect(result.orphanLms).toEqual([]);
     expect(processesWithMarker(marker)).toEqual([]);
