@@ -9,6 +9,7 @@
  * 10 minutes after warm-up (least-squares slope), notifications as the policy says, no fake
  * `lms` left running, no unhandled rejection, no wake-up of LM Studio the user did not ask for,
  * LM Studio seen online again after every round. Writes bench/results/soak-latest.{md,json}.
+ * Ctrl-C ends the run early, cleanly, with the report of what ran.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -173,6 +174,14 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0]!.toFixed(1);
   process.stderr.write(`soak: ${options.seconds} s, seed ${options.seed}, GC ${how}\n`);
   const resourcesAtStart = activeResources();
+  // Ctrl-C ends the rounds: the scenario shuts down as usual and the report is still written.
+  const stop = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('soak: stopping after this round\n');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const result = await runSoak({
     seed: options.seed,
     durationMs: options.seconds * 1000,
@@ -186,12 +195,15 @@ async function main(): Promise<void> {
     gc,
     log: (line) => process.stderr.write(`soak: ${line}\n`),
     trace: process.env.SOAK_TRACE === '1',
+    stop: stop.signal,
   });
   // Warm-up: the first quarter of the run, at most 10 minutes. What fills up then is bounded: code
   // the JIT compiles, fetch's resource-timing buffer (250 entries), the simulator's short logs.
   const warmUp = Math.min(600, result.seconds / 4);
   const afterWarmUp = result.heap.filter((s) => s.atSeconds >= warmUp);
   const slope = heapSlopeMbPer10Min(afterWarmUp);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   const list = verdicts(result, slope, await resourcesLeft(resourcesAtStart));
   const date = new Date().toISOString();
   const meta = {

@@ -72,6 +72,8 @@ export interface SoakOptions {
   heapSampleEveryMs: number;
   /** Forces a full GC (`--expose-gc`'s `gc`); null: heap figures without one. */
   gc: (() => void) | null;
+  /** Ends the rounds early (Ctrl-C): the soak still shuts down cleanly and reports. */
+  stop?: AbortSignal;
   /** Progress lines (one per minute or so). */
   log?: (line: string) => void;
   /** Also a line per round and per ended download (SOAK_TRACE=1). */
@@ -614,7 +616,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let deck: RoundKind[] = [];
   try {
     let played = 0;
-    while (Date.now() < deadline || played < (options.minRounds ?? 0)) {
+    while ((Date.now() < deadline || played < (options.minRounds ?? 0)) && !options.stop?.aborted) {
       played++;
       if (deck.length === 0) deck = [...ROUND_KINDS].sort(() => rand() - 0.5);
       const kind = deck.pop()!;
