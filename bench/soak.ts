@@ -17,7 +17,13 @@ import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { newMarker } from '../tests/robustness/processes';
-import { activeResources, heapSlopeMbPer10Min, runSoak, type SoakResult } from './lib/soak-scenario';
+import {
+  activeResources,
+  heapSlopeMbPer10Min,
+  resourcesLeftAfter,
+  runSoak,
+  type SoakResult,
+} from './lib/soak-scenario';
 
 const HEAP_SLOPE_LIMIT_MB_PER_10_MIN = 2;
 const RESULTS_DIR = path.resolve('bench', 'results');
@@ -58,18 +64,6 @@ interface Verdict {
   name: string;
   value: string;
   pass: boolean;
-}
-
-/** Handle types (timers, sockets, servers, children) with more open than at the start. */
-function resourcesAbove(start: Record<string, number>): string[] {
-  return Object.entries(activeResources())
-    .filter(([type, count]) => count > (start[type] ?? 0))
-    .map(([type, count]) => `${type} ${start[type] ?? 0} → ${count}`);
-}
-
-async function resourcesLeft(start: Record<string, number>): Promise<string[]> {
-  for (let i = 0; i < 50 && resourcesAbove(start).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
-  return resourcesAbove(start);
 }
 
 function verdicts(result: SoakResult, slope: number | null, left: string[]): Verdict[] {
@@ -204,7 +198,7 @@ async function main(): Promise<void> {
   const slope = heapSlopeMbPer10Min(afterWarmUp);
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  const list = verdicts(result, slope, await resourcesLeft(resourcesAtStart));
+  const list = verdicts(result, slope, await resourcesLeftAfter(resourcesAtStart));
   const date = new Date().toISOString();
   const meta = {
     date,

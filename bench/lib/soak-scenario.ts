@@ -164,6 +164,19 @@ export function activeResources(): Record<string, number> {
   return counts;
 }
 
+/** Handle types with more open now than at `start` ("Timeout 0 → 1"); fewer is fine (others' timers end). */
+export function resourcesAbove(start: Record<string, number>): string[] {
+  return Object.entries(activeResources())
+    .filter(([type, count]) => count > (start[type] ?? 0))
+    .map(([type, count]) => `${type} ${start[type] ?? 0} → ${count}`);
+}
+
+/** Handles close a turn or a few after their `close()` resolves: waits (5 s at most) for them. */
+export async function resourcesLeftAfter(start: Record<string, number>): Promise<string[]> {
+  for (let i = 0; i < 50 && resourcesAbove(start).length > 0; i++) await sleep(100);
+  return resourcesAbove(start);
+}
+
 /** Listeners on `process`, by event name. */
 export function processListeners(): Record<string, number> {
   const counts: Record<string, number> = {};

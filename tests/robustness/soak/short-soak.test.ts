@@ -11,28 +11,12 @@ import {
   heapSlopeMbPer10Min,
   processListeners,
   ROUND_KINDS,
+  resourcesLeftAfter,
   runSoak,
 } from '../../../bench/lib/soak-scenario';
 import { startSimulator } from '../../../e2e/simulator/index';
 import { canListProcesses, newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Handle types with more open now than at the start (vitest's own timers may have ended meanwhile). */
-function resourcesAbove(start: Record<string, number>): Record<string, string> {
-  const above: Record<string, string> = {};
-  for (const [type, count] of Object.entries(activeResources())) {
-    if (count > (start[type] ?? 0)) above[type] = `${start[type] ?? 0} at the start, ${count} now`;
-  }
-  return above;
-}
-
-/** Handles close a turn or a few after their `close()` resolves: wait (bounded) for them. */
-async function resourcesLeft(start: Record<string, number>): Promise<Record<string, string>> {
-  for (let i = 0; i < 100 && Object.keys(resourcesAbove(start)).length > 0; i++) await sleep(100);
-  return resourcesAbove(start);
-}
 
 describe.runIf(canListProcesses())('short soak', () => {
   it('plays every kind of round and leaves no timer, socket, listener or child behind', async () => {
@@ -69,7 +53,7 @@ describe.runIf(canListProcesses())('short soak', () => {
     expect(result.orphanLms).toEqual([]);
     expect(processesWithMarker(marker)).toEqual([]);
     expect(result.coreListenersLeft).toBe(0);
-    expect(await resourcesLeft(resourcesBefore)).toEqual({});
+    expect(await resourcesLeftAfter(resourcesBefore)).toEqual([]);
     expect(processListeners()).toEqual(listenersBefore);
     // What the rounds did reached the user: downloads ended every way, pages came and went.
     expect(result.downloads).toMatchObject({
