@@ -1,23 +1,32 @@
 /**
- * `npm run soak [-- --seconds N] [--seed S]`: the real core against the simulator for a bounded
- * time (60 s by default), with LM Studio crashing, quitting, stopping its server and coming
- * back, while downloads, loads and unloads run. Loopback only; every process it starts ends.
+ * `npm run soak [-- --seconds N] [--seed S]`: the soak scenario (bench/lib/soak-scenario.ts) for
+ * a bounded time, 40 minutes by default — the real core and web-mode server against the
+ * simulator while LM Studio crashes, quits, flaps and asks for a token, downloads complete, are
+ * cancelled and fail, models load and unload, and WebSocket pages come and go. Loopback only;
+ * every process it starts ends.
  *
- * Reports: status transitions and notifications (by kind), downloads by outcome, the highest
- * `downloads:changed` rate in any one second, heap growth after warm-up (with a forced GC when
- * available), lms processes left behind, and how often the simulator was woken by the core.
- * Exit code 1 when an lms child outlives shutdown or the core never comes back online.
+ * Verdicts (exit code 1 when one fails): heap used after a forced GC grows by at most 2 MB per
+ * 10 minutes after warm-up (least-squares slope), notifications as the policy says, no fake
+ * `lms` left running, no unhandled rejection, no wake-up of LM Studio the user did not ask for,
+ * LM Studio seen online again after every round. Writes bench/results/soak-latest.{md,json}.
+ * Ctrl-C ends the run early, cleanly, with the report of what ran.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { DEFAULT_CATALOG, type Simulator, startSimulator } from '../e2e/simulator/index';
-import { createTrayCore } from '../electron/core/app';
-import { createConsoleLogger, nodeFileSystem, spawnWithoutShell, systemClock } from '../electron/core/node-ports';
-import type { AppEvent, DownloadState, ServerState } from '../electron/shared/contract';
+import { newMarker } from '../tests/robustness/processes';
+import {
+  activeResources,
+  heapSlopeMbPer10Min,
+  resourcesLeftAfter,
+  runSoak,
+  type SoakResult,
+} from './lib/soak-scenario';
+
+const HEAP_SLOPE_LIMIT_MB_PER_10_MIN = 2;
+const RESULTS_DIR = path.resolve('bench', 'results');
 
 interface Options {
   seconds: number;
@@ -25,12 +34,12 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { seconds: 60, seed: 1 };
+  const options: Options = { seconds: 2400, seed: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
-    if ((flag === '--seconds' || flag === '--seed') && Number.isFinite(value) && value > 0) {
-      options[flag === '--seconds' ? 'seconds' : 'seed'] = Math.min(value, 3600);
+    if ((flag === '--seconds' || flag === '--seed') && Number.isInteger(value) && value > 0) {
+      options[flag === '--seconds' ? 'seconds' : 'seed'] = Math.min(value, 6 * 3600);
       i++;
     } else {
       throw new Error(`Unknown or invalid argument ${flag}. Usage: npm run soak -- [--seconds N] [--seed S]`);
@@ -39,177 +48,180 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** A small deterministic generator, so a run can be repeated with the same --seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-/** `gc()` when Node allows it to be exposed at run time; null otherwise. */
-function exposeGc(): (() => void) | null {
+/** `gc()` from `--expose-gc` (the npm script passes it), else exposed at run time; null if neither works. */
+function findGc(): { gc: (() => void) | null; how: string } {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return { gc: exposed, how: '--expose-gc' };
   try {
     setFlagsFromString('--expose-gc');
-    return runInNewContext('gc') as () => void;
+    return { gc: runInNewContext('gc') as () => void, how: 'exposed at run time (v8.setFlagsFromString)' };
   } catch {
-    return null;
+    return { gc: null, how: 'none' };
   }
 }
 
-function heapMb(gc: (() => void) | null): number {
-  gc?.();
-  return process.memoryUsage().heapUsed / 1_048_576;
+interface Verdict {
+  name: string;
+  value: string;
+  pass: boolean;
 }
 
-/** Fake `lms` processes of this simulator still running (reads `ps`; kills nothing). */
-function lmsChildren(sim: Simulator): string[] {
-  if (process.platform === 'win32') return [];
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(sim.homeDir))
-    .map((line) => line.trim());
+function verdicts(result: SoakResult, slope: number | null, left: string[]): Verdict[] {
+  const roundsPlayed = Object.values(result.rounds).reduce((a, b) => a + b, 0);
+  return [
+    {
+      name: `heap used after a forced GC, slope after warm-up ≤ ${HEAP_SLOPE_LIMIT_MB_PER_10_MIN} MB / 10 min`,
+      value: slope === null ? 'too few samples' : `${slope.toFixed(2)} MB / 10 min`,
+      pass: slope !== null && slope <= HEAP_SLOPE_LIMIT_MB_PER_10_MIN && result.gcForced,
+    },
+    {
+      name: 'notifications as the policy says',
+      value: `${result.policyViolations.length} violations`,
+      pass: result.policyViolations.length === 0,
+    },
+    { name: 'orphan lms', value: String(result.orphanLms.length), pass: result.orphanLms.length === 0 },
+    {
+      name: 'unhandled rejections',
+      value: String(result.unhandledRejections.length),
+      pass: result.unhandledRejections.length === 0,
+    },
+    {
+      name: 'wake-ups of LM Studio the user did not ask for',
+      value:
+        `${result.wakes.unasked.length + result.wakes.raced.length}: ${result.wakes.unasked.length} by an lms started ` +
+        `while LM Studio was down, ${result.wakes.raced.length} by an lms started while it was up that found it gone ` +
+        `(asked for: ${result.wakes.asked})`,
+      pass: result.wakes.unasked.length + result.wakes.raced.length === 0,
+    },
+    {
+      name: 'timers, sockets, children and core listeners back to their starting counts',
+      value:
+        left.length === 0 && result.coreListenersLeft === 0
+          ? 'yes'
+          : [...left, `core listeners ${result.coreListenersLeft}`].join(', '),
+      pass: left.length === 0 && result.coreListenersLeft === 0,
+    },
+    {
+      name: 'LM Studio seen online again after every round',
+      value: `${result.recoveryTimeouts} timeouts, ${result.hungRounds} hung rounds in ${roundsPlayed}`,
+      pass: result.recoveryTimeouts === 0 && result.hungRounds === 0 && result.finalState === 'online',
+    },
+  ];
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+function markdown(result: SoakResult, list: Verdict[], meta: Record<string, string>): string {
+  const table = (rows: Array<[string, string | number]>) =>
+    ['| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+  return [
+    `# npm run soak: ${meta.date}`,
+    '',
+    `${meta.command}; ${result.seconds} s; seed ${meta.seed}; GC: ${meta.gc}; warm-up ${meta.warmUp} s.`,
+    `Machine: ${meta.machine}.`,
+    '',
+    '| verdict | figure | pass |',
+    '|---|---|---|',
+    ...list.map((v) => `| ${v.name} | ${v.value} | ${v.pass ? 'yes' : '**no**'} |`),
+    '',
+    '## Rounds',
+    '',
+    table(Object.entries(result.rounds)),
+    '',
+    '## What happened',
+    '',
+    table([
+      ['status changes seen', result.statusChanges],
+      ...Object.entries(result.notifications).map(([k, v]): [string, number] => [`notification ${k}`, v]),
+      ...Object.entries(result.downloads).map(([k, v]): [string, number] => [`downloads ${k}`, v]),
+      ['loads ok / refused', `${result.loads.ok} / ${result.loads.refused}`],
+      ['unload commands', result.unloads],
+      [
+        'pages connected / dropped / closed',
+        `${result.pages.connected} / ${result.pages.dropped} / ${result.pages.closed}`,
+      ],
+      ['page commands sent / answered', `${result.pages.commands} / ${result.pages.answered}`],
+      ['lms processes started', result.lmsStarted],
+      ['heap after warm-up → end (MB)', meta.heapRange ?? ''],
+      ['heap every 5 minutes (MB)', meta.heapSeries ?? ''],
+      ['rounds with an unexpected outcome', result.unexpected.length],
+    ]),
+    '',
+    ...(result.unexpected.length > 0
+      ? ['## Unexpected outcomes', '', ...result.unexpected.slice(0, 50).map((u) => `- ${u}`), '']
+      : []),
+    ...(result.wakes.unasked.length + result.wakes.raced.length > 0
+      ? [
+          '## Wake-ups nobody asked for',
+          '',
+          ...[...result.wakes.unasked, ...result.wakes.raced].slice(0, 50).map((w) => `- ${w}`),
+          '',
+        ]
+      : []),
+    ...(result.policyViolations.length > 0
+      ? ['## Policy violations', '', ...result.policyViolations.slice(0, 50).map((u) => `- ${u}`), '']
+      : []),
+  ].join('\n');
+}
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const rand = random(options.seed);
-  const gc = exposeGc();
-  const sim = await startSimulator({ downloadBytesPerSecond: 2_000_000_000 });
-  const configDir = await mkdtemp(path.join(os.tmpdir(), 'lmstudio-tray-soak-'));
-  const notifications = new Map<string, number>();
-  const transitions = new Map<string, number>();
-  const downloadOutcomes = new Map<string, number>();
-  const downloadUpdatesPerSecond = new Map<number, number>();
-  /** Failure messages, to check each says what happened (LM Studio crashed mid-download, ...). */
-  const failures = new Map<string, number>();
-  let lastState: ServerState = 'checking';
-
-  const core = createTrayCore({
-    clock: systemClock,
-    spawn: spawnWithoutShell,
-    fs: nodeFileSystem,
-    notifier: { show: (n) => notifications.set(n.kind, (notifications.get(n.kind) ?? 0) + 1) },
-    logger: createConsoleLogger(process.env.LMSTUDIO_TRAY_LOG === 'debug' ? 'debug' : 'silent'),
-    environment: { platform: process.platform, homedir: sim.homeDir, env: { PATH: process.env.PATH } },
-    configDir,
-    overrides: { pollIntervalMs: 1000 },
-    transport: 'web',
-    appVersion: 'soak',
-    which: async () => null,
-  });
-  const counted = new Set<string>();
-  core.onEvent((event: AppEvent) => {
-    if (event.name === 'server:status-changed' && event.payload.state !== lastState) {
-      const key = `${lastState} -> ${event.payload.state}`;
-      transitions.set(key, (transitions.get(key) ?? 0) + 1);
-      lastState = event.payload.state;
-    }
-    if (event.name === 'downloads:changed') {
-      const second = Math.floor(Date.now() / 1000);
-      downloadUpdatesPerSecond.set(second, (downloadUpdatesPerSecond.get(second) ?? 0) + 1);
-      for (const d of event.payload) countOutcome(d);
-    }
-  });
-  function countOutcome(d: DownloadState): void {
-    const key = `${d.id}:${d.startedAt}`;
-    if (d.endedAt === null || counted.has(key)) return;
-    counted.add(key);
-    downloadOutcomes.set(d.status, (downloadOutcomes.get(d.status) ?? 0) + 1);
-    if (d.status === 'failed' && d.message) failures.set(d.message, (failures.get(d.message) ?? 0) + 1);
-  }
-
-  const startedAt = Date.now();
-  const deadline = startedAt + options.seconds * 1000;
-  const warmUpUntil = startedAt + Math.min(10_000, (options.seconds * 1000) / 5);
-  let baselineHeap: number | null = null;
-  let actions = 0;
-  let commandErrors = 0;
-  const keys = DEFAULT_CATALOG.map((entry) => entry.key);
-
-  await core.start();
-  process.stderr.write(`soak: ${options.seconds} s against ${sim.baseUrl} (seed ${options.seed})\n`);
-
-  while (Date.now() < deadline) {
-    if (baselineHeap === null && Date.now() >= warmUpUntil) baselineHeap = heapMb(gc);
-    actions++;
-    const roll = rand();
-    const online = core.snapshot().status.state === 'online';
-    if (roll < 0.2) {
-      await sim.crash();
-      await sleep(300 + rand() * 1500);
-      await sim.launchApp();
-    } else if (roll < 0.3) {
-      await sim.quitApp();
-      await sleep(500 + rand() * 1500);
-      await sim.launchApp();
-    } else if (roll < 0.4) {
-      await sim.stopServer();
-      await sleep(300 + rand() * 1000);
-      await sim.startServer();
-    } else if (roll < 0.75 && online) {
-      const model = keys[Math.floor(rand() * keys.length)]!;
-      const result = await core.invoke('downloads:start', { model });
-      if (!result.ok) commandErrors++;
-    } else if (online) {
-      const loaded = core.snapshot().models.loaded;
-      const downloaded = core.snapshot().models.models.filter((m) => m.type !== 'embedding');
-      const result =
-        loaded.length > 0 && rand() < 0.5
-          ? await core.invoke('models:unload-all', undefined)
-          : downloaded.length > 0
-            ? await core.invoke('models:load', { modelKey: downloaded[Math.floor(rand() * downloaded.length)]!.key })
-            : null;
-      if (result && !result.ok) commandErrors++;
-    }
-    // Keep the list short, as a user dismissing finished rows would.
-    for (const d of core.snapshot().downloads) {
-      if (d.endedAt !== null) await core.invoke('downloads:dismiss', { id: d.id });
-    }
-    await sleep(200 + rand() * 800);
-  }
-
-  // Settle: the app up, the server on, and the core seeing it.
-  await sim.launchApp();
-  await sim.startServer();
-  const settleUntil = Date.now() + 15_000;
-  while (core.snapshot().status.state !== 'online' && Date.now() < settleUntil) await sleep(100);
-  const finalState = core.snapshot().status.state;
-  const endHeap = heapMb(gc);
-  const wakes = sim.state.wakeCount();
-
-  await core.shutdown({ cancelDownloads: false });
-  const leftovers = lmsChildren(sim);
-  await sim.close();
-  await rm(configDir, { recursive: true, force: true });
-
-  const report = {
-    seconds: options.seconds,
-    seed: options.seed,
-    actions,
-    commandErrors,
-    finalState,
-    transitions: Object.fromEntries(transitions),
-    transitionCount: [...transitions.values()].reduce((a, b) => a + b, 0),
-    notifications: Object.fromEntries(notifications),
-    downloads: Object.fromEntries(downloadOutcomes),
-    downloadFailures: Object.fromEntries(failures),
-    maxDownloadsChangedPerSecond: Math.max(0, ...downloadUpdatesPerSecond.values()),
-    heapMb: {
-      afterWarmUp: Number((baselineHeap ?? endHeap).toFixed(1)),
-      end: Number(endHeap.toFixed(1)),
-      growth: Number((endHeap - (baselineHeap ?? endHeap)).toFixed(1)),
-      gcForced: gc !== null,
-    },
-    simulatorWakes: wakes,
-    lmsLeftAfterShutdown: leftovers,
+  const { gc, how } = findGc();
+  const loadAtStart = os.loadavg()[0]!.toFixed(1);
+  process.stderr.write(`soak: ${options.seconds} s, seed ${options.seed}, GC ${how}\n`);
+  const resourcesAtStart = activeResources();
+  // Ctrl-C ends the rounds: the scenario shuts down as usual and the report is still written.
+  const stop = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('soak: stopping after this round\n');
+    stop.abort();
   };
-  console.log(JSON.stringify(report, null, 2));
-  if (leftovers.length > 0 || finalState !== 'online') process.exitCode = 1;
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const result = await runSoak({
+    seed: options.seed,
+    durationMs: options.seconds * 1000,
+    marker: newMarker(),
+    pollIntervalMs: 1000,
+    flapWindowMs: 10_000,
+    pauseMs: [500, 4000],
+    outageMs: [300, 2500],
+    recoveryTimeoutMs: 20_000,
+    heapSampleEveryMs: 20_000,
+    gc,
+    log: (line) => process.stderr.write(`soak: ${line}\n`),
+    trace: process.env.SOAK_TRACE === '1',
+    stop: stop.signal,
+  });
+  // Warm-up: the first quarter of the run, at most 10 minutes. What fills up then is bounded: code
+  // the JIT compiles, fetch's resource-timing buffer (250 entries), the simulator's short logs.
+  const warmUp = Math.min(600, result.seconds / 4);
+  const afterWarmUp = result.heap.filter((s) => s.atSeconds >= warmUp);
+  const slope = heapSlopeMbPer10Min(afterWarmUp);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  const list = verdicts(result, slope, await resourcesLeftAfter(resourcesAtStart));
+  const date = new Date().toISOString();
+  const meta = {
+    date,
+    seed: String(options.seed),
+    gc: how,
+    warmUp: warmUp.toFixed(0),
+    command: `npm run soak -- --seconds ${options.seconds} --seed ${options.seed}`,
+    machine: `${os.cpus().length} cores, Node ${process.version}, load average ${loadAtStart} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end`,
+    heapSeries: result.heap
+      .filter(
+        (sample, i) => i === 0 || Math.floor(sample.atSeconds / 300) > Math.floor(result.heap[i - 1]!.atSeconds / 300),
+      )
+      .map((sample) => `${Math.round(sample.atSeconds / 60)} min ${sample.mb.toFixed(1)}`)
+      .join(', '),
+    heapRange: afterWarmUp.length > 0 ? `${afterWarmUp[0]!.mb.toFixed(1)} → ${afterWarmUp.at(-1)!.mb.toFixed(1)}` : '',
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = { ...meta, heapSlopeMbPer10Min: slope, verdicts: list, ...result };
+  writeFileSync(path.join(RESULTS_DIR, 'soak-latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  const md = markdown(result, list, meta);
+  writeFileSync(path.join(RESULTS_DIR, 'soak-latest.md'), `${md}\n`);
+  console.log(md);
+  if (list.some((v) => !v.pass)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -43,8 +43,8 @@ export interface RpcMethods {
     params: { argv: string[] };
     result: { generation: SimGeneration; hang: boolean; appRunning: boolean; pid: number };
   };
-  /** Launches the app (counted as a wake), ~300 ms. */
-  wake: { params: Record<string, never>; result: Record<string, never> };
+  /** Launches the app (counted as a wake, with the waking command's argv), ~300 ms. */
+  wake: { params: { argv: string[] }; result: Record<string, never> };
   models: { params: Record<string, never>; result: { models: SimModel[]; instances: RpcInstance[] } };
   serverStart: { params: { port?: number }; result: { ok: true; port: number } | { ok: false } };
   serverStop: { params: Record<string, never>; result: Record<string, never> };

@@ -11,8 +11,8 @@ import type { Download, SimState } from './state';
 /** What the control server needs from the running simulator. */
 export interface SimController {
   readonly state: SimState;
-  /** The app launches because an `lms` command needed it (counted in wakeCount). */
-  wake(): Promise<void>;
+  /** The app launches because an `lms` command (its argv) needed it (counted in wakeCount). */
+  wake(argv: string[]): Promise<void>;
   /** `lms server start [--port N]`: false when the port cannot be had. */
   startServerOn(port: number | undefined): Promise<{ ok: true; port: number } | { ok: false }>;
   stopServer(): Promise<void>;
@@ -88,7 +88,7 @@ function createHandlers(sim: SimController): Handlers {
   const { state } = sim;
   return {
     hello: async ({ argv }) => {
-      state.lmsInvocations.push(argv);
+      state.recordLmsInvocation(argv);
       return {
         generation: state.config.generation,
         hang: state.config.lmsHangs,
@@ -96,8 +96,8 @@ function createHandlers(sim: SimController): Handlers {
         pid: process.pid,
       };
     },
-    wake: async () => {
-      await sim.wake();
+    wake: async ({ argv }) => {
+      await sim.wake(argv);
       return {};
     },
     models: async () => ({

@@ -19,6 +19,9 @@ import type { SimConfigPatch, Simulator, SimulatorOptions } from './types';
 export { DEFAULT_CATALOG, DEFAULT_DOWNLOAD_BYTES_PER_SECOND, DEFAULT_MODELS } from './defaults';
 export type * from './types';
 
+/** Wakes remembered with their command (wakeCount counts them all). */
+const MAX_WAKES_KEPT = 1000;
+
 /** How long the app takes to come up when a fake `lms` command wakes it. */
 export const WAKE_DURATION_MS = 300;
 
@@ -56,6 +59,7 @@ class RunningSimulator implements Simulator {
       loaded: () => studio.loadedView(),
       downloads: () => studio.downloadsView(),
       wakeCount: () => studio.wakeCount,
+      wakes: () => studio.wakes.map((wake) => ({ argv: [...wake.argv], at: wake.at })),
       lmsInvocations: () => studio.lmsInvocations.map((argv) => [...argv]),
       requests: () => [...studio.requests],
       connections: () => studio.connectionCount,
@@ -69,7 +73,7 @@ class RunningSimulator implements Simulator {
     const secret = randomBytes(24).toString('hex');
     const controller: SimController = {
       state: this.studio,
-      wake: () => this.wake(),
+      wake: (argv) => this.wake(argv),
       startServerOn: (port) => this.startServerOn(port),
       stopServer: () => this.stopServer(),
     };
@@ -151,11 +155,17 @@ class RunningSimulator implements Simulator {
     });
   }
 
-  async wake(): Promise<void> {
+  async wake(argv: string[] = []): Promise<void> {
     if (this.studio.appRunning) return;
     this.studio.wakeCount++;
+    this.studio.wakes.push({ argv, at: Date.now() });
+    if (this.studio.wakes.length > MAX_WAKES_KEPT) this.studio.wakes.shift();
     await delay(WAKE_DURATION_MS);
     await this.launchApp();
+  }
+
+  deleteModel(key: string): boolean {
+    return this.studio.deleteModel(key);
   }
 
   configure(patch: SimConfigPatch): void {

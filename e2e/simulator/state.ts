@@ -24,7 +24,9 @@ export const FINALIZE_MS = 150;
 const FAIL_AT_RATIO = 0.2;
 /** JIT loads get LM Studio's default TTL of 60 minutes. */
 export const JIT_DEFAULT_TTL_MS = 60 * 60 * 1000;
-const MAX_REQUESTS_KEPT = 10_000;
+/** Default length of the request and `lms` run logs. */
+const HISTORY_KEPT = 10_000;
+const MAX_ENDED_DOWNLOADS_KEPT = 100;
 const TICK_MS = 25;
 
 export interface Instance extends SimLoadedInstance {
@@ -94,10 +96,14 @@ export class SimState {
   downloads: Download[] = [];
   readonly pendingLoads = new Map<string, PendingLoad>();
   wakeCount = 0;
+  /** Each `lms` command that woke the app, and when (index.ts keeps the last ones). */
+  readonly wakes: Array<{ argv: string[]; at: number }> = [];
   /** TCP connections the HTTP server accepted (read-only for benchmarks: connect-only checks make no request). */
   connectionCount = 0;
+  /** argv of each `lms` run (the last `historyKept`). */
   readonly lmsInvocations: string[][] = [];
   readonly requests: SimRequest[] = [];
+  private readonly historyKept: number;
   private ticker: NodeJS.Timeout | null = null;
   private readonly loadTimers = new Set<NodeJS.Timeout>();
 
@@ -118,6 +124,7 @@ export class SimState {
       failNextLoad: null,
       lmsHangs: false,
     };
+    this.historyKept = options.historyKept ?? HISTORY_KEPT;
     this.appRunning = options.appRunning ?? true;
     this.serverOn = options.serverRunning ?? true;
     this.port = options.port ?? 0;
@@ -229,6 +236,14 @@ export class SimState {
     return true;
   }
 
+  /** The user deleted a downloaded model in LM Studio (loaded instances of it are unloaded). */
+  deleteModel(key: string): boolean {
+    const before = this.models.length;
+    this.models = this.models.filter((m) => m.key !== key);
+    this.instances = this.instances.filter((i) => i.modelKey !== key);
+    return this.models.length !== before;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Downloads
   // -------------------------------------------------------------------------------------------
@@ -276,8 +291,20 @@ export class SimState {
       lastTickAt: now,
     };
     this.downloads.push(download);
+    this.forgetOldDownloads();
     this.ensureTicker();
     return download;
+  }
+
+  /** Keeps the last MAX_ENDED_DOWNLOADS_KEPT ended downloads, so a long soak's simulator stays small. */
+  private forgetOldDownloads(): void {
+    let ended = this.downloads.filter((d) => d.status !== 'downloading' && d.status !== 'paused').length;
+    if (ended <= MAX_ENDED_DOWNLOADS_KEPT) return;
+    this.downloads = this.downloads.filter((d) => {
+      const drop = ended > MAX_ENDED_DOWNLOADS_KEPT && d.status !== 'downloading' && d.status !== 'paused';
+      if (drop) ended--;
+      return !drop;
+    });
   }
 
   findDownload(id: string): Download | undefined {
@@ -364,9 +391,16 @@ export class SimState {
   // Logs and views
   // -------------------------------------------------------------------------------------------
 
+  recordLmsInvocation(argv: string[]): void {
+    this.lmsInvocations.push(argv);
+    if (this.lmsInvocations.length > this.historyKept) {
+      this.lmsInvocations.splice(0, this.lmsInvocations.length - this.historyKept);
+    }
+  }
+
   recordRequest(method: string, path: string): void {
     this.requests.push({ method, path, at: Date.now() });
-    if (this.requests.length > MAX_REQUESTS_KEPT) this.requests.splice(0, this.requests.length - MAX_REQUESTS_KEPT);
+    if (this.requests.length > this.historyKept) this.requests.splice(0, this.requests.length - this.historyKept);
   }
 
   loadedView(): SimLoadedInstance[] {

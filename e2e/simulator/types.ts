@@ -62,6 +62,8 @@ export interface SimulatorOptions {
   loadDurationMs?: number;
   /** Another program (a plain web server answering HTML/404) holds the port. */
   foreign?: boolean;
+  /** How many HTTP requests and `lms` runs `state` remembers (default 10,000; a soak keeps fewer). */
+  historyKept?: number;
 }
 
 /** Settings that may change while the simulator runs (`Simulator.configure`). */
@@ -142,15 +144,19 @@ export interface Simulator {
   /** The process dies: every open socket destroyed at once, port refused, app not running. */
   crash(): Promise<void>;
   configure(patch: SimConfigPatch): void;
+  /** The user deletes a downloaded model in LM Studio (its instances unload); false if there was none. */
+  deleteModel(key: string): boolean;
   readonly state: {
     models(): SimModel[];
     loaded(): SimLoadedInstance[];
     downloads(): SimDownloadView[];
     /** Times a fake `lms` command woke the app (stays 0 when the tray behaves). */
     wakeCount(): number;
-    /** argv of every fake `lms` run. */
+    /** The `lms` command behind each wake and when it came (the last 1,000), to tell who asked for it. */
+    wakes(): Array<{ argv: string[]; at: number }>;
+    /** argv of every fake `lms` run (the last `historyKept`, 10,000 by default). */
     lmsInvocations(): string[][];
-    /** HTTP requests seen (the last 10,000). */
+    /** HTTP requests seen (the last `historyKept`, 10,000 by default). */
     requests(): SimRequest[];
     /** TCP connections accepted so far, with or without a request (connect-only checks make none). */
     connections(): number;

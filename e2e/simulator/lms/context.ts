@@ -19,7 +19,7 @@ export interface Context {
 export async function ensureAwake(ctx: Context): Promise<void> {
   if (ctx.appRunning) return;
   log.info('Waking up LM Studio service...');
-  await rpc('wake', {});
+  await rpc('wake', { argv: process.argv.slice(2) });
   ctx.appRunning = true;
 }
 

@@ -73,9 +73,23 @@ describe('fake lms: waking and models', () => {
     expect(models.map((m) => m.modelKey)).toContain('qwen/qwen3-4b-2507');
     expect(ls.stdout.endsWith(']\n') && ls.stdout.indexOf('\n') === ls.stdout.length - 1).toBe(true);
     expect(sim.state.wakeCount()).toBe(1);
+    expect(sim.state.wakes()).toEqual([{ argv: ['ls', '--json'], at: expect.any(Number) }]);
     expect(await tryConnect(sim.port)).toBe('connected');
     expect((await runLms(sim, ['ps', '--json'])).stderr).toBe('');
     expect(sim.state.wakeCount()).toBe(1);
+  });
+
+  it('forgets a deleted model and unloads its instances, so it can be downloaded again', async () => {
+    const sim = await simulator({ loaded: ['qwen/qwen3-4b'] });
+    expect(sim.deleteModel('qwen/qwen3-4b')).toBe(true);
+    expect(sim.deleteModel('qwen/qwen3-4b')).toBe(false);
+    expect(sim.state.models().map((m) => m.key)).not.toContain('qwen/qwen3-4b');
+    expect(sim.state.loaded()).toEqual([]);
+    expect((await runLms(sim, ['get', 'qwen/qwen3-8b', '--yes'])).code).toBe(0);
+    expect(sim.deleteModel('qwen/qwen3-8b')).toBe(true);
+    const again = await runLms(sim, ['get', 'qwen/qwen3-8b', '--yes']);
+    expect(again.stdout).not.toContain('Satisfied');
+    expect(sim.state.models().map((m) => m.key)).toContain('qwen/qwen3-8b');
   });
 
   it('prints ps --json in the ModelInstanceInfo shape', async () => {
