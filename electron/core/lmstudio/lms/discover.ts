@@ -152,13 +152,23 @@ function octal(mode: number): string {
   return `0${(mode & 0o7777).toString(8)}`;
 }
 
-/** The user-facing message for a failed discovery: where we looked and what to do. */
+/** At most this many places are named: a status line, not a report. */
+const PLACES_NAMED = 3;
+
+/**
+ * The user-facing message for a failed discovery: why an `lms` found was not used (the most
+ * useful thing to fix, so first), where else we looked, and what to do.
+ */
 export function lmsNotFoundMessage(d: LmsDiscovery): string {
-  const places = d.searched.length > 0 ? d.searched.join(', ') : PATH_SEARCH_LABEL;
+  const refusedPaths = new Set((d.refused ?? []).map((refusal) => refusal.path));
+  const others = d.searched.filter((place) => !refusedPaths.has(place));
+  const named = others.slice(0, PLACES_NAMED).join(', ');
+  const more = others.length > PLACES_NAMED ? ` and ${others.length - PLACES_NAMED} more` : '';
+  const places = others.length > 0 ? `${named}${more}` : PATH_SEARCH_LABEL;
   const refusals = lmsRefusalMessages(d);
-  return (
-    `LM Studio's \`lms\` command was not found (looked in: ${places}). ` +
-    'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.' +
-    (refusals.length > 0 ? ` ${refusals.join(' ')}` : '')
-  );
+  const lead =
+    refusals.length > 0
+      ? `${refusals.join(' ')} No other \`lms\` was found (looked in: ${places}). `
+      : `LM Studio's \`lms\` command was not found (looked in: ${places}). `;
+  return `${lead}Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.`;
 }

@@ -123,9 +123,17 @@ describe('discoverLms', () => {
       ],
     });
     expect(lmsNotFoundMessage(found)).toBe(
-      `LM Studio's \`lms\` command was not found (looked in: /nope/lms, PATH, ${home}/.lmstudio/bin/lms, ${home}/.cache/lm-studio/bin/lms). ` +
-        'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings. ' +
-        'The lms path in Settings (/nope/lms) does not exist, so it is not used.',
+      'The lms path in Settings (/nope/lms) does not exist, so it is not used. ' +
+        `No other \`lms\` was found (looked in: PATH, ${home}/.lmstudio/bin/lms, ${home}/.cache/lm-studio/bin/lms). ` +
+        'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.',
+    );
+  });
+
+  it('names at most three places, so the message stays a line', () => {
+    const searched = ['PATH', '/a/lms', '/b/lms', '/c/lms', '/d/lms'];
+    expect(lmsNotFoundMessage({ path: null, searched })).toBe(
+      "LM Studio's `lms` command was not found (looked in: PATH, /a/lms, /b/lms and 2 more). " +
+        'Install LM Studio from https://lmstudio.ai/download, open it once, or set the path in Settings.',
     );
   });
 
