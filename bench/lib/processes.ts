@@ -1,7 +1,8 @@
 /**
- * The other processes the bench compares web mode with: anchor (a) as a process of its own
- * (bench/lib/fetch-poller.ts bundled to plain JavaScript, as such an app would ship), and the
- * floor, a bare `node -e` HTTP server that prints a line once it listens.
+ * The other processes the bench compares web mode with: anchor (a) and the minimal watcher as
+ * processes of their own (bench/lib/fetch-poller.ts and bench/lib/minimal-watcher.ts bundled to
+ * plain JavaScript, as such an app would ship), and a bare `node -e` HTTP server that prints a
+ * line once it listens.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -48,23 +49,22 @@ export function startFloorServer(): Promise<StartedProcess> {
   return spawnUntilLine(process.execPath, ['-e', FLOOR_SERVER], /^Open /m);
 }
 
-/** Anchor (a) as its own Node process, polling `baseUrl`. */
-export async function startPollerProcess(baseUrl: string): Promise<StartedProcess> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'lmstudio-tray-bench-poller-'));
-  const outfile = path.join(dir, 'poller.mjs');
+/**
+ * Bundles `entry` (TypeScript run at the top of a module, resolved from the project root) to
+ * plain JavaScript, as such an app would ship, and runs it with `args` until it prints `ready`.
+ */
+async function startBundledProcess(entry: string, args: string[], ready: RegExp): Promise<StartedProcess> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'lmstudio-tray-bench-process-'));
+  const outfile = path.join(dir, 'main.mjs');
   await build({
-    stdin: {
-      contents: `import { startFetchPoller } from './bench/lib/fetch-poller.ts';\nstartFetchPoller(process.argv[2], 0);\nconsole.log('polling');\n`,
-      resolveDir: PROJECT_ROOT,
-      loader: 'ts',
-    },
+    stdin: { contents: entry, resolveDir: PROJECT_ROOT, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'esm',
     outfile,
     logLevel: 'silent',
   });
-  const started = await spawnUntilLine(process.execPath, [outfile, baseUrl], /^polling$/m);
+  const started = await spawnUntilLine(process.execPath, [outfile, ...args], ready);
   return {
     ...started,
     stop: async () => {
@@ -72,4 +72,22 @@ export async function startPollerProcess(baseUrl: string): Promise<StartedProces
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Anchor (a) as its own Node process, polling `baseUrl`. */
+export function startPollerProcess(baseUrl: string): Promise<StartedProcess> {
+  return startBundledProcess(
+    `import { startFetchPoller } from './bench/lib/fetch-poller.ts';\nstartFetchPoller(process.argv[2], 0);\nconsole.log('polling');\n`,
+    [baseUrl],
+    /^polling$/m,
+  );
+}
+
+/** The idle CPU floor (bench/lib/minimal-watcher.ts) as its own Node process, watching `baseUrl`. */
+export function startMinimalWatcherProcess(baseUrl: string, token: string): Promise<StartedProcess> {
+  return startBundledProcess(
+    `import { startMinimalWatcher } from './bench/lib/minimal-watcher.ts';\nstartMinimalWatcher(process.argv[2], process.argv[3]);\nconsole.log('watching');\n`,
+    [baseUrl, token],
+    /^watching$/m,
+  );
 }
