@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startSimulator } from '../../../e2e/simulator/index';
 import type { AppSnapshot, Result } from '../../../electron/shared/contract';
+import { CANARY_WEB_TOKEN } from '../../robustness/secrets/canaries';
 import { closed, httpRequest, invokeOver, openSocket } from './helpers';
 import { type LauncherRun, processGroup, START_TIMEOUT_MS, spawnLauncher, waitForOpenLine } from './launcher-process';
 
@@ -183,7 +184,9 @@ describe('npm run web (the real CLI)', () => {
   it(
     'uses the token from LMSTUDIO_TRAY_TOKEN',
     async () => {
-      const token = 'from-the-environment-0123456789';
+      // A canary: the Open line prints it, so the secret scan looks for it everywhere else, and a
+      // literal here would be found in the test runner's cache of this compiled file.
+      const token = CANARY_WEB_TOKEN;
       const run = startCli(
         ['--no-open', '--config-dir', path.join(sandbox, 'config-env'), '--base-url', closedPortUrl],
         {
