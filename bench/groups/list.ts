@@ -218,7 +218,7 @@ export const listGroup: BenchGroup = {
           newTab1000,
           newTabFloor,
           '≤ 100',
-          `1,000-model paint ÷ 3-model paint, medians: ${ratio(newTab1000, newTab3)} (goal ≤ 1.2×). Each repetition opens a tab: the popup's Cross-Origin-Opener-Policy starts a renderer process for it, whose V8 compiles the popup's JavaScript from scratch. Floor: a static page building the 1,000 rows with plain DOM, served with the popup's security headers, opened the same way; without those headers Playwright's blank tab keeps its process and the floor paints in ${plainFloorP50 === undefined ? 'n/a' : Math.round(plainFloorP50)} ms p50.`,
+          `1,000-model paint ÷ 3-model paint, medians: ${ratio(newTab1000, newTab3)} (goal ≤ 1.2×). Each repetition opens a tab: the popup's Cross-Origin-Opener-Policy starts a renderer process for it, whose V8 compiles the popup's JavaScript from scratch; web mode sends the first view already rendered as HTML (the page hydrates it), so the first row does not wait for that. Floor: a static page building the 1,000 rows with plain DOM, served with the popup's security headers, opened the same way; without those headers Playwright's blank tab keeps its process and the floor paints in ${plainFloorP50 === undefined ? 'n/a' : Math.round(plainFloorP50)} ms p50.`,
         ),
         paint(
           'first-paint-3-open-tab',

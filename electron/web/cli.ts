@@ -12,9 +12,11 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createNodePorts } from '../core/node-ports';
 import { ensureRendererBuilt } from './build-renderer';
 import { parseWebCliArgs, USAGE } from './cli-args';
+import type { RenderFirstView } from './first-snapshot';
 import { openBrowser } from './open-browser';
 import { startWebServer, type WebServer } from './server';
 import { stopOnSignals } from './signals';
@@ -28,13 +30,18 @@ export interface RunWebModeOptions {
   argv: readonly string[];
   /** Where package.json, dist/renderer and the popup's sources are. */
   projectRoot: string;
+  /**
+   * The bundled first-view renderer (launch.mjs builds it beside this bundle): pages then come
+   * with their first view already rendered. Without it the page renders that view itself.
+   */
+  firstViewModule?: string;
 }
 
 /**
  * Runs web mode until a signal stops it. Installs its signal handlers before its first `await`,
  * so the launcher can hand over its own without a gap.
  */
-export async function runWebMode({ argv, projectRoot }: RunWebModeOptions): Promise<void> {
+export async function runWebMode({ argv, projectRoot, firstViewModule }: RunWebModeOptions): Promise<void> {
   const parsed = parseWebCliArgs(argv, process.env, process.cwd());
   if (parsed.kind === 'help') {
     process.stdout.write(USAGE);
@@ -88,6 +95,7 @@ export async function runWebMode({ argv, projectRoot }: RunWebModeOptions): Prom
       token: options.token,
       staticDir,
       logger,
+      loadFirstViewRenderer: firstViewModule ? () => loadFirstViewRenderer(firstViewModule) : undefined,
     });
   } catch (error) {
     logger.error(error instanceof Error ? error.message : String(error));
@@ -103,6 +111,12 @@ export async function runWebMode({ argv, projectRoot }: RunWebModeOptions): Prom
   if (options.open) {
     openBrowser(server.signInUrl(), { platform: process.platform, env: process.env, spawn: ports.spawn });
   }
+}
+
+/** Its `renderFirstView` (renderer/src/first-view-server.tsx), imported on the first page request. */
+async function loadFirstViewRenderer(file: string): Promise<RenderFirstView | null> {
+  const module = (await import(pathToFileURL(file).href)) as { renderFirstView?: RenderFirstView };
+  return typeof module.renderFirstView === 'function' ? module.renderFirstView : null;
 }
 
 function readAppVersion(projectRoot: string): string {

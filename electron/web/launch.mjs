@@ -16,9 +16,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureStampedBuild } from './stamped-build.mjs';
 
 /** What web mode's bundle is made of, relative to the project root (the npm packages it bundles are in the lock file). */
-export const WEB_MODE_INPUTS = ['electron/web', 'electron/core', 'electron/shared', 'package-lock.json'];
+export const WEB_MODE_INPUTS = [
+  'electron/web',
+  'electron/core',
+  'electron/shared',
+  'renderer/src',
+  'package-lock.json',
+];
 const ENTRY = 'electron/web/cli.ts';
 const BUNDLE_FILE = 'cli.mjs';
+/** The popup's first view rendered as HTML (issue 7), bundled apart: web mode loads it on the first page request. */
+const FIRST_VIEW_ENTRY = 'renderer/src/first-view-server.tsx';
+const FIRST_VIEW_FILE = 'first-view.mjs';
 const STOP_SIGNALS = /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 /**
@@ -27,6 +36,14 @@ const STOP_SIGNALS = /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']);
  */
 export function webModeBundlePath(projectRoot) {
   return path.join(projectRoot, 'dist', 'web', BUNDLE_FILE);
+}
+
+/**
+ * The first view's renderer beside it: `<projectRoot>/dist/web/first-view.mjs`.
+ * @param {string} projectRoot
+ */
+export function firstViewBundlePath(projectRoot) {
+  return path.join(projectRoot, 'dist', 'web', FIRST_VIEW_FILE);
 }
 
 /**
@@ -56,25 +73,39 @@ async function bundleWebMode(projectRoot, outDir) {
   const esbuild = await import('esbuild');
   buildsRunning += 1;
   try {
-    await esbuild.build({
+    const common = {
       absWorkingDir: projectRoot,
-      entryPoints: [ENTRY],
-      outfile: path.join(outDir, BUNDLE_FILE),
       bundle: true,
-      platform: 'node',
-      format: 'esm',
+      platform: /** @type {const} */ ('node'),
+      format: /** @type {const} */ ('esm'),
       target: 'node20',
-      // The npm packages too: one file loads much faster than Node resolving and parsing dozens
-      // (CommonJS ones through its export scanner). Not vite, loaded only to build the popup,
-      // nor ws's optional native add-ons, which ws requires inside a try.
-      external: ['vite', 'bufferutil', 'utf-8-validate'],
       // CommonJS packages inside an ES module need a `require` for Node's built-ins.
       banner: {
         js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
       },
-      legalComments: 'none',
-      logLevel: 'warning',
-    });
+      legalComments: /** @type {const} */ ('none'),
+      logLevel: /** @type {const} */ ('warning'),
+    };
+    await Promise.all([
+      esbuild.build({
+        ...common,
+        entryPoints: [ENTRY],
+        outfile: path.join(outDir, BUNDLE_FILE),
+        // The npm packages too: one file loads much faster than Node resolving and parsing dozens
+        // (CommonJS ones through its export scanner). Not vite, loaded only to build the popup,
+        // nor ws's optional native add-ons, which ws requires inside a try.
+        external: ['vite', 'bufferutil', 'utf-8-validate'],
+      }),
+      // Apart, so that React and react-dom/server cost web mode nothing until a page is asked for;
+      // React's production build, as the page has.
+      esbuild.build({
+        ...common,
+        entryPoints: [FIRST_VIEW_ENTRY],
+        outfile: path.join(outDir, FIRST_VIEW_FILE),
+        jsx: 'automatic',
+        define: { 'process.env.NODE_ENV': '"production"' },
+      }),
+    ]);
   } finally {
     buildsRunning -= 1;
     // Its service process would otherwise live as long as web mode.
@@ -124,7 +155,11 @@ async function launch() {
   }
   // runWebMode installs its handlers before its first await: no signal falls between the two.
   removeSignalHandlers();
-  await webMode.runWebMode({ argv: process.argv.slice(2), projectRoot });
+  await webMode.runWebMode({
+    argv: process.argv.slice(2),
+    projectRoot,
+    firstViewModule: firstViewBundlePath(projectRoot),
+  });
 }
 
 /** Run as the program (not imported by tests or the journeys' setup)? Node gives the module its real path. */

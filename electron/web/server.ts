@@ -33,7 +33,7 @@ import {
   isSameOrigin,
   sessionSetCookie,
 } from './auth';
-import { pageWithFirstSnapshot } from './first-snapshot';
+import { pageWithFirstSnapshot, type RenderFirstView } from './first-snapshot';
 import { createRateLimiter, PAGE_RATE_LIMITS, type RateLimits } from './rate-limit';
 import { resolveStaticFile } from './static-files';
 
@@ -78,6 +78,11 @@ export interface WebServerOptions {
   now?: () => number;
   /** What one page may send (default PAGE_RATE_LIMITS); suites about payloads, not floods, raise it. */
   rateLimits?: RateLimits;
+  /**
+   * Loads the first view's renderer (see first-snapshot.ts), called on the first page request,
+   * never at start-up; null or none: the page renders its first view itself.
+   */
+  loadFirstViewRenderer?: () => Promise<RenderFirstView | null>;
 }
 
 export interface WebServer {
@@ -115,6 +120,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     now: options.now ?? Date.now,
   });
   const clients = new Set<PageClient>();
+  let firstViewRenderer: Promise<RenderFirstView | null> | undefined;
+  const loadFirstViewRenderer = options.loadFirstViewRenderer;
+  const renderFirstView = loadFirstViewRenderer
+    ? () => {
+        // Loaded once; a renderer that fails to load is not tried again on every page.
+        firstViewRenderer ??= loadFirstViewRenderer().catch((error: unknown) => {
+          logger.warn('Web server: the first view will render in the page, its renderer did not load', error);
+          return null;
+        });
+        return firstViewRenderer;
+      }
+    : undefined;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CLIENT_MESSAGE_BYTES,
@@ -173,7 +190,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     // First paint (issue 7): the page carries its first snapshot, see first-snapshot.ts. It holds
     // live state, so no cache may keep it.
     if (url.pathname === '/' || url.pathname === '/index.html') {
-      const page = await pageWithFirstSnapshot(body.toString('utf8'), () => core.invoke('app:get-snapshot', undefined));
+      const page = await pageWithFirstSnapshot(
+        body.toString('utf8'),
+        () => core.invoke('app:get-snapshot', undefined),
+        renderFirstView,
+        (error) => logger.warn('Web server: could not render the first view; the page renders it', error),
+      );
       if (page !== null) {
         body = Buffer.from(page, 'utf8');
         cacheControl = 'no-store';

@@ -7,6 +7,7 @@ import { GearIcon, RefreshIcon } from './components/icons';
 import { LoadedModels } from './components/LoadedModels';
 import { StatusPanel } from './components/StatusPanel';
 import { TrayProvider, useActions, useTray } from './context';
+import { RenderedAsOf } from './live-text';
 import type { TrayStore } from './store';
 
 /** Settings load on demand, so the first view downloads and parses less (see `preloadOnDemand`). */
@@ -28,13 +29,18 @@ export function preloadOnDemand(): void {
   else setTimeout(start, 500);
 }
 
-/** The popup. `store` is built on whichever Bridge the page has (see main.tsx), or a test's fake. */
-export function App({ store }: { store: TrayStore }) {
-  return (
+/**
+ * The popup. `store` is built on whichever Bridge the page has (see main.tsx), or a test's fake.
+ * `renderedAsOf`: web mode's first view, rendered on the server and hydrated in the page, shows
+ * the time-dependent text as of this moment in both (see first-view-server.tsx).
+ */
+export function App({ store, renderedAsOf }: { store: TrayStore; renderedAsOf?: number }) {
+  const popup = (
     <TrayProvider store={store}>
       <Popup />
     </TrayProvider>
   );
+  return renderedAsOf === undefined ? popup : <RenderedAsOf atMs={renderedAsOf}>{popup}</RenderedAsOf>;
 }
 
 /**

@@ -32,3 +32,12 @@ function looksLikeSnapshot(value: unknown): value is AppSnapshot {
     isObject(snapshot.app)
   );
 }
+
+/**
+ * The moment web mode's first view shows time-dependent text (a TTL's "unloads in 12 min") as of,
+ * on the server (first-view-server.tsx) and in the page's hydrating render alike: the snapshot's
+ * own check time, which both have.
+ */
+export function firstViewTime(snapshot: AppSnapshot): number {
+  return snapshot.status.checkedAt;
+}

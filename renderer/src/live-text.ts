@@ -3,7 +3,16 @@
  * timer: one timeout per change of the shown text, at the granularity it shows, and none while
  * the page is hidden (it catches up when shown again).
  */
-import { useEffect, useReducer, useRef } from 'react';
+import {
+  createContext,
+  createElement,
+  type ReactNode,
+  useContext,
+  useEffect,
+  useReducer,
+  useRef,
+  useState,
+} from 'react';
 
 const DAY_MS = 86_400_000;
 /** How closely a change is found: the text is at most this late. */
@@ -27,39 +36,57 @@ export function msUntilTextChanges(textAt: (nowMs: number) => string | null, now
   return high;
 }
 
+/** The clock live text renders by: the real one (read at each call, so fake timers apply), except in a first view rendered as of a fixed time. */
+const realClock = () => Date.now();
+const RenderClock = createContext<() => number>(realClock);
+
+/**
+ * Renders `children` as of `atMs` (web mode's first view, see renderer/src/first-view-server.tsx):
+ * the server's HTML and the page's hydrating render then show the same text whatever their clocks
+ * say. Once hydrated, the page switches to the real clock (the server never does: no effect runs there).
+ */
+export function RenderedAsOf({ atMs, children }: { atMs: number; children: ReactNode }) {
+  const [clock, setClock] = useState(() => () => atMs);
+  useEffect(() => setClock(() => realClock), []);
+  return createElement(RenderClock.Provider, { value: clock }, children);
+}
+
 /**
  * `textAt(now)`, re-rendering the calling component only when that text changes. `textAt` must
  * be stable while its inputs are (wrap it in useCallback): a new one starts a new schedule.
+ * `doc` defaults to the page's document (read in an effect: a server render has none).
  */
-export function useLiveText(textAt: (nowMs: number) => string | null, doc: Document = document): string | null {
+export function useLiveText(textAt: (nowMs: number) => string | null, doc?: Document): string | null {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
-  const text = textAt(Date.now());
+  const now = useContext(RenderClock);
+  const text = textAt(now());
   const shown = useRef(text);
   shown.current = text;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: each new text starts the wait for the next one
   useEffect(() => {
+    const page = doc ?? document;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const stale = () => textAt(Date.now()) !== shown.current;
     const schedule = () => {
       clearTimeout(timer);
       timer = undefined;
-      if (doc.visibilityState === 'hidden') return;
+      if (page.visibilityState === 'hidden') return;
       const delay = msUntilTextChanges(textAt, Date.now());
       // Past a day, check again in a day: a long TTL still counts down to minutes.
       timer = setTimeout(() => (stale() ? rerender() : schedule()), delay ?? DAY_MS);
     };
     const onVisibilityChange = () => {
-      if (doc.visibilityState !== 'hidden' && stale()) rerender();
+      if (page.visibilityState !== 'hidden' && stale()) rerender();
       else schedule();
     };
     schedule();
-    doc.addEventListener('visibilitychange', onVisibilityChange);
+    page.addEventListener('visibilitychange', onVisibilityChange);
     return () => {
       clearTimeout(timer);
-      doc.removeEventListener('visibilitychange', onVisibilityChange);
+      page.removeEventListener('visibilitychange', onVisibilityChange);
     };
-  }, [textAt, text, doc]);
+  }, [textAt, text, doc, now]);
 
   return text;
 }

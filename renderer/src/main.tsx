@@ -4,10 +4,10 @@
  */
 import { StrictMode } from 'react';
 import { flushSync } from 'react-dom';
-import { createRoot } from 'react-dom/client';
+import { createRoot, hydrateRoot } from 'react-dom/client';
 import { App, preloadOnDemand } from './App';
 import { getBridge } from './bridge';
-import { readFirstSnapshot } from './first-snapshot';
+import { firstViewTime, readFirstSnapshot } from './first-snapshot';
 import { startWebNotifications } from './notifications';
 import { createTrayStore } from './store';
 import { followViewHash } from './view-from-hash';
@@ -15,7 +15,8 @@ import { reportPopupVisibility } from './visibility';
 import './styles.css';
 
 const bridge = getBridge();
-const store = createTrayStore(bridge, readFirstSnapshot());
+const firstSnapshot = readFirstSnapshot();
+const store = createTrayStore(bridge, firstSnapshot);
 store.getState().start();
 startWebNotifications(bridge);
 followViewHash(store);
@@ -24,14 +25,27 @@ if (bridge.transport === 'web') reportPopupVisibility(bridge);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
-const reactRoot = createRoot(root);
-// The first render runs now rather than in a later task: with the snapshot already here (web
-// mode), the models are on screen as soon as this script has run.
-flushSync(() =>
-  reactRoot.render(
+// Web mode's server sends the first view already rendered from that same snapshot (see
+// first-view-server.tsx): the page hydrates it, so the rows are on screen before this script runs.
+// Not when the address asked for the settings (the server renders the main view) or with no snapshot.
+if (firstSnapshot && root.hasChildNodes() && store.getState().view === 'main') {
+  hydrateRoot(
+    root,
     <StrictMode>
-      <App store={store} />
+      <App store={store} renderedAsOf={firstViewTime(firstSnapshot)} />
     </StrictMode>,
-  ),
-);
+  );
+} else {
+  root.replaceChildren();
+  const reactRoot = createRoot(root);
+  // The first render runs now rather than in a later task: with the snapshot already here (web
+  // mode), the models are on screen as soon as this script has run.
+  flushSync(() =>
+    reactRoot.render(
+      <StrictMode>
+        <App store={store} />
+      </StrictMode>,
+    ),
+  );
+}
 preloadOnDemand();

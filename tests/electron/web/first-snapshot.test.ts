@@ -33,30 +33,66 @@ function dataBlock(html: string): string | null {
 }
 
 describe('pageWithFirstSnapshot', () => {
-  it('puts the snapshot in a data block before </head>, with no "<" that could end it', async () => {
+  it('puts the snapshot in a data block at the end of <body>, with no "<" that could end it', async () => {
     const page = await pageWithFirstSnapshot(PAGE, async () => ({ ok: true, value: SNAPSHOT }));
     expect(page).not.toBeNull();
     const json = dataBlock(page!);
     expect(json).not.toContain('<');
     expect(JSON.parse(json!)).toEqual(SNAPSHOT);
-    expect(page!.indexOf(FIRST_SNAPSHOT_ELEMENT_ID)).toBeLessThan(page!.indexOf('</head>'));
+    // After #root: the browser paints the first view before it parses the JSON.
+    expect(page!.indexOf(FIRST_SNAPSHOT_ELEMENT_ID)).toBeGreaterThan(page!.indexOf('<div id="root">'));
+    expect(page!.indexOf(FIRST_SNAPSHOT_ELEMENT_ID)).toBeLessThan(page!.indexOf('</body>'));
     // Exactly one script element: the hostile model key did not open another.
     expect(page!.match(/<script/g)).toHaveLength(1);
   });
 
-  it('leaves the page alone when the snapshot cannot be read or there is no head', async () => {
+  it('leaves the page alone when the snapshot cannot be read or there is no body', async () => {
     const failed = await pageWithFirstSnapshot(PAGE, async () => ({
       ok: false,
       error: { code: 'internal', message: 'no' },
     }));
     expect(failed).toBeNull();
     let read = false;
-    const headless = await pageWithFirstSnapshot('<p>no head</p>', async () => {
+    const headless = await pageWithFirstSnapshot('<p>no body</p>', async () => {
       read = true;
       return { ok: true, value: SNAPSHOT };
     });
     expect(headless).toBeNull();
     expect(read).toBe(false);
+  });
+
+  it('puts the first view, rendered from that same snapshot, in #root', async () => {
+    const rendered: AppSnapshot[] = [];
+    const render = (snapshot: AppSnapshot) => {
+      rendered.push(snapshot);
+      return '<div class="app">first view</div>';
+    };
+    const page = await pageWithFirstSnapshot(
+      PAGE,
+      async () => ({ ok: true, value: SNAPSHOT }),
+      async () => render,
+    );
+    expect(page).toContain('<div id="root"><div class="app">first view</div></div>');
+    expect(rendered).toEqual([SNAPSHOT]);
+    expect(JSON.parse(dataBlock(page!)!)).toEqual(SNAPSHOT);
+  });
+
+  it('leaves #root empty for the page to render when there is no renderer or it fails', async () => {
+    const read = async () => ({ ok: true as const, value: SNAPSHOT });
+    const errors: unknown[] = [];
+    const failing = await pageWithFirstSnapshot(
+      PAGE,
+      read,
+      async () => () => {
+        throw new Error('render failed');
+      },
+      (error) => errors.push(error),
+    );
+    expect(failing).toContain('<div id="root"></div>');
+    expect(errors).toEqual([new Error('render failed')]);
+    const none = await pageWithFirstSnapshot(PAGE, read, async () => null);
+    expect(none).toContain('<div id="root"></div>');
+    expect(JSON.parse(dataBlock(none!)!)).toEqual(SNAPSHOT);
   });
 });
 
@@ -102,6 +138,41 @@ describe('the web server', () => {
       expect(refused.status).toBe(401);
       expect(refused.body).not.toContain(FIRST_SNAPSHOT_ELEMENT_ID);
       expect(core.calls).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('loads the first view renderer on the first page request, not at start, and only once', async () => {
+    const core = createFakeCore();
+    core.answer = (name) =>
+      name === 'app:get-snapshot'
+        ? { ok: true, value: SNAPSHOT }
+        : { ok: false, error: { code: 'internal', message: name } };
+    let loads = 0;
+    const server = await startWebServer({
+      core,
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+      staticDir: sandbox,
+      logger: createMemoryLogger(),
+      loadFirstViewRenderer: async () => {
+        loads += 1;
+        return (snapshot) => `<p>${snapshot.app.version}</p>`;
+      },
+    });
+    try {
+      expect(loads).toBe(0);
+      const cookie = `${sessionCookieName(server.port)}=${sessionCookieValue(TOKEN, server.port)}`;
+      // An asset does not need it either.
+      await httpRequest(server.port, '/assets/index-AbCd1234.js', { headers: { cookie } });
+      expect(loads).toBe(0);
+      for (let i = 0; i < 2; i++) {
+        const page = await httpRequest(server.port, '/', { headers: { cookie } });
+        expect(page.body).toContain('<div id="root"><p>0.1.0</p></div>');
+      }
+      expect(loads).toBe(1);
     } finally {
       await server.close();
     }

@@ -9,7 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ensureWebModeBuilt, WEB_MODE_INPUTS, webModeBundlePath } from '../../../electron/web/launch.mjs';
+import {
+  ensureWebModeBuilt,
+  firstViewBundlePath,
+  WEB_MODE_INPUTS,
+  webModeBundlePath,
+} from '../../../electron/web/launch.mjs';
 import { processGroup, spawnLauncher } from './launcher-process';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -51,6 +56,9 @@ describe('ensureWebModeBuilt', () => {
       const build = () => ensureWebModeBuilt({ projectRoot: root });
       expect(await build()).toBe('built');
       expect(existsSync(webModeBundlePath(root))).toBe(true);
+      // The first view's renderer, apart, so web mode loads React only when a page is asked for.
+      expect(existsSync(firstViewBundlePath(root))).toBe(true);
+      expect(readFileSync(webModeBundlePath(root), 'utf8')).not.toContain('renderToString');
       expect(await build()).toBe('up-to-date');
 
       const source = path.join(root, 'electron', 'core', 'errors.ts');

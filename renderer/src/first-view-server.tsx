@@ -1,0 +1,32 @@
+/**
+ * Web mode's first view as HTML (issue 7): the server renders the popup from the same first
+ * snapshot it ships inside the page, and the page hydrates that markup (main.tsx) instead of
+ * building it, so the model list is on screen before the popup's JavaScript has even run.
+ *
+ * Bundled apart from web mode's server (electron/web/launch.mjs) and imported on the first page
+ * request, never at start-up. Nothing here runs in the page.
+ */
+import { StrictMode } from 'react';
+import { renderToString } from 'react-dom/server';
+import type { AppSnapshot, Bridge } from '../../electron/shared/contract';
+import { App } from './App';
+import { firstViewTime } from './first-snapshot';
+import { createTrayStore } from './store';
+
+/** The server's store only renders: it never starts, so nothing is ever sent through this. */
+const RENDER_ONLY_BRIDGE: Bridge = {
+  invoke: () => Promise.resolve({ ok: false, error: { code: 'unavailable', message: 'Rendering on the server.' } }),
+  on: () => () => {},
+  showsNotifications: true,
+  transport: 'web',
+};
+
+/** The markup of `#root` for `snapshot`: the popup's main view, as the page's first render makes it. */
+export function renderFirstView(snapshot: AppSnapshot): string {
+  const store = createTrayStore(RENDER_ONLY_BRIDGE, snapshot);
+  return renderToString(
+    <StrictMode>
+      <App store={store} renderedAsOf={firstViewTime(snapshot)} />
+    </StrictMode>,
+  );
+}
