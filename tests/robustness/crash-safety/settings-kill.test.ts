@@ -9,22 +9,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SettingsPatch } from '../../../electron/shared/contract';
 import { newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-import { type BundledDriver, bundleSettingsDriver, startSettingsDriver } from './settings-process';
+import { startSettingsDriver, useBundledSettingsDriver } from './settings-process';
 
 const KILLS = scaled(100, 1000);
 const SEED = 20_261_202;
 
-let driver: BundledDriver;
-beforeAll(async () => {
-  driver = await bundleSettingsDriver();
-}, 60_000);
-afterAll(async () => {
-  await driver?.remove();
-});
+const driver = useBundledSettingsDriver();
 
 /** Everything in the folder but settings.json itself. */
 async function strayFiles(dir: string): Promise<string[]> {
@@ -65,7 +59,7 @@ describe('crash safety: settings.json', () => {
         const starts: number[] = [];
         const lengths: number[] = [];
         for (let n = 0; n < 5; n++) {
-          const run = startSettingsDriver(driver, dir, [patchFor(n)], marker);
+          const run = startSettingsDriver(driver(), dir, [patchFor(n)], marker);
           await run.load();
           const sent = performance.timeOrigin + performance.now();
           await run.go();
@@ -93,12 +87,12 @@ describe('crash safety: settings.json', () => {
         let killsAfterRename = 0;
         let runs = 0;
         // The next run's process starts while this one is checked: Node's start-up is most of a run.
-        let next = startSettingsDriver(driver, dir, [patchFor(5)], marker);
+        let next = startSettingsDriver(driver(), dir, [patchFor(5)], marker);
         for (const [attempt, delay] of delays.entries()) {
           if (kills === KILLS) break;
           const patch = patchFor(attempt + 5);
           const run = next;
-          next = startSettingsDriver(driver, dir, [patchFor(attempt + 6)], marker);
+          next = startSettingsDriver(driver(), dir, [patchFor(attempt + 6)], marker);
           runs++;
           await run.load();
           // What the last killed save left behind is gone now that a store has started again.

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { afterAll, beforeAll } from 'vitest';
 import type { SettingsPatch } from '../../../electron/shared/contract';
 import { MARKER_VARIABLE } from '../processes';
 
@@ -94,5 +95,23 @@ export function startSettingsDriver(
     go: () => new Promise<void>((resolve) => child.stdin?.write('go\n', () => resolve())),
     output: () => stdout + stderr,
     exited,
+  };
+}
+
+/**
+ * Bundles the driver once for the test file that calls this (in its top level) and removes it
+ * after; the returned function gives the bundle to the tests.
+ */
+export function useBundledSettingsDriver(): () => BundledDriver {
+  let driver: BundledDriver | undefined;
+  beforeAll(async () => {
+    driver = await bundleSettingsDriver();
+  }, 60_000);
+  afterAll(async () => {
+    await driver?.remove();
+  });
+  return () => {
+    if (!driver) throw new Error('The settings driver is not bundled yet.');
+    return driver;
   };
 }

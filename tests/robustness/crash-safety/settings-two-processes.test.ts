@@ -7,22 +7,16 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SettingsPatch } from '../../../electron/shared/contract';
 import { newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-import { type BundledDriver, bundleSettingsDriver, startSettingsDriver } from './settings-process';
+import { startSettingsDriver, useBundledSettingsDriver } from './settings-process';
 
 const ROUNDS = scaled(10, 100);
 const SAVES_PER_PROCESS = 15;
 
-let driver: BundledDriver;
-beforeAll(async () => {
-  driver = await bundleSettingsDriver();
-}, 60_000);
-afterAll(async () => {
-  await driver?.remove();
-});
+const driver = useBundledSettingsDriver();
 
 describe('crash safety: two processes saving settings.json at once', () => {
   it(
@@ -41,7 +35,7 @@ describe('crash safety: two processes saving settings.json at once', () => {
             desktop.push({ pollIntervalMs: 1000 + round * 100 + n });
             web.push({ lmsPath: `/opt/lms-${round}-${n}/lms` });
           }
-          const runs = [desktop, web].map((patches) => startSettingsDriver(driver, dir, patches, marker));
+          const runs = [desktop, web].map((patches) => startSettingsDriver(driver(), dir, patches, marker));
           await Promise.all(runs.map((run) => run.load()));
           await Promise.all(runs.map((run) => run.go()));
           const ends = await Promise.all(runs.map((run) => run.exited));
