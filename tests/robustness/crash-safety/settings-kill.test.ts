@@ -13,12 +13,12 @@ import { describe, expect, it } from 'vitest';
 import type { SettingsPatch } from '../../../electron/shared/contract';
 import { newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-import { startSettingsDriver, useBundledSettingsDriver } from './settings-process';
+import { bundledSettingsDriverForThisFile, startSettingsDriver } from './settings-process';
 
 const KILLS = scaled(100, 1000);
 const SEED = 20_261_202;
 
-const driver = useBundledSettingsDriver();
+const driver = bundledSettingsDriverForThisFile();
 
 /** Everything in the folder but settings.json itself. */
 async function strayFiles(dir: string): Promise<string[]> {

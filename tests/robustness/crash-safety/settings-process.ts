@@ -102,7 +102,7 @@ export function startSettingsDriver(
  * Bundles the driver once for the test file that calls this (in its top level) and removes it
  * after; the returned function gives the bundle to the tests.
  */
-export function useBundledSettingsDriver(): () => BundledDriver {
+export function bundledSettingsDriverForThisFile(): () => BundledDriver {
   let driver: BundledDriver | undefined;
   beforeAll(async () => {
     driver = await bundleSettingsDriver();

@@ -11,12 +11,12 @@ import { describe, expect, it } from 'vitest';
 import type { SettingsPatch } from '../../../electron/shared/contract';
 import { newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
-import { startSettingsDriver, useBundledSettingsDriver } from './settings-process';
+import { bundledSettingsDriverForThisFile, startSettingsDriver } from './settings-process';
 
 const ROUNDS = scaled(10, 100);
 const SAVES_PER_PROCESS = 15;
 
-const driver = useBundledSettingsDriver();
+const driver = bundledSettingsDriverForThisFile();
 
 describe('crash safety: two processes saving settings.json at once', () => {
   it(
