@@ -22,7 +22,8 @@ async function openSettings(snapshot = makeSnapshot(), answer?: (patch: Settings
 describe('Settings', () => {
   it('opens from the gear, focuses the address, and goes Back to the popup', async () => {
     await openSettings();
-    expect(document.activeElement).toBe(screen.getByLabelText('LM Studio address'));
+    // The form mounts (and takes focus) once the settings have arrived, a moment after the heading.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByLabelText('LM Studio address')));
     fireEvent.click(screen.getByRole('button', { name: 'Back' }));
     expect(await screen.findByRole('status', { name: 'Server status' })).toBeTruthy();
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Settings' }));
