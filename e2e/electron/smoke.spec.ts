@@ -10,6 +10,7 @@ import { _electron as electron, expect, test } from '@playwright/test';
 import { electronBinary, PROJECT_ROOT, whyElectronCannotRun } from '../../scripts/electron-binary';
 
 const skipReason = whyElectronCannotRun();
+// Electron cannot be downloaded here: without a binary (or a display) the spec skips, saying why.
 test.skip(skipReason !== null, skipReason ?? '');
 
 test('the desktop app starts, exposes only the bridge, and quits cleanly', async () => {

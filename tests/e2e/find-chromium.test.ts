@@ -168,6 +168,8 @@ describe('npm test’s journeys on a machine without Chromium', () => {
     PLAYWRIGHT_START_TIMEOUT_MS,
   );
 
+  // Needs a mount namespace to hide Debian's Chromium (allowed here and in CI); where the kernel
+  // refuses it, the injected-lookup tests above cover the no-browser rule.
   const wrap = hideDebianChromium();
   it.runIf(wrap !== null)(
     'stop at once with the line that says how to get one when there is none at all',

@@ -24,6 +24,7 @@ describe('robustness tally', () => {
   });
 });
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())('processesWithMarker', () => {
   it('finds a child by its marker while it lives, and not after it ends', async () => {
     const marker = newMarker();

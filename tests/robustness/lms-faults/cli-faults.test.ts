@@ -61,6 +61,7 @@ async function runCase(fault: Fault, operation: Operation): Promise<string[]> {
   return problems;
 }
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())('lms faults through every command of the runner', () => {
   for (const fault of FAULTS) {
     it(`lms ${fault.name}`, async () => {

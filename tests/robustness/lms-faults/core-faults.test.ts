@@ -180,6 +180,7 @@ async function runHealthCase(fault: Fault): Promise<string[]> {
   return problems;
 }
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())('lms faults under every command of the core', () => {
   for (const fault of FAULTS) {
     it(`lms ${fault.name}: typed answers, true messages, nothing left after quitting`, async () => {

@@ -158,6 +158,7 @@ async function runCase(fault: Fault, scenario: Scenario): Promise<string[]> {
   return problems;
 }
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())('lms faults under the download rows', () => {
   for (const fault of FAULTS) {
     it(`lms ${fault.name}: the row finishes with a true message, no process left`, async () => {

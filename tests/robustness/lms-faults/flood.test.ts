@@ -13,6 +13,7 @@ const CHILD = fileURLToPath(new URL('./flood-child.ts', import.meta.url));
 const FLOOD_MB = 128;
 const HEAP_MB = 64;
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())('lms flood', () => {
   it(`${FLOOD_MB} MB of output through a ${HEAP_MB} MB heap: capped where kept, never kept where parsed`, async () => {
     const marker = newMarker();

@@ -330,6 +330,7 @@ async function goodLmsOnPath(root: string): Promise<string> {
   return lmsAt(path.join(root, 'good', 'bin', 'lms'));
 }
 
+// POSIX only: modes, owners and the sticky bit do not exist on Windows (the fake-disk cases above cover the rule).
 describe.runIf(POSIX)('hostile settings: an lms path that must not be run (real files)', () => {
   // chown needs root: without it, the owner rule is checked on the fake file system below.
   const cases = HOSTILE_LMS_FILES.filter((hostile) => ROOT || !hostile.needsRoot);

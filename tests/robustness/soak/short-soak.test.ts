@@ -18,6 +18,7 @@ import { startSimulator } from '../../../e2e/simulator/index';
 import { canListProcesses, newMarker, processesWithMarker } from '../processes';
 import { recordTally, scaled } from '../tally';
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())('short soak', () => {
   it('plays every kind of round and leaves no timer, socket, listener or child behind', async () => {
     // Once per process, not the soak's: esbuild bundling the fake lms, the simulator's exit hook.

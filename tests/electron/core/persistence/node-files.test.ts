@@ -117,6 +117,7 @@ describe('removeLeftovers', () => {
   });
 });
 
+// POSIX only: Windows has no 0600/0700 modes to check.
 describe.runIf(posix)('createSharedFile: modes', () => {
   it('creates new folders 0700 and new files 0600, whatever the umask', async () => {
     const previous = process.umask(0o000);
