@@ -413,6 +413,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     models: models.snapshot(),
     downloads: downloads.list(),
     loading: models.loading(),
+    kept: [], // WIRING(issue 9): keepReady.list()
     settings: settingsView(),
     app: { version: deps.appVersion, platform: environment.platform, transport: deps.transport },
   });
@@ -470,9 +471,15 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     },
     'models:unload': async ({ identifier }) => {
       await models.unload(identifier);
-      return null;
+      return { keepTurnedOff: [] }; // WIRING(issue 9): keepReady.userUnloaded
     },
-    'models:unload-all': async () => ({ unloaded: await models.unloadAll() }),
+    'models:unload-all': async () => ({ unloaded: await models.unloadAll(), keepTurnedOff: [] }),
+    // WIRING(issue 9): the three commands below are replaced by the supervisor, keeper and estimator.
+    'downloads:disk-space': async () => ({ known: false, reason: 'Not wired yet.' }),
+    'models:keep': async () => [],
+    'models:estimate': async () => {
+      throw new CoreError('unavailable', 'Not wired yet.');
+    },
     'downloads:start': async ({ model }) => downloads.start(model),
     'downloads:cancel': ({ id }) => downloads.cancel(id),
     'downloads:retry': async ({ id }) => downloads.retry(id),

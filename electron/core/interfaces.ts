@@ -7,6 +7,12 @@
  *   health/monitor.ts         HealthMonitor    the server's state and its transitions
  *   models/service.ts         ModelService     downloaded + loaded lists, load/unload
  *   downloads/manager.ts      DownloadManager  concurrent downloads, progress, cancel, stall
+ *   downloads/supervisor.ts   DownloadSupervisor  retries, waiting for LM Studio, restart pick-up, disk checks
+ *   downloads/journal.ts      DownloadJournal  downloads.json: the unfinished downloads this app started
+ *   downloads/then-load.ts    (no interface)   `Load when done`: loads a model once its download finishes
+ *   fit/disk.ts               DiskGuard        the models folder's free space, before and during downloads
+ *   fit/memory.ts             MemoryEstimator  `lms load --estimate-only`, cached; the machine's memory
+ *   models/keep-ready.ts      KeepReady        `Keep MODELKEY loaded`: reloads kept models, never fights
  *   notifications/policy.ts   NotificationPolicy  which events become desktop notifications
  *   settings/store.ts         SettingsStore    settings.json, per-field validation, atomic writes
  *   app.ts                    TrayCore         all of the above behind the contract's commands
@@ -19,7 +25,12 @@ import type {
   CommandError,
   CommandName,
   CommandResponse,
+  DiskSpaceAnswer,
+  DownloadFailureKind,
   DownloadState,
+  EstimateAnswer,
+  KeptModel,
+  KeptModelState,
   LoadedInstance,
   LoadingState,
   LoadOptions,
@@ -31,7 +42,17 @@ import type {
   SettingsPatch,
   SettingsView,
 } from '../shared/contract';
-import type { Clock, Environment, FileSystem, Logger, Notifier, SecretCodec, SpawnFn } from './ports';
+import type {
+  Clock,
+  DiskSpacePort,
+  Environment,
+  FileSystem,
+  Logger,
+  Notifier,
+  SecretCodec,
+  SpawnFn,
+  SystemMemoryPort,
+} from './ports';
 
 // ---------------------------------------------------------------------------------------------
 // Errors: one class, with a code from the contract and a message the user can act on
@@ -190,6 +211,23 @@ export type LmsGetOutcome =
   | { kind: 'continuing' }
   | { kind: 'failed'; message: string; exitCode: number | null };
 
+/** What `lms load --estimate-only` printed (stderr), parsed; sizes in bytes. */
+export interface LmsEstimate {
+  /** The `Model:` line: the key (a path on builds before 2026-02-11), to check it is the model asked for. */
+  model: string;
+  gpuBytes: number | null;
+  totalBytes: number;
+  confidence: 'high' | 'low';
+  passesGuardrails: boolean;
+}
+
+/** What `lms runtime survey --json` said about the machine's memory (capacities only). */
+export interface RuntimeSurvey {
+  ramBytes: number | null;
+  vramBytes: number | null;
+  gpus: Array<{ name: string; vramBytes: number }>;
+}
+
 /** A running `lms get`. */
 export interface LmsGetProcess {
   readonly pid: number | undefined;
@@ -220,6 +258,18 @@ export interface LmsCli {
   unload(identifier: string): Promise<void>;
   unloadAll(): Promise<number>;
   get(model: string, onEvent: (event: LmsGetEvent) => void): LmsGetProcess;
+  /**
+   * `lms load --estimate-only --yes KEY [-c N] [--gpu G]` (with `--exact PATH` when given). Wakes
+   * LM Studio. `unsupported` when this lms has no `--estimate-only` (LM Studio before 0.3.27),
+   * told by its unknown-option error.
+   */
+  estimate(
+    modelKey: string,
+    options: LoadOptions,
+    exactPath?: string,
+  ): Promise<{ supported: true; estimate: LmsEstimate } | { supported: false }>;
+  /** `lms runtime survey --json`. Wakes LM Studio. */
+  runtimeSurvey(): Promise<RuntimeSurvey>;
 }
 
 /** Every child process the core started, so none outlives the app. */
@@ -296,11 +346,111 @@ export interface DownloadManager {
   shutdown(mode: 'leave-running' | 'cancel'): Promise<void>;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Looking after LM Studio: the supervisor, disk and memory checks, kept models
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Drives the DownloadManager through its interface: retries an attempt that ended without
+ * completing (10 s, 30 s, 1, 2, 5 min, then every 5 min, for an hour of not waiting), waits
+ * without waking LM Studio, re-checks after sleep, picks up unfinished downloads at start, checks
+ * the disk before and during each attempt. The core's downloads are its list: the manager's rows
+ * with the supervisor's statuses (`waiting`, `retrying`) and fields on top. Only a final outcome
+ * reaches `onFinished`.
+ */
+export interface DownloadSupervisor {
+  list(): DownloadState[];
+  onChange(listener: (downloads: DownloadState[]) => void): () => void;
+  /** Once per download, when it reaches its final outcome (not for an attempt that will be retried). */
+  onFinished(listener: (download: DownloadState) => void): () => void;
+  /** The user's download: may wake LM Studio; refused with a clear message when the disk cannot hold it. */
+  start(model: string, options?: { loadWhenDone?: boolean }): Promise<DownloadState>;
+  cancel(id: string): Promise<DownloadState>;
+  /** `Retry now`: the user's, so it may wake LM Studio; restarts a stalled download too. */
+  retry(id: string): Promise<DownloadState>;
+  dismiss(id: string): void;
+  /** Picks up the unfinished downloads recorded in downloads.json (waiting while LM Studio is down). */
+  restore(): Promise<void>;
+  /** The server's status changed: waiting downloads may go on. */
+  serverChanged(status: ServerStatus): void;
+  /** The computer woke: stalls restart their clocks, waiting downloads are checked again. */
+  resume(): void;
+  shutdown(mode: 'leave-running' | 'cancel'): Promise<void>;
+}
+
+/** One download in downloads.json: enough to pick it up at the next start. */
+export interface JournalEntry {
+  id: string;
+  model: string;
+  loadWhenDone: boolean;
+  attempt: number;
+  /** When the first failure of the current run of retries happened (the hour counts from it), or null. */
+  firstFailureAt: number | null;
+  /** Time spent retrying, not waiting, since then (ms). */
+  retryingMs: number;
+  failureKind: DownloadFailureKind | null;
+  startedAt: number;
+}
+
+/** downloads.json in the config folder: atomic writes, `0600`, merged under a lock (brief §8). */
+export interface DownloadJournal {
+  read(): Promise<JournalEntry[]>;
+  /** Records (or replaces, by id) an unfinished download. */
+  put(entry: JournalEntry): Promise<void>;
+  /** Forgets a download: finished, cancelled, dismissed. */
+  remove(id: string): Promise<void>;
+}
+
+/** A refusal to start (or go on with) a download, in words: needed, free and where. */
+export interface DiskRefusal {
+  message: string;
+  neededBytes: number;
+  freeBytes: number;
+  folder: string;
+}
+
+export interface DiskGuard {
+  /** The models folder's free space now, or why it is not known (remote server, no LM Studio home). */
+  space(): Promise<DiskSpaceAnswer>;
+  /**
+   * Whether `bytesMissing` more bytes may be written (null: size unknown, only the floor is
+   * checked). Null when it fits or the space is not known (the check is skipped, not failed).
+   */
+  refusal(bytesMissing: number | null): Promise<DiskRefusal | null>;
+  /**
+   * Watches free space while downloads run; `onLow` is called (once per drop) when it falls under
+   * the floor. Returns the function that stops watching.
+   */
+  watch(onLow: (space: DiskSpaceAnswer & { known: true }) => void): () => void;
+}
+
+export interface MemoryEstimator {
+  /** Only while LM Studio is up and local (checked without waking it right before); cached per model and options. */
+  estimate(modelKey: string, options: LoadOptions): Promise<EstimateAnswer>;
+  /** The loaded set changed: estimates are stale (LM Studio counts what is loaded). */
+  loadedChanged(): void;
+  /** LM Studio quit or started: the runtime survey runs again next session. */
+  sessionEnded(): void;
+}
+
+export interface KeepReady {
+  list(): KeptModelState[];
+  onChange(listener: (kept: KeptModelState[]) => void): () => void;
+  /** The `Keep MODELKEY loaded` switch. */
+  set(modelKey: string, keep: boolean, options: KeptModel['options']): Promise<KeptModelState[]>;
+  /** The user unloaded these here: their switches turn off. Returns the keys turned off. */
+  userUnloaded(modelKeys: string[]): Promise<string[]>;
+  start(): void;
+  stop(): void;
+}
+
 export type PolicyInput =
   | { type: 'server'; status: ServerStatus; previous: ServerStatus; userInitiated: boolean }
   | { type: 'download-finished'; download: DownloadState }
   | { type: 'download-failed'; download: DownloadState }
-  | { type: 'load-failed'; modelKey: string; message: string };
+  | { type: 'load-failed'; modelKey: string; message: string }
+  /** The keeper could not reload a kept model (backing off), or turned its switch off, and why. */
+  | { type: 'kept-model'; modelKey: string; title: string; message: string };
 
 /** Pure decisions (state, but no side effects): which inputs become notifications. */
 export interface NotificationPolicy {
@@ -337,6 +487,10 @@ export interface TrayCoreDeps {
   appVersion: string;
   /** Finds an executable on PATH (the `which` package in production). */
   which: (name: string) => Promise<string | null>;
+  /** Free space of a folder's filesystem; Node's `fs.statfs` when left out (tests inject a fake). */
+  diskSpace?: DiskSpacePort;
+  /** The machine's RAM; Node's `os.totalmem`/`os.freemem` when left out. */
+  systemMemory?: SystemMemoryPort;
 }
 
 export interface TrayCore {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
 import { removeLeftovers, withFileLock, writeFileAtomic } from './persistence/node-files';
-import type { Clock, Environment, FileSystem, Logger, SpawnFn } from './ports';
+import type { Clock, DiskSpacePort, Environment, FileSystem, Logger, SpawnFn, SystemMemoryPort } from './ports';
 
 export { writeFileAtomic } from './persistence/node-files';
 
@@ -21,6 +21,8 @@ export interface NodePorts {
   logger: Logger;
   environment: Environment;
   which: (name: string) => Promise<string | null>;
+  diskSpace: DiskSpacePort;
+  systemMemory: SystemMemoryPort;
 }
 
 /** Node's timers, the file system, `child_process.spawn` (never a shell) and `which`. */
@@ -38,8 +40,20 @@ export function createNodePorts(options: { logLevel?: LogLevel } = {}): NodePort
     logger: createConsoleLogger(options.logLevel ?? logLevelFrom(process.env)),
     environment,
     which: (name) => which(name, { nothrow: true }),
+    diskSpace: nodeDiskSpace,
+    systemMemory: nodeSystemMemory,
   };
 }
+
+/** `statfs` of the folder: the space an unprivileged user may still write (`bavail`), and the total. */
+export const nodeDiskSpace: DiskSpacePort = {
+  async freeSpace(folder) {
+    const stats = await fsp.statfs(folder);
+    return { freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+  },
+};
+
+export const nodeSystemMemory: SystemMemoryPort = () => ({ totalBytes: os.totalmem(), freeBytes: os.freemem() });
 
 /**
  * Timers looked up on `globalThis` at each call rather than captured at import, so vitest's

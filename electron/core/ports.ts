@@ -52,6 +52,15 @@ export interface FileStatus {
   uid: number;
 }
 
+/** Free space of the filesystem that holds a folder (`fs.statfs` in production). */
+export interface DiskSpacePort {
+  /** Rejects with the OS error (`ENOENT` for a missing folder). */
+  freeSpace(folder: string): Promise<{ freeBytes: number; totalBytes: number }>;
+}
+
+/** The machine's RAM as the OS counts it. */
+export type SystemMemoryPort = () => { totalBytes: number; freeBytes: number };
+
 /** Shows a desktop notification: Electron's Notification in main, a WebSocket event in web mode. */
 export interface Notifier {
   show(notification: AppNotification): void;

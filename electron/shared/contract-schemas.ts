@@ -71,7 +71,13 @@ export const NotificationTogglesSchema = v.object({
   downloadFinished: v.boolean(),
   downloadFailed: v.boolean(),
   loadFailed: v.boolean(),
+  keptModel: v.boolean(),
 });
+
+/** At most this many kept models: each is a load the keeper may make. */
+export const MAX_KEPT_MODELS = 32;
+
+export const KeptModelSchema = v.object({ modelKey: ModelKeySchema, options: LoadOptionsSchema });
 
 /** Field-by-field schema of settings.json (the store validates each field on its own). */
 export const SettingsFieldSchemas = {
@@ -114,6 +120,21 @@ export const SettingsFieldSchemas = {
   launchAtLogin: v.boolean(),
   loadDefaults: LoadOptionsSchema,
   quitBehaviour: v.picklist(QUIT_BEHAVIOURS),
+  /** `Keep MODELKEY loaded`, one entry per model (set through `models:keep`). */
+  keepLoaded: v.pipe(
+    v.array(KeptModelSchema),
+    v.maxLength(MAX_KEPT_MODELS, `Keep at most ${MAX_KEPT_MODELS} models loaded.`),
+    v.check(
+      (list) => new Set(list.map((kept) => kept.modelKey)).size === list.length,
+      'Each kept model is listed once.',
+    ),
+  ),
+  /** Retry a failed download on its own, and pick unfinished ones up again at start. */
+  retryDownloads: v.boolean(),
+  /** Check the models folder's free space before and during downloads. */
+  checkDiskSpace: v.boolean(),
+  /** Estimate a model's memory in its load options, and ask before a load that may not fit. */
+  estimateMemory: v.boolean(),
 } as const;
 
 export const SettingsSchema = v.object(SettingsFieldSchemas);
@@ -138,10 +159,13 @@ export const CommandSchemas = {
   'models:load': v.object({ modelKey: ModelKeySchema, options: v.optional(LoadOptionsSchema) }),
   'models:unload': v.object({ identifier: InstanceIdSchema }),
   'models:unload-all': NoPayload,
-  'downloads:start': v.object({ model: DownloadTargetSchema }),
+  'downloads:start': v.object({ model: DownloadTargetSchema, loadWhenDone: v.optional(v.boolean()) }),
   'downloads:cancel': v.object({ id: DownloadIdSchema }),
   'downloads:retry': v.object({ id: DownloadIdSchema }),
   'downloads:dismiss': v.object({ id: DownloadIdSchema }),
+  'downloads:disk-space': NoPayload,
+  'models:keep': v.object({ modelKey: ModelKeySchema, keep: v.boolean(), options: v.optional(LoadOptionsSchema) }),
+  'models:estimate': v.object({ modelKey: ModelKeySchema, options: v.optional(LoadOptionsSchema) }),
   'settings:get': NoPayload,
   'settings:update': SettingsPatchSchema,
 } as const satisfies Record<CommandName, v.GenericSchema>;

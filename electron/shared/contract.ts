@@ -163,11 +163,18 @@ export interface LoadingState {
 
 export const DOWNLOAD_STATUSES = [
   'queued',
+  /**
+   * LM Studio (the `lms` path) or its server (REST) is not up: the download goes on once it is,
+   * and nothing automatic wakes it. Not finished, and its time does not count toward giving up.
+   */
+  'waiting',
   'waking', // `lms` is waking LM Studio
   'resolving', // download plan
   'downloading',
   'finalizing',
   'stalled', // bytes stopped growing; still tracked, may resume
+  /** The last attempt ended without completing; the next one starts on its own at `nextRetryAt`. */
+  'retrying',
   'completed',
   'already-downloaded',
   'failed',
@@ -181,6 +188,27 @@ export const FINISHED_DOWNLOAD_STATUSES: readonly DownloadStatus[] = [
   'failed',
   'cancelled',
   'continuing',
+];
+
+/**
+ * Why an attempt failed, as the supervisor acts on it. The first three are permanent: retrying
+ * cannot help until the user changes something. The rest are retried on a schedule, `unknown`
+ * (words we do not recognise) at most five times.
+ */
+export const DOWNLOAD_FAILURE_KINDS = [
+  'not-found', // no such model in the catalog or on Hugging Face
+  'no-variant', // the model exists, but not the variant asked for (`@q4_k_m`)
+  'not-enough-disk', // the models folder's disk cannot hold it (says how much is needed and free, and where)
+  'interrupted', // `lms get` crashed or was killed, LM Studio quit, or its job vanished
+  'network', // LM Studio reported a network error
+  'lm-studio', // LM Studio reported the job failed, without saying why
+  'unknown',
+] as const;
+export type DownloadFailureKind = (typeof DOWNLOAD_FAILURE_KINDS)[number];
+export const PERMANENT_DOWNLOAD_FAILURES: readonly DownloadFailureKind[] = [
+  'not-found',
+  'no-variant',
+  'not-enough-disk',
 ];
 
 export interface DownloadState {
@@ -199,8 +227,108 @@ export interface DownloadState {
   etaSeconds: number | null;
   /** Outcome or error, in words the user can act on. */
   message: string | null;
+  /**
+   * Something the user must act on now while it runs, shown as an alert: the disk is nearly full
+   * and this download cannot be stopped from here (REST). Null otherwise.
+   */
+  warning: string | null;
+  /** When this attempt started (a retry starts a new one). */
   startedAt: number;
   endedAt: number | null;
+  /** 1 for the first attempt; every retry, automatic or the user's, counts up. */
+  attempt: number;
+  /** Epoch ms of the next automatic attempt while `retrying`, else null. */
+  nextRetryAt: number | null;
+  /** Why the last attempt failed; null while none has. */
+  failureKind: DownloadFailureKind | null;
+  /** Load the model as soon as this download finishes (chosen when it started; survives retries and restarts). */
+  loadWhenDone: boolean;
+  /** The model key LM Studio resolved this download to, once known (the text entered may be a URL). */
+  modelKey: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disk (sizes in GB of 1000^3, as LM Studio shows them)
+// ---------------------------------------------------------------------------------------------
+
+/** Under this much free space no download starts, and running ones are stopped (2 GB). */
+export const DISK_FLOOR_BYTES = 2_000_000_000;
+
+/** What a download of `sizeBytes` must leave free beyond its size: max(1 GB, 5 %). */
+export function diskMarginBytes(sizeBytes: number): number {
+  return Math.max(1_000_000_000, Math.ceil(sizeBytes * 0.05));
+}
+
+/** Whether `sizeBytes` more fits in `freeBytes` with the margin, above the floor. */
+export function fitsOnDisk(sizeBytes: number, freeBytes: number): boolean {
+  return freeBytes >= DISK_FLOOR_BYTES && sizeBytes + diskMarginBytes(sizeBytes) <= freeBytes;
+}
+
+/** The free space of the filesystem that holds LM Studio's models folder. */
+export interface DiskSpace {
+  /** The models folder (LM Studio's `downloadsFolder`, else `<LM Studio home>/models`). */
+  folder: string;
+  freeBytes: number;
+  totalBytes: number;
+  checkedAt: number;
+}
+
+/** Known only where LM Studio runs on this machine and its home was found; else why not. */
+export type DiskSpaceAnswer = { known: true; space: DiskSpace } | { known: false; reason: string };
+
+// ---------------------------------------------------------------------------------------------
+// Memory (in GiB of 1024^3, as LM Studio shows it)
+// ---------------------------------------------------------------------------------------------
+
+/** What `lms load --estimate-only` said for one model and one choice of options. */
+export interface MemoryEstimate {
+  modelKey: string;
+  options: LoadOptions;
+  /** Estimated GPU memory; null when the build printed none. */
+  gpuBytes: number | null;
+  totalBytes: number;
+  /** LM Studio marks some estimates `Confidence: LOW`. */
+  confidence: 'high' | 'low';
+  /** LM Studio's "Model loading guardrails" would let this load through. */
+  passesGuardrails: boolean;
+}
+
+/** The machine's memory: RAM from the OS; VRAM totals from `lms runtime survey` when it gave them. */
+export interface SystemMemory {
+  ramTotalBytes: number;
+  ramFreeBytes: number;
+  /** Null when no survey has run this LM Studio session, or it found no GPU. */
+  vramTotalBytes: number | null;
+  gpus: Array<{ name: string; vramBytes: number }>;
+}
+
+/** `estimate` is null when none can be had now, and `unavailableReason` says why in one line. */
+export interface EstimateAnswer {
+  estimate: MemoryEstimate | null;
+  unavailableReason: string | null;
+  memory: SystemMemory;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keeping models loaded
+// ---------------------------------------------------------------------------------------------
+
+/** A model the user asked to keep loaded, with the load options chosen then. */
+export interface KeptModel {
+  modelKey: string;
+  options: LoadOptions;
+}
+
+export interface KeptModelState extends KeptModel {
+  /**
+   * ready: loaded; loading: being loaded by the keeper; waiting: LM Studio or its server is not
+   * up (never woken for this); backing-off: the last load failed, the next is at `nextAttemptAt`;
+   * unavailable: this server cannot say what is loaded (only `/v1/models`), so it cannot be kept.
+   */
+  state: 'ready' | 'loading' | 'waiting' | 'backing-off' | 'unavailable';
+  /** What the user should know (the last failure, why it is unavailable), or null. */
+  message: string | null;
+  nextAttemptAt: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,6 +341,8 @@ export const NOTIFICATION_KINDS = [
   'downloadFinished',
   'downloadFailed',
   'loadFailed',
+  /** A kept model could not be loaded again, or its switch was turned off for a reason. */
+  'keptModel',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number] | 'serverUnstable';
 
@@ -232,10 +362,15 @@ export const DEFAULT_SETTINGS: Settings = {
     downloadFinished: true,
     downloadFailed: true,
     loadFailed: true,
+    keptModel: true,
   },
   launchAtLogin: false,
   loadDefaults: {},
   quitBehaviour: 'leave-downloads-running',
+  keepLoaded: [],
+  retryDownloads: true,
+  checkDiskSpace: true,
+  estimateMemory: true,
 };
 
 /** What the page sees: the token itself never leaves the core. */
@@ -267,6 +402,7 @@ export interface AppSnapshot {
   models: ModelsSnapshot;
   downloads: DownloadState[];
   loading: LoadingState[];
+  kept: KeptModelState[];
   settings: SettingsView;
   app: { version: string; platform: string; transport: 'electron' | 'web' };
 }
@@ -313,6 +449,12 @@ export const COMMAND_NAMES = [
   'downloads:cancel',
   'downloads:retry',
   'downloads:dismiss',
+  /** Free space for the models folder, for the suggestions' `Needs 12.1 GB · 40 GB free`. */
+  'downloads:disk-space',
+  /** Turns `Keep MODELKEY loaded` on (with the options chosen) or off. */
+  'models:keep',
+  /** `lms load --estimate-only` for a downloaded model and options (cached), with the machine's memory. */
+  'models:estimate',
   'settings:get',
   'settings:update',
 ] as const;
@@ -332,12 +474,16 @@ export interface CommandResponses {
   'server:stop': ServerStatus;
   'models:refresh': ModelsSnapshot;
   'models:load': { identifier: string };
-  'models:unload': null;
-  'models:unload-all': { unloaded: number };
+  /** `keepTurnedOff`: the kept models whose switch this unload turned off (the user's unload wins). */
+  'models:unload': { keepTurnedOff: string[] };
+  'models:unload-all': { unloaded: number; keepTurnedOff: string[] };
   'downloads:start': DownloadState;
   'downloads:cancel': DownloadState;
   'downloads:retry': DownloadState;
   'downloads:dismiss': null;
+  'downloads:disk-space': DiskSpaceAnswer;
+  'models:keep': KeptModelState[];
+  'models:estimate': EstimateAnswer;
   'settings:get': SettingsView;
   'settings:update': SettingsView;
 }
@@ -357,6 +503,7 @@ export interface EventPayloads {
   /** The whole list, coalesced to a human rate (~10/s at most). */
   'downloads:changed': DownloadState[];
   'loads:changed': LoadingState[];
+  'kept:changed': KeptModelState[];
   'settings:changed': SettingsView;
   /** Web mode shows these with the browser's Notification; the desktop shows them from main. */
   'notification:show': AppNotification;
@@ -367,6 +514,7 @@ export const EVENT_NAMES: EventName[] = [
   'models:changed',
   'downloads:changed',
   'loads:changed',
+  'kept:changed',
   'settings:changed',
   'notification:show',
 ];
@@ -376,6 +524,7 @@ export const STATE_EVENT_NAMES = [
   'models:changed',
   'downloads:changed',
   'loads:changed',
+  'kept:changed',
   'settings:changed',
 ] as const satisfies readonly EventName[];
 export type AppEvent = { [E in EventName]: { name: E; payload: EventPayloads[E] } }[EventName];

@@ -24,6 +24,8 @@ export function createWebCore(
     logger: ports.logger,
     environment: ports.environment,
     which: ports.which,
+    diskSpace: ports.diskSpace,
+    systemMemory: ports.systemMemory,
     notifier: { show: (n) => ports.logger.info(`Notification: ${n.title}${n.body ? ` — ${n.body}` : ''}`) },
     configDir: options.configDir ?? defaultConfigDir(ports.environment),
     overrides,

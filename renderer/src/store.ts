@@ -15,6 +15,7 @@ import type {
   DownloadState,
   EventName,
   EventPayloads,
+  KeptModelState,
   LoadingState,
   LoadOptions,
   ModelsSnapshot,
@@ -39,6 +40,8 @@ export interface TrayState {
   models: ModelsSnapshot | null;
   downloads: DownloadState[];
   loading: LoadingState[];
+  /** The models kept loaded (`Keep MODELKEY loaded`) and how each is doing. */
+  kept: KeptModelState[];
   settings: SettingsView | null;
   app: AppSnapshot['app'] | null;
   /** Why the first snapshot could not be read, if it could not. */
@@ -107,7 +110,7 @@ export function sameData(a: unknown, b: unknown): boolean {
 }
 
 /** The part of the state a snapshot sets. */
-type SnapshotFields = Pick<TrayState, 'status' | 'models' | 'downloads' | 'loading' | 'settings' | 'app'>;
+type SnapshotFields = Pick<TrayState, 'status' | 'models' | 'downloads' | 'loading' | 'kept' | 'settings' | 'app'>;
 
 /**
  * Creates the store for one bridge. Call `start()` once at start-up. `firstSnapshot` is one the
@@ -186,6 +189,7 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
         ...(seen.has('models:changed') ? {} : { models: snapshot.models }),
         ...(seen.has('downloads:changed') ? {} : { downloads: snapshot.downloads }),
         ...(seen.has('loads:changed') ? {} : { loading: snapshot.loading }),
+        ...(seen.has('kept:changed') ? {} : { kept: snapshot.kept }),
         ...(seen.has('settings:changed') ? {} : { settings: snapshot.settings }),
         app: snapshot.app,
         snapshotError: null,
@@ -204,10 +208,11 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
       models = null,
       downloads = [],
       loading = [],
+      kept = [],
       settings = null,
       app = null,
     } = firstSnapshot ?? {};
-    const initial: SnapshotFields = { status, models, downloads, loading, settings, app };
+    const initial: SnapshotFields = { status, models, downloads, loading, kept, settings, app };
 
     return {
       ...initial,
@@ -228,6 +233,7 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
           listen('models:changed', (models) => setChanged({ models })),
           listen('downloads:changed', (downloads) => setChanged({ downloads })),
           listen('loads:changed', (loading) => setChanged({ loading })),
+          listen('kept:changed', (kept) => setChanged({ kept })),
           listen('settings:changed', (settings) => setChanged({ settings })),
         ];
         void reload();

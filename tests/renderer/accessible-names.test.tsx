@@ -111,8 +111,8 @@ describe('§4 models', () => {
 
   it('lists loaded instances in the "Loaded models" region, each with its Unload', async () => {
     const { bridge } = await renderPopup(snapshot, (b) => {
-      b.handle('models:unload', () => ok(null));
-      b.handle('models:unload-all', () => ok({ unloaded: 2 }));
+      b.handle('models:unload', () => ok({ keepTurnedOff: [] }));
+      b.handle('models:unload-all', () => ok({ unloaded: 2, keepTurnedOff: [] }));
     });
     const region = screen.getByRole('region', { name: 'Loaded models' });
     const items = within(region).getAllByRole('listitem');

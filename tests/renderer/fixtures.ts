@@ -89,6 +89,12 @@ export function makeDownload(overrides: Partial<DownloadState> = {}): DownloadSt
     message: null,
     startedAt: NOW - 120_000,
     endedAt: null,
+    warning: null,
+    attempt: 1,
+    nextRetryAt: null,
+    failureKind: null,
+    loadWhenDone: false,
+    modelKey: null,
     ...overrides,
   };
 }
@@ -115,6 +121,7 @@ export function makeSnapshot(overrides: Partial<AppSnapshot> = {}): AppSnapshot 
     models: { models: [makeModel()], loaded: [], stale: false, updatedAt: NOW, source: 'v1' },
     downloads: [],
     loading: [],
+    kept: [],
     settings: makeSettings(),
     app: { version: '0.1.0', platform: 'linux', transport: 'electron' },
     ...overrides,

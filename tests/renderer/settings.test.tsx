@@ -59,6 +59,7 @@ describe('Settings', () => {
         downloadFinished: false,
         downloadFailed: true,
         loadFailed: true,
+        keptModel: true,
       },
       launchAtLogin: true,
       quitBehaviour: 'cancel-downloads',

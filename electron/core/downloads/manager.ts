@@ -540,7 +540,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       const now = clock.now();
       entry.attempt += 1;
       Object.assign(entry, freshTracking(now));
-      Object.assign(entry.state, freshAttemptState(now));
+      Object.assign(entry.state, freshAttemptState(now), { attempt: entry.attempt });
       pump();
       changed();
       return { ...entry.state };
@@ -604,8 +604,14 @@ function freshAttemptState(now: number): Omit<DownloadState, 'id' | 'model' | 'v
     bytesPerSecond: null,
     etaSeconds: null,
     message: null,
+    warning: null,
     startedAt: now,
     endedAt: null,
+    attempt: 1,
+    nextRetryAt: null,
+    failureKind: null,
+    loadWhenDone: false,
+    modelKey: null,
   };
 }
 

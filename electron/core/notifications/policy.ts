@@ -83,6 +83,8 @@ export function createNotificationPolicy(options: { flapWindowMs?: number } = {}
           return toggles.loadFailed
             ? [{ kind: 'loadFailed', title: `Could not load ${input.modelKey}`, body: input.message }]
             : [];
+        case 'kept-model':
+          return toggles.keptModel ? [{ kind: 'keptModel', title: input.title, body: input.message }] : [];
       }
     },
   };

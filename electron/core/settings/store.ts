@@ -37,6 +37,10 @@ const FIELD_LABELS: Record<FieldName, string> = {
   launchAtLogin: 'launch at login choice',
   loadDefaults: 'default load options',
   quitBehaviour: 'quit behaviour',
+  keepLoaded: 'kept models',
+  retryDownloads: 'download retry choice',
+  checkDiskSpace: 'disk space check choice',
+  estimateMemory: 'memory estimate choice',
 };
 
 const EncryptedTokenSchema = v.object({ encrypted: v.string() });

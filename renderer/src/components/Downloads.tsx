@@ -8,11 +8,13 @@ import { ProgressBar } from './ProgressBar';
 
 const STATUS_LABELS: Record<DownloadStatus, string> = {
   queued: 'Queued',
+  waiting: 'Waiting for LM Studio',
   waking: 'Waking LM Studio…',
   resolving: 'Finding the files…',
   downloading: 'Downloading',
   finalizing: 'Finalizing…',
   stalled: 'Stalled',
+  retrying: 'Retrying',
   completed: 'Completed',
   'already-downloaded': 'Already downloaded',
   failed: 'Failed',

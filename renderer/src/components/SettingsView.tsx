@@ -40,6 +40,7 @@ const NOTIFICATION_LABELS: Record<(typeof NOTIFICATION_KINDS)[number], string> =
   downloadFinished: 'Download finished',
   downloadFailed: 'Download failed',
   loadFailed: 'Model failed to load',
+  keptModel: 'A kept model could not be kept loaded',
 };
 
 const QUIT_LABELS: Record<QuitBehaviour, string> = {

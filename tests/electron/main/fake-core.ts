@@ -8,6 +8,7 @@ import {
   type AppSnapshot,
   DEFAULT_SETTINGS,
   type DownloadState,
+  type KeptModelState,
   type LoadedInstance,
   type Result,
   type ServerState,
@@ -59,6 +60,12 @@ export function download(model: string, overrides: Partial<DownloadState> = {}):
     message: null,
     startedAt: 0,
     endedAt: null,
+    warning: null,
+    attempt: 1,
+    nextRetryAt: null,
+    failureKind: null,
+    loadWhenDone: false,
+    modelKey: null,
     ...overrides,
   };
 }
@@ -69,6 +76,7 @@ export function snapshot(
     status?: Partial<ServerStatus>;
     loaded?: string[];
     downloads?: DownloadState[];
+    kept?: KeptModelState[];
     settings?: Partial<AppSnapshot['settings']>;
   } = {},
 ): AppSnapshot {
@@ -79,6 +87,7 @@ export function snapshot(
     models: { models: [], loaded: instances, stale: false, updatedAt: 0, source: 'v1' },
     downloads: options.downloads ?? [],
     loading: [],
+    kept: options.kept ?? [],
     settings: { ...settings, apiTokenSet: false, messages: [], ...options.settings },
     app: { version: '0.1.0', platform: 'linux', transport: 'electron' },
   };

@@ -7,7 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Simulator, startSimulator } from '../../../e2e/simulator/index';
 import { createTrayCore } from '../../../electron/core/app';
-import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
+import {
+  nodeDiskSpace,
+  nodeFileSystem,
+  nodeSystemMemory,
+  spawnWithoutShell,
+  systemClock,
+} from '../../../electron/core/node-ports';
 import { app, BrowserWindow, ipcMain, Notification, resetElectron, Tray } from '../../mocks/electron';
 
 vi.mock('electron', () => import('../../mocks/electron'));
@@ -46,6 +52,8 @@ describe('the shell with the real core', () => {
         // and the settings folder lands there too.
         environment: { platform: 'linux', homedir: sim.homeDir, env: { PATH: process.env.PATH } },
         which: async () => null,
+        diskSpace: nodeDiskSpace,
+        systemMemory: nodeSystemMemory,
       },
       mainDir: '/app/dist-electron/main',
     });

@@ -51,6 +51,8 @@ function ports(platform: NodeJS.Platform = 'linux'): NodePorts {
     logger: { debug: noop, info: noop, warn: noop, error: noop },
     environment: { platform, homedir: '/home/me', env: {} },
     which: async () => null,
+    diskSpace: { freeSpace: async () => ({ freeBytes: 100e9, totalBytes: 500e9 }) },
+    systemMemory: () => ({ totalBytes: 16 * 2 ** 30, freeBytes: 8 * 2 ** 30 }),
   };
 }
 

@@ -548,5 +548,11 @@ function download(i: number, message: string): DownloadState {
     message,
     startedAt: 0,
     endedAt: null,
+    warning: null,
+    attempt: 1,
+    nextRetryAt: null,
+    failureKind: null,
+    loadWhenDone: false,
+    modelKey: null,
   };
 }

@@ -181,7 +181,7 @@ function expectClearRefusal(result: Result<unknown>, what: string): void {
 
 describe('the generator', () => {
   it('reads each payload’s fields from the contract’s schemas', () => {
-    expect(payloadFields('downloads:start')).toEqual(['model']);
+    expect(payloadFields('downloads:start')).toEqual(['model', 'loadWhenDone']);
     expect(payloadFields('models:load')).toEqual(['modelKey', 'options']);
     expect(payloadFields('settings:update')).toContain('pollIntervalMs');
     expect(payloadFields('server:start')).toEqual([]);

@@ -528,6 +528,9 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       }
     },
     ls: () => runJson(['ls', '--json'], timeoutMs, parseLsJson),
+    // WIRING(issue 9): estimate and runtimeSurvey are built in fit/memory's part.
+    estimate: async () => ({ supported: false }),
+    runtimeSurvey: async () => ({ ramBytes: null, vramBytes: null, gpus: [] }),
     ps: () => runJson(['ps', '--json'], timeoutMs, parsePsJson),
     async serverStart(startOptions = {}) {
       const args = ['server', 'start'];

@@ -140,6 +140,8 @@ function fakeLms(state: LmsState) {
     load: waking('load'),
     unload: waking('unload'),
     unloadAll: waking('unload --all'),
+    estimate: waking('load --estimate-only'),
+    runtimeSurvey: waking('runtime survey'),
     get: waking('get'),
   };
   return { lms, woken, calls };

@@ -248,6 +248,12 @@ describe('notification policy: downloads and loads', () => {
     message: null,
     startedAt: 0,
     endedAt: 1,
+    warning: null,
+    attempt: 1,
+    nextRetryAt: null,
+    failureKind: null,
+    loadWhenDone: false,
+    modelKey: null,
     ...over,
   });
 
