@@ -31,6 +31,15 @@ export interface RpcDownload {
   error: string | null;
 }
 
+export interface RpcEstimate {
+  gpuBytes: number;
+  totalBytes: number;
+  confidence: 'high' | 'low';
+  passesGuardrails: boolean;
+  units: 'GiB' | 'GB';
+  modelLine: 'key' | 'path';
+}
+
 export type RpcResolution =
   | { kind: 'started' | 'attached'; download: RpcDownload; model: SimModel; planKey: string }
   | { kind: 'already-downloaded'; model: SimModel }
@@ -41,23 +50,37 @@ export interface RpcMethods {
   /** Every run starts here: records argv, tells the CLI what to be. */
   hello: {
     params: { argv: string[] };
-    result: { generation: SimGeneration; hang: boolean; appRunning: boolean; pid: number };
+    result: {
+      generation: SimGeneration;
+      hang: boolean;
+      appRunning: boolean;
+      pid: number;
+      /** false: an lms from before LM Studio 0.3.27 (no `--estimate-only`). */
+      estimateOnlySupported: boolean;
+    };
   };
-  /** Launches the app (counted as a wake, with the waking command's argv), ~300 ms. */
+  /** Launches the app (counted as a wake, with the waking command's argv), ~300 ms; fails if LM Studio cannot start. */
   wake: { params: { argv: string[] }; result: Record<string, never> };
   models: { params: Record<string, never>; result: { models: SimModel[]; instances: RpcInstance[] } };
   serverStart: { params: { port?: number }; result: { ok: true; port: number } | { ok: false } };
   serverStop: { params: Record<string, never>; result: Record<string, never> };
   beginLoad: {
-    params: { modelKey: string; identifier?: string; contextLength?: number; ttlMs?: number };
+    params: { modelKey: string; identifier?: string; contextLength?: number; ttlMs?: number; gpuRatio?: number };
     result: { loadId: string; durationMs: number };
   };
   loadStatus: {
     params: { loadId: string };
     result:
       | { progress: number; done: false }
-      | { progress: number; done: true; identifier: string | null; error: string | null };
+      | { progress: number; done: true; identifier: string | null; error: string | null; guardrail: boolean };
   };
+  /** `estimateModelUsage`: the estimate and how this lms build prints it. */
+  estimate: {
+    params: { modelKey: string; contextLength?: number; gpuRatio?: number };
+    result: RpcEstimate;
+  };
+  /** `surveyHardware`: `lms runtime survey`'s object. */
+  survey: { params: Record<string, never>; result: unknown };
   cancelLoad: { params: { loadId: string }; result: Record<string, never> };
   unload: { params: { identifier: string }; result: { unloaded: boolean } };
   /** Resolves a `lms get` target and starts (or attaches to) its download. */

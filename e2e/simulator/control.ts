@@ -6,6 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { RpcDownload, RpcMethods, RpcName } from './control-protocol';
+import { estimateMemory, runtimeSurvey } from './resources';
 import type { Download, SimState } from './state';
 
 /** What the control server needs from the running simulator. */
@@ -94,6 +95,7 @@ function createHandlers(sim: SimController): Handlers {
         hang: state.config.lmsHangs,
         appRunning: state.appRunning,
         pid: process.pid,
+        estimateOnlySupported: state.config.estimateOnlySupported,
       };
     },
     wake: async ({ argv }) => {
@@ -116,9 +118,9 @@ function createHandlers(sim: SimController): Handlers {
       await sim.stopServer();
       return {};
     },
-    beginLoad: async ({ modelKey, identifier, contextLength, ttlMs }) => {
+    beginLoad: async ({ modelKey, identifier, contextLength, ttlMs, gpuRatio }) => {
       if (!state.findModel(modelKey)) throw new Error(`Model "${modelKey}" not found.`);
-      const load = state.beginLoad({ modelKey, identifier, contextLength, ttlMs: ttlMs ?? null });
+      const load = state.beginLoad({ modelKey, identifier, contextLength, ttlMs: ttlMs ?? null, gpuRatio });
       return { loadId: load.id, durationMs: load.durationMs };
     },
     loadStatus: async ({ loadId }) => {
@@ -127,9 +129,29 @@ function createHandlers(sim: SimController): Handlers {
       const progress = Math.min(1, (Date.now() - load.startedAt) / load.durationMs);
       if (!load.outcome) return { progress: Math.min(progress, 0.99), done: false };
       return load.outcome.ok
-        ? { progress: 1, done: true, identifier: load.outcome.instance.identifier, error: null }
-        : { progress, done: true, identifier: null, error: load.outcome.message };
+        ? { progress: 1, done: true, identifier: load.outcome.instance.identifier, error: null, guardrail: false }
+        : {
+            progress,
+            done: true,
+            identifier: null,
+            error: load.outcome.message,
+            guardrail: load.outcome.guardrail === true,
+          };
     },
+    estimate: async ({ modelKey, contextLength, gpuRatio }) => {
+      const model = state.findModel(modelKey);
+      if (!model) throw new Error(`Model "${modelKey}" not found.`);
+      const estimate = estimateMemory(state.config, model, { contextLength, gpuRatio });
+      return {
+        gpuBytes: estimate.gpuBytes,
+        totalBytes: estimate.totalBytes,
+        confidence: estimate.confidence,
+        passesGuardrails: estimate.passesGuardrails,
+        units: state.config.estimateUnits,
+        modelLine: state.config.estimateModelLine,
+      };
+    },
+    survey: async () => runtimeSurvey(state.config),
     cancelLoad: async ({ loadId }) => {
       state.pendingLoads.get(loadId)?.cancel();
       return {};

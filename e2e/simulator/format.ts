@@ -19,16 +19,20 @@ export function formatSizeBytes1000(sizeBytes: number): string {
   return `${(sizeBytes / tB).toFixed(2)} TB`;
 }
 
-/** Base-1024 size as `lms load` prints it on success, e.g. `4.58 GiB`. */
+/**
+ * `formatSizeBytes1024` (lms `src/formatBytes.ts`, as lmstudio-protocol-2.md §2 quotes it): base
+ * 1024, two decimals, units `Bytes|KiB|MiB|GiB|TiB`; 0 is `0 Bytes`. E.g. `4.58 GiB`.
+ */
 export function formatSizeBytes1024(sizeBytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  if (sizeBytes === 0) return '0 Bytes';
+  const units = ['Bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = sizeBytes;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(2)} ${units[unit]}`;
+  return `${value.toFixed(2)} ${units[unit]}`;
 }
 
 /** `downloadPbUpdater.formatRemainingTime`: `mm:ss`, `hh:mm:ss` past an hour; `Infinity:NaN:NaN` at speed 0. */

@@ -2,7 +2,7 @@
  * The simulator's temporary HOME: LM Studio's home folder with the files `lms` and the tray read
  * (`.lmstudio/.internal/http-server-config.json`) and the fake `lms` executable.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,10 @@ export interface SimHome {
   /** `homeDir/.lmstudio`: what `findLMStudioHome()` resolves to. */
   lmstudioHome: string;
   lmsPath: string;
+  /** The models folder: `homeDir/models` when settings.json names it, else `lmstudioHome/models`. */
+  modelsDir: string;
+  /** Whether settings.json carries `downloadsFolder`. */
+  downloadsFolderInSettings: boolean;
 }
 
 /** Homes not yet removed: a process that exits without `close()` still leaves no temporary folder. */
@@ -26,7 +30,7 @@ function removeLiveHomesOnExit(): void {
   });
 }
 
-export async function createHome(): Promise<SimHome> {
+export async function createHome(downloadsFolderInSettings = true): Promise<SimHome> {
   const homeDir = await mkdtemp(join(tmpdir(), 'lmstudio-sim-'));
   liveHomes.add(homeDir);
   removeLiveHomesOnExit();
@@ -34,7 +38,17 @@ export async function createHome(): Promise<SimHome> {
   await mkdir(join(lmstudioHome, '.internal'), { recursive: true });
   await mkdir(join(lmstudioHome, 'bin'), { recursive: true });
   await mkdir(join(lmstudioHome, 'models'), { recursive: true });
-  return { homeDir, lmstudioHome, lmsPath: join(lmstudioHome, 'bin', 'lms') };
+  const modelsDir = downloadsFolderInSettings ? join(homeDir, 'models') : join(lmstudioHome, 'models');
+  await mkdir(modelsDir, { recursive: true });
+  return { homeDir, lmstudioHome, lmsPath: join(lmstudioHome, 'bin', 'lms'), modelsDir, downloadsFolderInSettings };
+}
+
+/**
+ * `<LM Studio home>/settings.json` (lmstudio-protocol-2.md §3, §5), written synchronously so a
+ * test reads what `configure` just set.
+ */
+export function writeLmStudioSettings(home: SimHome, settings: object): void {
+  writeFileSync(join(home.lmstudioHome, 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
 }
 
 /** What LM Studio writes when its server starts: the port `lms server start|stop|status` use. */

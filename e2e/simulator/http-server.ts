@@ -37,6 +37,14 @@ export function unexpectedEndpointBody(method: string, path: string) {
   return { error: `Unexpected endpoint or method. (${method} ${path})` };
 }
 
+/**
+ * The REST load's answer when the guardrails refuse it: the refusal's text in the v1 error shape,
+ * with the `model_load_failed` code lmstudio-bug-tracker#2295 names. UNVERIFIED: no capture quotes it.
+ */
+export function guardrailErrorBody(message: string) {
+  return { error: { type: 'internal_error', code: 'model_load_failed', message } };
+}
+
 const FOREIGN_404 =
   '<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 const FOREIGN_INDEX =
@@ -209,7 +217,9 @@ export class LmStudioHttpServer {
     if (method === 'GET' && path.startsWith(statusPrefix)) {
       const jobId = decodeURIComponent(path.slice(statusPrefix.length));
       const download = this.state.findDownload(jobId);
-      if (!download) return { status: 404, body: v1Error('job_not_found', `No download job with id "${jobId}".`) };
+      // A job LM Studio was running when it quit is gone once it is back.
+      if (!download || download.forgotten)
+        return { status: 404, body: v1Error('job_not_found', `No download job with id "${jobId}".`) };
       return ok(v1DownloadStatus(download));
     }
     return unknown;
@@ -226,6 +236,7 @@ export class LmStudioHttpServer {
     const contextLength = typeof body.context_length === 'number' ? body.context_length : undefined;
     const started = Date.now();
     const outcome = await this.state.beginLoad({ modelKey: key, contextLength }).done;
+    if (!outcome.ok && outcome.guardrail) return { status: 500, body: guardrailErrorBody(outcome.message) };
     if (!outcome.ok) return { status: 500, body: v1Error('internal_error', outcome.message) };
     const { instance } = outcome;
     return ok({

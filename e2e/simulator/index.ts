@@ -11,12 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { lmsBundle } from './bundle';
 import { type ControlServer, type SimController, startControlServer } from './control';
-import { createHome, installLms, removeHome, type SimHome, writeServerConfig } from './home';
+import { createHome, installLms, removeHome, type SimHome, writeLmStudioSettings, writeServerConfig } from './home';
 import { delay, LmStudioHttpServer } from './http-server';
-import { SimState } from './state';
+import { lmStudioSettings } from './resources';
+import { CRASH_REASON, QUIT_REASON, SimState } from './state';
 import type { SimConfigPatch, Simulator, SimulatorOptions } from './types';
 
 export { DEFAULT_CATALOG, DEFAULT_DOWNLOAD_BYTES_PER_SECOND, DEFAULT_MODELS } from './defaults';
+export { DEFAULT_GPU, DEFAULT_RAM_BYTES, estimateMemory, guardrailThresholdBytes } from './resources';
+export { DEFAULT_DISK_CAPACITY_BYTES, DOWNLOAD_FAILURE_MESSAGES } from './state';
 export type * from './types';
 
 /** Wakes remembered with their command (wakeCount counts them all). */
@@ -25,10 +28,13 @@ const MAX_WAKES_KEPT = 1000;
 /** How long the app takes to come up when a fake `lms` command wakes it. */
 export const WAKE_DURATION_MS = 300;
 
+/** `launchApp()`'s error while the simulated disk is full and `launchFailsWhenDiskFull` (lmstudio-bug-tracker#181). */
+export const DISK_FULL_LAUNCH_ERROR = 'LM Studio could not start: ENOSPC: no space left on device.';
+
 /** Starts the simulator: HTTP server (per options), control server, temporary home with `lms`. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const state = new SimState(options);
-  const home = await createHome();
+  const home = await createHome(options.downloadsFolderInSettings ?? true);
   const sim = new RunningSimulator(state, home);
   try {
     await sim.start();
@@ -63,13 +69,17 @@ class RunningSimulator implements Simulator {
       lmsInvocations: () => studio.lmsInvocations.map((argv) => [...argv]),
       requests: () => [...studio.requests],
       connections: () => studio.connectionCount,
+      partialDownloads: () => Object.fromEntries(studio.partials),
     };
+    // LM Studio dying on its own (its disk filled up) closes its sockets as a crash does.
+    studio.onAppDied = () => void this.transition(() => this.sync('destroy'));
   }
 
   async start(): Promise<void> {
     if (this.studio.port === 0 && !this.wantListening()) this.studio.port = await freePort();
     await this.sync('graceful');
     await writeServerConfig(this.home, this.studio.port);
+    this.writeSettings();
     const secret = randomBytes(24).toString('hex');
     const controller: SimController = {
       state: this.studio,
@@ -93,6 +103,9 @@ class RunningSimulator implements Simulator {
   get lmsPath(): string {
     return this.home.lmsPath;
   }
+  get modelsDir(): string {
+    return this.home.modelsDir;
+  }
 
   stopServer(): Promise<void> {
     return this.transition(async () => {
@@ -110,6 +123,7 @@ class RunningSimulator implements Simulator {
 
   startServer(): Promise<void> {
     return this.transition(async () => {
+      if (!this.studio.appRunning) this.refuseLaunchWhileDiskFull();
       this.studio.appRunning = true;
       this.studio.serverOn = true;
       await this.sync('graceful');
@@ -136,13 +150,14 @@ class RunningSimulator implements Simulator {
 
   quitApp(): Promise<void> {
     return this.transition(async () => {
-      this.studio.appStopped('LM Studio quit while the download was running.');
+      this.studio.appStopped(QUIT_REASON);
       await this.sync('graceful');
     });
   }
 
   launchApp(): Promise<void> {
     return this.transition(async () => {
+      if (!this.studio.appRunning) this.refuseLaunchWhileDiskFull();
       this.studio.appRunning = true;
       await this.sync('graceful');
     });
@@ -150,7 +165,7 @@ class RunningSimulator implements Simulator {
 
   crash(): Promise<void> {
     return this.transition(async () => {
-      this.studio.appStopped('LM Studio stopped unexpectedly while the download was running.');
+      this.studio.appStopped(CRASH_REASON);
       await this.sync('destroy');
     });
   }
@@ -168,11 +183,41 @@ class RunningSimulator implements Simulator {
     return this.studio.deleteModel(key);
   }
 
+  evict(identifier: string): boolean {
+    return this.studio.unload(identifier);
+  }
+
+  diskFree(): number {
+    return this.studio.diskFree();
+  }
+
+  diskSpace(): { freeBytes: number; totalBytes: number } {
+    return { freeBytes: this.studio.diskFree(), totalBytes: this.studio.config.diskCapacityBytes };
+  }
+
+  discardPartialDownloads(): number {
+    return this.studio.discardPartials();
+  }
+
   configure(patch: SimConfigPatch): void {
     // Running downloads account for their bytes at the old speed before a new speed or stall applies.
     this.studio.tick();
     Object.assign(this.studio.config, patch);
+    if ('guardrails' in patch) this.writeSettings();
     if ('foreign' in patch) void this.transition(() => this.sync('graceful'));
+  }
+
+  private writeSettings(): void {
+    if (this.closed) return;
+    const folder = this.home.downloadsFolderInSettings ? this.home.modelsDir : null;
+    writeLmStudioSettings(this.home, lmStudioSettings(this.studio.config, folder));
+  }
+
+  /** LM Studio may refuse to start until disk space is freed (lmstudio-protocol-2.md §3). */
+  private refuseLaunchWhileDiskFull(): void {
+    if (this.studio.config.launchFailsWhenDiskFull && this.studio.diskFree() === 0) {
+      throw new Error(DISK_FULL_LAUNCH_ERROR);
+    }
   }
 
   async close(): Promise<void> {

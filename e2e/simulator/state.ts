@@ -5,9 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CATALOG, DEFAULT_DOWNLOAD_BYTES_PER_SECOND, DEFAULT_MODELS } from './defaults';
+import { DEFAULT_GPU, DEFAULT_RAM_BYTES, defaultContextLength, estimateMemory, guardrailRefusal } from './resources';
 import type {
   SimCatalogEntry,
   SimConfig,
+  SimDownloadFailure,
   SimDownloadStatus,
   SimDownloadView,
   SimLoadedInstance,
@@ -28,6 +30,24 @@ export const JIT_DEFAULT_TTL_MS = 60 * 60 * 1000;
 const HISTORY_KEPT = 10_000;
 const MAX_ENDED_DOWNLOADS_KEPT = 100;
 const TICK_MS = 25;
+/** The simulated disk by default: 4 TB, so only tests that ask for a small disk ever fill it. */
+export const DEFAULT_DISK_CAPACITY_BYTES = 4_000_000_000_000;
+/** What a running `lms get` reports when LM Studio dies under it (a crash, or its disk filling up). */
+export const CRASH_REASON = 'LM Studio stopped unexpectedly while the download was running.';
+export const QUIT_REASON = 'LM Studio quit while the download was running.';
+
+/**
+ * What `lms get` prints (after `Error: `) when a download fails part-way. `connection-lost` is the
+ * simulator's own; the others are LM Studio's transfer errors as users quote them
+ * (lmstudio-bug-tracker#790 `Timed-out. Please try to resume.`, `read ECONNRESET`; #1222 the
+ * checksum line, after `Finalizing download...`), behind the `Download failed: ` of #1222.
+ */
+export const DOWNLOAD_FAILURE_MESSAGES: Record<Exclude<SimDownloadFailure, 'not-found' | 'no-variant'>, string> = {
+  'connection-lost': 'Failed to download: (simulated) the connection to the model repository was lost.',
+  timeout: 'Download failed: Timed-out. Please try to resume.',
+  'connection-reset': 'Download failed: read ECONNRESET',
+  checksum: 'Download failed: Checksum failed - You can try to resume the download within LM Studio.',
+};
 
 export interface Instance extends SimLoadedInstance {
   /** Loaded by an inference request (Auto-Evict replaces the previous JIT instance). */
@@ -53,6 +73,10 @@ export interface Download {
   completedAt: number | null;
   error: string | null;
   failAtBytes: number | null;
+  /** The error it fails with at `failAtBytes`. */
+  failWith: string | null;
+  /** LM Studio quit while it ran: REST no longer knows its job id. */
+  forgotten: boolean;
   lastTickAt: number;
 }
 
@@ -62,9 +86,12 @@ export interface LoadRequest {
   contextLength?: number;
   ttlMs?: number | null;
   jit?: boolean;
+  /** `--gpu` as a ratio (for the estimate the guardrails judge). */
+  gpuRatio?: number;
 }
 
-export type LoadOutcome = { ok: true; instance: Instance } | { ok: false; message: string };
+/** `guardrail`: refused by the model loading guardrails (lms prints it as an uncaught error, with a stack). */
+export type LoadOutcome = { ok: true; instance: Instance } | { ok: false; message: string; guardrail?: boolean };
 
 export interface PendingLoad {
   id: string;
@@ -102,6 +129,11 @@ export class SimState {
   connectionCount = 0;
   /** argv of each `lms` run (the last `historyKept`). */
   readonly lmsInvocations: string[][] = [];
+  /** Bytes of interrupted downloads kept on disk, by catalog key: what LM Studio restarts a job from. */
+  readonly partials = new Map<string, number>();
+  /** Called when LM Studio dies on its own (its disk filled up), after the state says so. */
+  onAppDied: (() => void) | null = null;
+  private ticking = false;
   readonly requests: SimRequest[] = [];
   private readonly historyKept: number;
   private ticker: NodeJS.Timeout | null = null;
@@ -123,6 +155,19 @@ export class SimState {
       failNextDownload: null,
       failNextLoad: null,
       lmsHangs: false,
+      failNextDownloadAs: 'connection-lost',
+      ramBytes: DEFAULT_RAM_BYTES,
+      gpu: { ...DEFAULT_GPU },
+      guardrails: { mode: 'high', customThresholdBytes: 4 * 1024 ** 3, alwaysAllowLoadAnyway: false },
+      guardrailThresholdBytes: null,
+      estimateConfidence: 'high',
+      estimateUnits: options.generation === '0.3' ? 'GB' : 'GiB',
+      estimateModelLine: options.generation === '0.3' ? 'path' : 'key',
+      estimateOnlySupported: true,
+      surveyEnumCase: 'lower',
+      diskCapacityBytes: DEFAULT_DISK_CAPACITY_BYTES,
+      launchFailsWhenDiskFull: true,
+      restartDownloadsFromZero: false,
     };
     this.historyKept = options.historyKept ?? HISTORY_KEPT;
     this.appRunning = options.appRunning ?? true;
@@ -163,8 +208,7 @@ export class SimState {
     const instance: Instance = {
       identifier: request.identifier ?? this.nextIdentifier(model.key),
       modelKey: model.key,
-      contextLength:
-        request.contextLength ?? Math.min(model.type === 'embedding' ? 2048 : 4096, model.maxContextLength),
+      contextLength: request.contextLength ?? defaultContextLength(model),
       ttlMs: request.ttlMs ?? null,
       lastUsedTime: null,
       jit: request.jit ?? false,
@@ -202,18 +246,31 @@ export class SimState {
       settle(outcome);
       setTimeout(() => this.pendingLoads.delete(id), 60_000).unref();
     };
-    const timer = setTimeout(() => {
-      if (this.takeFailure('failNextLoad', request.modelKey)) {
-        return finish({
-          ok: false,
-          message: `Failed to load model "${request.modelKey}". Error: (simulated) not enough memory to load this model.`,
-        });
-      }
-      if (request.identifier && this.findInstance(request.identifier)) {
-        return finish({ ok: false, message: `A model with the identifier "${request.identifier}" is already loaded.` });
-      }
-      finish({ ok: true, instance: this.addInstance(request) });
-    }, durationMs);
+    // The guardrails judge the load as it starts, so a refusal comes at once.
+    const model = this.findModel(request.modelKey);
+    const estimate = model
+      ? estimateMemory(this.config, model, { contextLength: request.contextLength, gpuRatio: request.gpuRatio })
+      : null;
+    const refused = estimate !== null && !estimate.passesGuardrails;
+    const timer = setTimeout(
+      () => {
+        if (refused) return finish({ ok: false, message: guardrailRefusal(estimate.totalBytes), guardrail: true });
+        if (this.takeFailure('failNextLoad', request.modelKey)) {
+          return finish({
+            ok: false,
+            message: `Failed to load model "${request.modelKey}". Error: (simulated) not enough memory to load this model.`,
+          });
+        }
+        if (request.identifier && this.findInstance(request.identifier)) {
+          return finish({
+            ok: false,
+            message: `A model with the identifier "${request.identifier}" is already loaded.`,
+          });
+        }
+        finish({ ok: true, instance: this.addInstance(request) });
+      },
+      refused ? 0 : durationMs,
+    );
     this.loadTimers.add(timer);
     const pending: PendingLoad = {
       id,
@@ -269,25 +326,48 @@ export class SimState {
       (d) => d.entry === entry && (d.status === 'downloading' || d.status === 'paused'),
     );
     if (running) return { kind: 'in-progress', download: running };
+    const failure = this.config.failNextDownloadAs;
+    if ((failure === 'not-found' || failure === 'no-variant') && this.takeFailure('failNextDownload', entry.key)) {
+      return failure === 'not-found'
+        ? { kind: 'not-found' }
+        : { kind: 'variant-missing', variant: variant ?? entry.model.quantization ?? 'default' };
+    }
     return { kind: 'available', entry };
   }
 
+  /**
+   * Starts (or, after an interrupted job, restarts) a download. A restart goes on from the bytes
+   * its partial file kept, or from zero with `restartDownloadsFromZero` (the partial is dropped).
+   */
   startDownload(entry: SimCatalogEntry, target: string, via: 'lms' | 'rest'): Download {
     const now = Date.now();
+    const kept = this.partials.get(entry.key) ?? 0;
+    this.partials.delete(entry.key);
+    const resumedAt = this.config.restartDownloadsFromZero ? 0 : Math.min(kept, entry.sizeBytes);
+    const failure = this.config.failNextDownloadAs;
+    const fails =
+      failure !== 'not-found' && failure !== 'no-variant' && this.takeFailure('failNextDownload', entry.key);
     const download: Download = {
       id: `job_${randomBytes(5).toString('hex')}`,
       target,
       entry,
       via,
       status: 'downloading',
-      downloadedBytes: 0,
+      downloadedBytes: resumedAt,
       totalBytes: entry.sizeBytes,
       bytesPerSecond: 0,
       startedAt: now,
       finalizingSince: null,
       completedAt: null,
       error: null,
-      failAtBytes: this.takeFailure('failNextDownload', entry.key) ? Math.floor(entry.sizeBytes * FAIL_AT_RATIO) : null,
+      // A checksum is checked once every byte is there; transfer errors come part-way.
+      failAtBytes: !fails
+        ? null
+        : failure === 'checksum'
+          ? entry.sizeBytes
+          : resumedAt + Math.floor((entry.sizeBytes - resumedAt) * FAIL_AT_RATIO),
+      failWith: fails ? DOWNLOAD_FAILURE_MESSAGES[failure as keyof typeof DOWNLOAD_FAILURE_MESSAGES] : null,
+      forgotten: false,
       lastTickAt: now,
     };
     this.downloads.push(download);
@@ -321,33 +401,68 @@ export class SimState {
     return download;
   }
 
-  /** Moves every running download forward to now. */
+  /**
+   * Moves every running download forward to now. Bytes take room on the simulated disk; when a
+   * download needs more than is free, it writes what fits and LM Studio dies (ENOSPC, as
+   * lmstudio-bug-tracker#232 shows it).
+   */
   tick(now = Date.now()): void {
-    for (const d of this.downloads) {
-      if (d.status !== 'downloading') continue;
-      const elapsedMs = now - d.lastTickAt;
-      d.lastTickAt = now;
-      if (d.finalizingSince !== null) {
-        if (now - d.finalizingSince >= FINALIZE_MS) this.complete(d, now);
-        continue;
+    if (this.ticking) return;
+    this.ticking = true;
+    let diskFilled = false;
+    try {
+      let room = this.config.diskCapacityBytes - this.diskUsed();
+      for (const d of this.downloads) {
+        if (d.status !== 'downloading') continue;
+        const elapsedMs = now - d.lastTickAt;
+        d.lastTickAt = now;
+        if (d.finalizingSince !== null) {
+          if (now - d.finalizingSince < FINALIZE_MS) continue;
+          if (d.failAtBytes !== null && d.failAtBytes >= d.totalBytes) this.fail(d, d.failWith);
+          else this.complete(d, now);
+          continue;
+        }
+        if (this.config.stallDownloads || diskFilled) {
+          d.bytesPerSecond = 0;
+          continue;
+        }
+        const rate = this.config.downloadBytesPerSecond;
+        d.bytesPerSecond = rate;
+        const wanted = Math.min(d.totalBytes - d.downloadedBytes, Math.round((rate * elapsedMs) / 1000));
+        const written = Math.max(0, Math.min(wanted, room));
+        d.downloadedBytes += written;
+        room -= written;
+        if (written < wanted) {
+          diskFilled = true;
+          continue;
+        }
+        if (d.failAtBytes !== null && d.failAtBytes < d.totalBytes && d.downloadedBytes >= d.failAtBytes) {
+          d.downloadedBytes = d.failAtBytes;
+          this.fail(d, d.failWith);
+          continue;
+        }
+        if (d.downloadedBytes >= d.totalBytes) d.finalizingSince = now;
       }
-      if (this.config.stallDownloads) {
-        d.bytesPerSecond = 0;
-        continue;
-      }
-      const rate = this.config.downloadBytesPerSecond;
-      d.bytesPerSecond = rate;
-      d.downloadedBytes = Math.min(d.totalBytes, d.downloadedBytes + Math.round((rate * elapsedMs) / 1000));
-      if (d.failAtBytes !== null && d.downloadedBytes >= d.failAtBytes) {
-        d.downloadedBytes = d.failAtBytes;
-        d.status = 'failed';
-        d.bytesPerSecond = 0;
-        d.error = 'Failed to download: (simulated) the connection to the model repository was lost.';
-        continue;
-      }
-      if (d.downloadedBytes >= d.totalBytes) d.finalizingSince = now;
+    } finally {
+      this.ticking = false;
+    }
+    if (diskFilled) {
+      this.appStopped(CRASH_REASON);
+      this.onAppDied?.();
     }
     if (!this.downloads.some((d) => d.status === 'downloading')) this.stopTicker();
+  }
+
+  /** A transfer error: the partial file stays, so a new job for the model goes on from it. */
+  private fail(d: Download, error: string | null): void {
+    d.status = 'failed';
+    d.bytesPerSecond = 0;
+    d.error = error ?? 'The download failed.';
+    this.keepPartial(d);
+  }
+
+  private keepPartial(d: Download): void {
+    if (d.downloadedBytes > 0 && !this.findModel(d.entry.model.key)) this.partials.set(d.entry.key, d.downloadedBytes);
   }
 
   private complete(d: Download, now: number): void {
@@ -355,6 +470,32 @@ export class SimState {
     d.completedAt = now;
     d.bytesPerSecond = 0;
     if (!this.findModel(d.entry.model.key)) this.models.push({ ...d.entry.model });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The simulated disk (shared by the models folder, partial files and running downloads)
+  // -------------------------------------------------------------------------------------------
+
+  /** Bytes on the simulated disk: downloaded models, partial files, bytes of running downloads. */
+  diskUsed(): number {
+    let used = 0;
+    for (const m of this.models) used += m.sizeBytes;
+    for (const bytes of this.partials.values()) used += bytes;
+    for (const d of this.downloads) if (d.status === 'downloading' || d.status === 'paused') used += d.downloadedBytes;
+    return used;
+  }
+
+  diskFree(): number {
+    this.tick();
+    return Math.max(0, this.config.diskCapacityBytes - this.diskUsed());
+  }
+
+  /** The user deletes the partial files; returns the bytes freed. */
+  discardPartials(): number {
+    let freed = 0;
+    for (const bytes of this.partials.values()) freed += bytes;
+    this.partials.clear();
+    return freed;
   }
 
   private ensureTicker(): void {
@@ -372,7 +513,10 @@ export class SimState {
   // The app's lifecycle, as far as state goes
   // -------------------------------------------------------------------------------------------
 
-  /** The app went away: models unloaded, loads aborted, running downloads failed. */
+  /**
+   * The app went away: models unloaded, loads aborted, running downloads failed with their
+   * partial files kept (a later job restarts from them) and their REST job ids forgotten.
+   */
   appStopped(reason: string): void {
     this.appRunning = false;
     this.instances = [];
@@ -380,9 +524,8 @@ export class SimState {
     this.tick();
     for (const d of this.downloads) {
       if (d.status === 'downloading' || d.status === 'paused') {
-        d.status = 'failed';
-        d.bytesPerSecond = 0;
-        d.error = reason;
+        this.fail(d, reason);
+        d.forgotten = true;
       }
     }
   }
@@ -422,6 +565,7 @@ export class SimState {
       downloadedBytes: d.downloadedBytes,
       totalBytes: d.totalBytes,
       via: d.via,
+      error: d.error,
     }));
   }
 

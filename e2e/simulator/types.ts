@@ -19,6 +19,8 @@ export interface SimModel {
   architecture?: string;
   /** Relative path under the models folder; derived from the key when absent. */
   path?: string;
+  /** KV cache per token of context for memory estimates (default: `sizeBytes / 131,072`). */
+  kvBytesPerToken?: number;
 }
 
 /** Something that can be downloaded: a Hub key (`owner/name`) or a Hugging Face URL, and the model it becomes. */
@@ -29,6 +31,34 @@ export interface SimCatalogEntry {
 }
 
 export type SimGeneration = '0.4' | '0.3';
+
+/** The simulated machine's GPU (`lms runtime survey`, GPU shares of estimates). */
+export interface SimGpu {
+  name: string;
+  vramBytes: number;
+  integrationType: 'integrated' | 'discrete' | 'unknown';
+  detectionPlatform: 'CUDA' | 'Metal' | 'Vulkan' | 'ROCm';
+  detectionPlatformVersion: string;
+}
+
+/** settings.json `modelLoadingGuardrails` (lmstudio-protocol-2.md §5). */
+export interface SimGuardrails {
+  mode: 'off' | 'low' | 'medium' | 'high' | 'custom';
+  customThresholdBytes: number;
+  alwaysAllowLoadAnyway: boolean;
+}
+
+/**
+ * How the next `failNextDownload` fails: part-way with one of LM Studio's transfer errors, or at
+ * once, when resolving, with `lms get`'s not-found or missing-variant error.
+ */
+export type SimDownloadFailure =
+  | 'connection-lost'
+  | 'timeout'
+  | 'connection-reset'
+  | 'checksum'
+  | 'not-found'
+  | 'no-variant';
 export type AuthErrorStatus = 200 | 401 | 403;
 
 export interface SimulatorOptions {
@@ -64,6 +94,11 @@ export interface SimulatorOptions {
   foreign?: boolean;
   /** How many HTTP requests and `lms` runs `state` remembers (default 10,000; a soak keeps fewer). */
   historyKept?: number;
+  /**
+   * Default true: `<LM Studio home>/settings.json` carries `downloadsFolder` = `<homeDir>/models`
+   * (a real folder); false: no such field, so the models folder is `<LM Studio home>/models`.
+   */
+  downloadsFolderInSettings?: boolean;
 }
 
 /** Settings that may change while the simulator runs (`Simulator.configure`). */
@@ -89,6 +124,32 @@ export interface SimConfig {
   failNextLoad: string | null;
   /** Every fake `lms` run hangs until killed. */
   lmsHangs: boolean;
+  /** How the next `failNextDownload` fails (default `connection-lost`). */
+  failNextDownloadAs: SimDownloadFailure;
+  /** The simulated machine's RAM (default 32 GiB). */
+  ramBytes: number;
+  /** Its GPU (default a discrete 8 GiB one); null: none (estimates put nothing on a GPU). */
+  gpu: SimGpu | null;
+  /** settings.json `modelLoadingGuardrails` (default `high`, 4 GiB custom threshold, no load-anyway). */
+  guardrails: SimGuardrails;
+  /** Overrides the threshold the guardrail mode gives (bytes; null: by mode, see resources.ts). */
+  guardrailThresholdBytes: number | null;
+  /** `Confidence: LOW` under estimates when `low`. */
+  estimateConfidence: 'high' | 'low';
+  /** Estimate sizes in `GiB` (since lms 2026-02-07) or base-1000 `GB` (before); default by generation. */
+  estimateUnits: 'GiB' | 'GB';
+  /** The estimate's first line names the model `key` (since lms 2026-02-11) or its `path` (before). */
+  estimateModelLine: 'key' | 'path';
+  /** false: an lms older than LM Studio 0.3.27, without `--estimate-only`. */
+  estimateOnlySupported: boolean;
+  /** `lms runtime survey` enums `lower` (since 2026-03-05) or `capitalised` (before). */
+  surveyEnumCase: 'lower' | 'capitalised';
+  /** The disk holding the models folder (bytes); models, partial files and running downloads use it. */
+  diskCapacityBytes: number;
+  /** LM Studio refuses to start while the disk is full (default true). */
+  launchFailsWhenDiskFull: boolean;
+  /** A download LM Studio restarts after a quit starts again from zero instead of its partial file. */
+  restartDownloadsFromZero: boolean;
 }
 
 export type SimConfigPatch = Partial<Omit<SimConfig, 'generation'>>;
@@ -110,6 +171,8 @@ export interface SimDownloadView {
   downloadedBytes: number;
   totalBytes: number;
   via: 'lms' | 'rest';
+  /** Why it failed (null unless failed). */
+  error: string | null;
 }
 
 export interface SimRequest {
@@ -137,12 +200,28 @@ export interface Simulator {
   stopListening(): Promise<void>;
   /** As `lms server start` (launching the app first if needed, without counting a wake); listens again after `stopListening`. */
   startServer(): Promise<void>;
-  /** LM Studio quits: HTTP refused, daemon not running, models unloaded, running downloads fail. */
+  /**
+   * LM Studio quits: HTTP refused, daemon not running, models unloaded, running downloads fail
+   * (their partial files are kept for a restart; REST forgets their job ids).
+   */
   quitApp(): Promise<void>;
-  /** The app comes back and restores its server's last on/off state. */
+  /**
+   * The app comes back and restores its server's last on/off state. Rejects while the simulated
+   * disk is full (with `launchFailsWhenDiskFull`, the default), as LM Studio may refuse to start.
+   */
   launchApp(): Promise<void>;
   /** The process dies: every open socket destroyed at once, port refused, app not running. */
   crash(): Promise<void>;
+  /** LM Studio unloads an instance on its own (TTL expiry, JIT Auto-Evict), not through lms or REST; false if none. */
+  evict(identifier: string): boolean;
+  /** The simulated disk's free bytes (capacity − models − partial files − running downloads), never below 0. */
+  diskFree(): number;
+  /** `diskFree()` and the capacity, in DiskSpacePort's shape. */
+  diskSpace(): { freeBytes: number; totalBytes: number };
+  /** The user deletes the partial files of interrupted downloads (as after a full disk); returns the bytes freed. */
+  discardPartialDownloads(): number;
+  /** The models folder: settings.json's `downloadsFolder` (a real, empty folder), or `<LM Studio home>/models`. */
+  readonly modelsDir: string;
   configure(patch: SimConfigPatch): void;
   /** The user deletes a downloaded model in LM Studio (its instances unload); false if there was none. */
   deleteModel(key: string): boolean;
@@ -158,6 +237,8 @@ export interface Simulator {
     lmsInvocations(): string[][];
     /** HTTP requests seen (the last `historyKept`, 10,000 by default). */
     requests(): SimRequest[];
+    /** Bytes kept from interrupted downloads, by catalog key (what a restart resumes from). */
+    partialDownloads(): Record<string, number>;
     /** TCP connections accepted so far, with or without a request (connect-only checks make none). */
     connections(): number;
   };

@@ -6,20 +6,31 @@ import { parseArgs } from 'node:util';
 import { CONTROL_ENV } from '../control-protocol';
 import type { SimGeneration } from '../types';
 import { exit, log } from './output';
-import { rpc } from './rpc';
+import { ControlLostError, rpc } from './rpc';
 
 export interface Context {
   generation: SimGeneration;
   appRunning: boolean;
   /** The simulator's pid, as `lms daemon status` reports LM Studio's. */
   pid: number;
+  /** false: an lms from before LM Studio 0.3.27, without `load --estimate-only`. */
+  estimateOnlySupported: boolean;
 }
 
-/** The waking commands' first step: "If LM Studio isn't already running ... it will start automatically." */
+/**
+ * The waking commands' first step: "If LM Studio isn't already running ... it will start
+ * automatically." When it cannot start (a full disk), lms gives up with its own error, exit 1.
+ */
 export async function ensureAwake(ctx: Context): Promise<void> {
   if (ctx.appRunning) return;
   log.info('Waking up LM Studio service...');
-  await rpc('wake', { argv: process.argv.slice(2) });
+  try {
+    await rpc('wake', { argv: process.argv.slice(2) });
+  } catch (error) {
+    if (error instanceof ControlLostError) throw error;
+    log.error('Failed to start or connect to local LM Studio API server.');
+    exit(1);
+  }
   ctx.appRunning = true;
 }
 

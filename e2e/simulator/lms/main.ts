@@ -11,6 +11,7 @@ import { ls, ps } from './listing';
 import { load } from './load';
 import { Exit, log } from './output';
 import { ControlLostError, rpc } from './rpc';
+import { survey } from './runtime';
 import { daemonStatus, serverStart, serverStatus, serverStop, status, version, versionFlag } from './server';
 import { unload } from './unload';
 
@@ -27,13 +28,19 @@ Commands:
   load            Load a model
   unload          Unload a model
   daemon          Commands for managing the LM Studio daemon
+  runtime         Manage runtime engines
   version         Prints the version of the CLI
 `;
 
 async function run(argv: string[]): Promise<number> {
   const hello = await rpc('hello', { argv });
   if (hello.hang) return hangUntilKilled();
-  const ctx: Context = { generation: hello.generation, appRunning: hello.appRunning, pid: hello.pid };
+  const ctx: Context = {
+    generation: hello.generation,
+    appRunning: hello.appRunning,
+    pid: hello.pid,
+    estimateOnlySupported: hello.estimateOnlySupported,
+  };
   const [command, ...rest] = argv;
   const sub = rest[0];
   switch (command) {
@@ -62,6 +69,9 @@ async function run(argv: string[]): Promise<number> {
       return unload(ctx, rest);
     case 'get':
       return get(ctx, rest);
+    case 'runtime':
+      if (sub === 'survey') return survey(ctx, rest.slice(1));
+      break;
     case undefined:
       process.stderr.write(USAGE);
       return 1;
