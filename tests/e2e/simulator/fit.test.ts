@@ -154,7 +154,9 @@ describe('guardrails (protocol-2 §5)', () => {
     sim.configure({ guardrailThresholdBytes: 1_000_000_000 });
     const run = await runLms(sim, ['load', '-y', 'qwen/qwen3-4b']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(new RegExp(`^${escape(TWO_MATCH)}Error: ${escape(REFUSAL_4B)}\\n(?: {4}at .+\\n)+$`));
+    expect(run.stderr).toMatch(
+      new RegExp(`^${escapeRegExp(TWO_MATCH)}Error: ${escapeRegExp(REFUSAL_4B)}\\n(?: {4}at .+\\n)+$`),
+    );
     expect(sim.state.loaded()).toEqual([]);
   });
 
@@ -275,6 +277,6 @@ describe('fake lms: runtime survey (protocol-2 §4)', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
