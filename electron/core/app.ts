@@ -36,6 +36,7 @@ import {
 import { parseCommand } from '../shared/contract-schemas';
 import { createDownloadManager } from './downloads/manager';
 import { CoreError, toCommandError } from './errors';
+import { createDiskGuard } from './fit/disk';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type {
   LmStudioClient,
@@ -52,6 +53,7 @@ import { findLmStudioHome, readLastServerConfig } from './lmstudio/home';
 import { createLmsCli } from './lmstudio/lms/cli';
 import { discoverLms, lmsNotFoundMessage, lmsRefusalMessages } from './lmstudio/lms/discover';
 import { createModelService } from './models/service';
+import { nodeDiskSpace } from './node-ports';
 import { createNotificationPolicy } from './notifications/policy';
 import { createProcessRegistry } from './processes';
 import { createSettingsStore } from './settings/store';
@@ -164,6 +166,18 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     logger,
     platform: environment.platform,
     ...options.downloads,
+  });
+  // WIRING(issue 9): the download supervisor takes this guard (`refusal` before a start, on the
+  // plan line and before each retry; `watch` while downloads run).
+  const disk = createDiskGuard({
+    fs,
+    diskSpace: deps.diskSpace ?? nodeDiskSpace,
+    clock,
+    logger,
+    platform: environment.platform,
+    home: () => lmStudioHome,
+    isLocal: () => client.isLocal,
+    enabled: () => settings.get().checkDiskSpace,
   });
 
   // -------------------------------------------------------------------------------------------
@@ -474,8 +488,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       return { keepTurnedOff: [] }; // WIRING(issue 9): keepReady.userUnloaded
     },
     'models:unload-all': async () => ({ unloaded: await models.unloadAll(), keepTurnedOff: [] }),
-    // WIRING(issue 9): the three commands below are replaced by the supervisor, keeper and estimator.
-    'downloads:disk-space': async () => ({ known: false, reason: 'Not wired yet.' }),
+    'downloads:disk-space': () => disk.space(),
+    // WIRING(issue 9): the two commands below are replaced by the keeper and the estimator.
     'models:keep': async () => [],
     'models:estimate': async () => {
       throw new CoreError('unavailable', 'Not wired yet.');
