@@ -32,6 +32,7 @@ import type { FileSystem } from '../../../electron/core/ports';
 import { createSettingsStore } from '../../../electron/core/settings/store';
 import { DEFAULT_SETTINGS } from '../../../electron/shared/contract';
 import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
+import { isModelKey } from '../../../electron/shared/model-names';
 
 // ---------------------------------------------------------------------------------------------
 // The types results must have
@@ -55,7 +56,7 @@ const GetEvent = v.nullable(
   v.variant('type', [
     bare('waking'),
     bare('resolving'),
-    v.strictObject({ type: v.literal('plan'), totalBytes: Count }),
+    v.strictObject({ type: v.literal('plan'), totalBytes: Count, modelKey: v.nullable(v.pipe(v.string(), v.check(isModelKey))) }),
     bare('attached'),
     v.strictObject({
       type: v.literal('progress'),
