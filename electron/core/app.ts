@@ -35,6 +35,7 @@ import {
 } from '../shared/contract';
 import { parseCommand } from '../shared/contract-schemas';
 import { createDownloadManager } from './downloads/manager';
+import { startThenLoad } from './downloads/then-load';
 import { CoreError, toCommandError } from './errors';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type {
@@ -165,6 +166,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     platform: environment.platform,
     ...options.downloads,
   });
+  // WIRING(issue 9): the supervisor keeps the unfinished downloads in downloads.json (never settings.json):
+  //   const journal = createDownloadJournal({ fs, configDir: deps.configDir, logger });
+  //   const supervisor = createDownloadSupervisor({ manager: downloads, journal, ... });
+  // (import { createDownloadJournal } from './downloads/journal').
 
   // -------------------------------------------------------------------------------------------
   // Events and notifications
@@ -299,6 +304,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
+    // `Load when done`: loads a finished download's model; a model it cannot tell or load notifies once.
+    // WIRING(issue 9): `downloads` becomes the supervisor (its rows carry `loadWhenDone`, and its
+    // onFinished is the final outcome, not each attempt's).
+    startThenLoad({ downloads, models, notify, logger }),
     downloads.onFinished((download) => {
       if (download.status === 'completed' || download.status === 'already-downloaded') {
         if (listsReadable()) refreshModels(true);
