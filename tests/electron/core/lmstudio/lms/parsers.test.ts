@@ -200,7 +200,7 @@ describe('createGetOutputParser', () => {
     expect(getEvents({ stderr: 'get-continuing.stderr' })).toEqual([{ type: 'prompt' }, { type: 'continuing' }]);
   });
 
-  it('takes the model key from the plan\'s top line only, not from a file line or a malformed key', () => {
+  it("takes the model key from the plan's top line only, not from a file line or a malformed key", () => {
     expect(parsePlanModelKey('↓ To download: model qwen/qwen3-4b - 2.50 GB')).toBe('qwen/qwen3-4b');
     expect(parsePlanModelKey('└─ ↓ To download: Qwen3 4B Q4_K_M [GGUF] - 2.50 GB')).toBeNull();
     expect(parsePlanModelKey('✓ Satisfied qwen/qwen3-4b')).toBeNull();
@@ -213,7 +213,8 @@ describe('createGetOutputParser', () => {
   });
 
   it('keeps the first model key of a plan re-printed many times, in any chunking', () => {
-    const block = '\r   ↓ To download: model openai/gpt-oss-20b - 12.11 GB\x1b[0K\n\r     └─ ↓ To download: gpt-oss 20B MXFP4 [GGUF] - 12.11 GB\x1b[0K\n';
+    const block =
+      '\r   ↓ To download: model openai/gpt-oss-20b - 12.11 GB\x1b[0K\n\r     └─ ↓ To download: gpt-oss 20B MXFP4 [GGUF] - 12.11 GB\x1b[0K\n';
     const text = `${block.repeat(5)}\rResolution completed. Downloading 12.11 GB...\x1b[0K\n`;
     for (const size of CHUNK_SIZES) {
       const parser = createGetOutputParser();
