@@ -15,6 +15,8 @@
  *   details once the server has stayed up for ONLINE_SETTLE_MS; offline: the last lists are
  *   marked stale), after every load/unload/finished download, and periodically over HTTP while
  *   online. `lms ps` never runs periodically.
+ * - `Load when done` (downloads/then-load.ts) loads a finished download's model through the
+ *   model service; what it cannot tell or load becomes one `load-failed` notification.
  * - LM Studio up but its HTTP API closed to us (`Authentication required`, `Server stopped`):
  *   with a local `lms`, the lists are read through it on entering the state (a stopped server
  *   after ONLINE_SETTLE_MS: a quitting LM Studio stops its server first, and `lms` must not wake
