@@ -90,7 +90,11 @@ export function createDownloadJournal(options: DownloadJournalOptions): Download
   }
 
   /** Re-reads the file under the lock, applies `change` and writes the result if it differs. */
-  async function change(what: string, apply: (entries: JournalEntry[]) => JournalEntry[]): Promise<void> {
+  async function change(
+    what: string,
+    consequence: string,
+    apply: (entries: JournalEntry[]) => JournalEntry[],
+  ): Promise<void> {
     try {
       await shared.locked(async (locked) => {
         const before = await lockedEntries(locked);
@@ -100,7 +104,7 @@ export function createDownloadJournal(options: DownloadJournalOptions): Download
         await locked.write(`${JSON.stringify({ downloads: after }, null, 2)}\n`);
       });
     } catch (error) {
-      logger.warn(`Could not ${what} in ${file}; it will not be picked up after a restart`, error);
+      logger.warn(`Could not ${what} in ${file}; ${consequence}`, error);
     }
   }
 
@@ -133,7 +137,7 @@ export function createDownloadJournal(options: DownloadJournalOptions): Download
         return;
       }
       const checked = parsed.output;
-      await change(`record the download of ${checked.model}`, (entries) => {
+      await change(`record the download of ${checked.model}`, 'it will not be picked up after a restart', (entries) => {
         const known = entries.some((candidate) => candidate.id === checked.id);
         const next = known
           ? entries.map((candidate) => (candidate.id === checked.id ? checked : candidate))
@@ -151,7 +155,9 @@ export function createDownloadJournal(options: DownloadJournalOptions): Download
     },
 
     async remove(id) {
-      await change(`forget download ${id}`, (entries) => entries.filter((entry) => entry.id !== id));
+      await change(`forget download ${id}`, 'the next start may pick it up again', (entries) =>
+        entries.filter((entry) => entry.id !== id),
+      );
     },
   };
 }
