@@ -15,6 +15,8 @@
  *   details once the server has stayed up for ONLINE_SETTLE_MS; offline: the last lists are
  *   marked stale), after every load/unload/finished download, and periodically over HTTP while
  *   online. `lms ps` never runs periodically.
+ * - `Load when done` (downloads/then-load.ts) loads a finished download's model through the
+ *   model service; what it cannot tell or load becomes one `load-failed` notification.
  * - LM Studio up but its HTTP API closed to us (`Authentication required`, `Server stopped`):
  *   with a local `lms`, the lists are read through it on entering the state (a stopped server
  *   after ONLINE_SETTLE_MS: a quitting LM Studio stops its server first, and `lms` must not wake
@@ -35,6 +37,7 @@ import {
 } from '../shared/contract';
 import { parseCommand } from '../shared/contract-schemas';
 import { createDownloadManager } from './downloads/manager';
+import { startThenLoad } from './downloads/then-load';
 import { CoreError, toCommandError } from './errors';
 import { createDiskGuard } from './fit/disk';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
@@ -179,6 +182,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     isLocal: () => client.isLocal,
     enabled: () => settings.get().checkDiskSpace,
   });
+  // WIRING(issue 9): the supervisor keeps the unfinished downloads in downloads.json (never settings.json):
+  //   const journal = createDownloadJournal({ fs, configDir: deps.configDir, logger });
+  //   const supervisor = createDownloadSupervisor({ manager: downloads, journal, ... });
+  // (import { createDownloadJournal } from './downloads/journal').
 
   // -------------------------------------------------------------------------------------------
   // Events and notifications
@@ -313,6 +320,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
+    // `Load when done`: loads a finished download's model; a model it cannot tell or load notifies once.
+    // WIRING(issue 9): `downloads` becomes the supervisor (its rows carry `loadWhenDone`, and its
+    // onFinished is the final outcome, not each attempt's).
+    startThenLoad({ downloads, models, notify, logger }),
     downloads.onFinished((download) => {
       if (download.status === 'completed' || download.status === 'already-downloaded') {
         if (listsReadable()) refreshModels(true);

@@ -180,8 +180,11 @@ export interface LmsRefusal {
 export type LmsGetEvent =
   | { type: 'waking' }
   | { type: 'resolving' }
-  /** `Resolution completed. Downloading 12.11 GB...` / `About to download ...` */
-  | { type: 'plan'; totalBytes: number | null }
+  /**
+   * `Resolution completed. Downloading 12.11 GB...` / `About to download ...`, with the model key
+   * from the plan's `↓ To download: model owner/name - 12.11 GB` line when one came before it.
+   */
+  | { type: 'plan'; totalBytes: number | null; modelKey: string | null }
   /** `This download is already in progress.` */
   | { type: 'attached' }
   | {

@@ -274,6 +274,7 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         return;
       case 'plan':
         entry.state.totalBytes = event.totalBytes ?? entry.state.totalBytes;
+        entry.state.modelKey = event.modelKey ?? entry.state.modelKey;
         enterPhase(entry, 'downloading');
         return;
       case 'attached':

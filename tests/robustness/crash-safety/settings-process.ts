@@ -1,7 +1,10 @@
 /**
- * Starts settings-driver.ts as a child process: bundled once per test file with esbuild into a
- * temporary folder, then run with plain `node` as often as a suite likes. Each child carries the
- * suite's marker in its environment, so the suite can check that none outlives it.
+ * Starts settings-driver.ts (or another driver of a shared file in this folder, such as
+ * journal-driver.ts for downloads.json) as a child process: bundled once per test file with
+ * esbuild into a temporary folder, then run with plain `node` as often as a suite likes. Each
+ * child carries the suite's marker in its environment, so the suite can check that none
+ * outlives it. Every driver speaks the same lines: `load`/`loaded`, `go`, `saving`, `done`,
+ * `saved`, and `lost ...` when a change it has just saved is not in the file.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -9,19 +12,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll } from 'vitest';
+import type { JournalEntry } from '../../../electron/core/interfaces';
 import type { SettingsPatch } from '../../../electron/shared/contract';
 import { MARKER_VARIABLE } from '../processes';
+
+/** What journal-driver.ts does once told `go`: each step records an entry, or forgets one by id. */
+export type JournalWork = Array<{ put: JournalEntry } | { remove: string }>;
 
 export interface BundledDriver {
   file: string;
   remove(): Promise<void>;
 }
 
-export async function bundleSettingsDriver(): Promise<BundledDriver> {
+export async function bundleSettingsDriver(entry = 'settings-driver.ts'): Promise<BundledDriver> {
   const dir = await mkdtemp(path.join(tmpdir(), 'lmstudio-tray-settings-driver-'));
-  const file = path.join(dir, 'settings-driver.mjs');
+  const file = path.join(dir, entry.replace(/\.ts$/, '.mjs'));
   await build({
-    entryPoints: [path.join(import.meta.dirname, 'settings-driver.ts')],
+    entryPoints: [path.join(import.meta.dirname, entry)],
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -47,13 +54,14 @@ export interface DriverRun {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** `work` is what the driver does once told `go`: the settings driver's patches, the journal driver's puts and removes. */
 export function startSettingsDriver(
   driver: BundledDriver,
   configDir: string,
-  patches: SettingsPatch[],
+  work: SettingsPatch[] | JournalWork,
   marker: string,
 ): DriverRun {
-  const child = spawn(process.execPath, [driver.file, configDir, JSON.stringify(patches)], {
+  const child = spawn(process.execPath, [driver.file, configDir, JSON.stringify(work)], {
     env: { ...process.env, [MARKER_VARIABLE]: marker },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -79,7 +87,7 @@ export function startSettingsDriver(
       child.stdout?.on('data', check);
       void exited.then(() => {
         check();
-        reject(new Error(`the settings driver ended without printing "${line}": ${stdout}${stderr}`));
+        reject(new Error(`${path.basename(driver.file)} ended without printing "${line}": ${stdout}${stderr}`));
       });
     });
     seen.catch(() => {});
@@ -102,16 +110,16 @@ export function startSettingsDriver(
  * Bundles the driver once for the test file that calls this (in its top level) and removes it
  * after; the returned function gives the bundle to the tests.
  */
-export function bundledSettingsDriverForThisFile(): () => BundledDriver {
+export function bundledSettingsDriverForThisFile(entry?: string): () => BundledDriver {
   let driver: BundledDriver | undefined;
   beforeAll(async () => {
-    driver = await bundleSettingsDriver();
+    driver = await bundleSettingsDriver(entry);
   }, 60_000);
   afterAll(async () => {
     await driver?.remove();
   });
   return () => {
-    if (!driver) throw new Error('The settings driver is not bundled yet.');
+    if (!driver) throw new Error('The driver is not bundled yet.');
     return driver;
   };
 }

@@ -1,13 +1,15 @@
 /**
- * Every pure parser of `lms` output, LM Studio's own files and settings.json, with the type its
- * result must have (issue 8, item 8). A new parser joins the property suite by adding an entry:
- * how to feed it text, which recorded outputs to mutate, and the schema of what it returns.
+ * Every pure parser of `lms` output, LM Studio's own files, settings.json and downloads.json,
+ * with the type its result must have (issue 8, item 8). A new parser joins the property suite by
+ * adding an entry: how to feed it text, which recorded outputs to mutate, and the schema of what
+ * it returns.
  *
  * "Typed" is stricter than TypeScript's types: numbers are finite (they cross the bridge as
  * JSON, where Infinity becomes null) and within their range, messages are one clean line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { createDownloadJournal, JournalEntrySchema } from '../../../electron/core/downloads/journal';
 import { CoreError } from '../../../electron/core/errors';
 import { readLastServerConfig } from '../../../electron/core/lmstudio/home';
 import { lmsErrorLine, lmsErrorMessage } from '../../../electron/core/lmstudio/lms/cli';
@@ -32,6 +34,7 @@ import type { FileSystem } from '../../../electron/core/ports';
 import { createSettingsStore } from '../../../electron/core/settings/store';
 import { DEFAULT_SETTINGS } from '../../../electron/shared/contract';
 import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
+import { isModelKey } from '../../../electron/shared/model-names';
 
 // ---------------------------------------------------------------------------------------------
 // The types results must have
@@ -55,7 +58,11 @@ const GetEvent = v.nullable(
   v.variant('type', [
     bare('waking'),
     bare('resolving'),
-    v.strictObject({ type: v.literal('plan'), totalBytes: Count }),
+    v.strictObject({
+      type: v.literal('plan'),
+      totalBytes: Count,
+      modelKey: v.nullable(v.pipe(v.string(), v.check(isModelKey))),
+    }),
     bare('attached'),
     v.strictObject({
       type: v.literal('progress'),
@@ -144,6 +151,36 @@ const SETTINGS_RECORDED = `${JSON.stringify(
     lmsPath: '/home/me/.lmstudio/bin/lms',
     loadDefaults: { contextLength: 8192, gpuOffload: 'max', ttlSeconds: 600 },
     fromANewerVersion: { x: 1 },
+  },
+  null,
+  2,
+)}\n`;
+
+/** downloads.json as the journal writes it: one entry retrying, one waiting to load when done. */
+const JOURNAL_RECORDED = `${JSON.stringify(
+  {
+    downloads: [
+      {
+        id: 'dl-1-a1b2c3',
+        model: 'qwen/qwen3-4b@q4_k_m',
+        loadWhenDone: true,
+        attempt: 3,
+        firstFailureAt: 1786252670392,
+        retryingMs: 40000,
+        failureKind: 'network',
+        startedAt: 1786252600000,
+      },
+      {
+        id: 'dl-2-d4e5f6',
+        model: 'https://huggingface.co/Qwen/Qwen3-4B-GGUF',
+        loadWhenDone: false,
+        attempt: 1,
+        firstFailureAt: null,
+        retryingMs: 0,
+        failureKind: null,
+        startedAt: 1786252700000,
+      },
+    ],
   },
   null,
   2,
@@ -349,6 +386,20 @@ export const PARSERS: readonly ParserEntry[] = [
       return view;
     },
     result: SettingsView,
+  },
+  {
+    name: 'downloads.json (the download journal, on read)',
+    recorded: bytes(JOURNAL_RECORDED, '{"downloads":[]}', '\uFEFF{"downloads":[{"id":"dl-1"}]}'),
+    streamed: false,
+    run: ([t]) =>
+      createDownloadJournal({
+        fs: memoryFs({ '/config/downloads.json': t! }),
+        configDir: '/config',
+        logger: silent,
+        now: () => 1,
+      }).read(),
+    // Each entry exactly what the journal promises: nothing more, every field in its range.
+    result: v.array(v.strictObject(JournalEntrySchema.entries)),
   },
 ];
 

@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import type { LoadedInstance, ModelEntry, ModelType } from '../../../shared/contract';
+import { isModelKey } from '../../../shared/model-names';
 import { CoreError } from '../../errors';
 import type { LmsGetEvent } from '../../interfaces';
 
@@ -115,6 +116,12 @@ function parsePercent(text: string): number | null {
 const GET_PROGRESS =
   /\[[█▏▎▍▌▋▊▉ ]*\]\s+(NaN|\d+(?:\.\d+)?)%(?: \| +([\d.]+ [KMGT]?B) \/ +([\d.]+ [KMGT]?B) \| +([\d.]+ [KMGT]?B)\/s \| ETA (\S+))?/;
 const PLAN_TOTAL = /^(?:Resolution completed\. Downloading|About to download) ([\d.]+ [KMGT]?B)/;
+/**
+ * The plan's top line for a model (`↓ To download: model qwen/qwen3-4b - 2.50 GB`): the key LM
+ * Studio resolved the target to. Child lines (`└─ ↓ To download: Qwen3 4B Q4_K_M [GGUF] - ...`)
+ * name a file, not a key, and start with the tree glyph.
+ */
+const PLAN_MODEL = /^↓ To download: model (\S+) - [\d.]+ [KMGT]?B$/;
 /** Builds before 2026-04, search path: `Downloading <name> [Q4_K_M] (4.92 GB)`. */
 const LEGACY_DOWNLOADING = /^Downloading .+ \(([\d.]+ [KMGT]?B)\)$/;
 /** The plan block: spinner or status glyph, then an artifact or `Resolving download plan...`. */
@@ -152,7 +159,8 @@ export function parseGetLine(line: string): LmsGetEvent | null {
   }
   if (line === 'Waking up LM Studio service...') return { type: 'waking' };
   const plan = PLAN_TOTAL.exec(line) ?? LEGACY_DOWNLOADING.exec(line);
-  if (plan) return { type: 'plan', totalBytes: parseSize(plan[1]!) };
+  // The key is on an earlier line of the plan: the streaming parser fills it in.
+  if (plan) return { type: 'plan', totalBytes: parseSize(plan[1]!), modelKey: null };
   if (line === 'This download is already in progress.') return { type: 'attached' };
   if (line === 'Finalizing download...') return { type: 'finalizing' };
   if (line.startsWith('Download completed.')) return { type: 'completed' };
@@ -168,6 +176,12 @@ export function parseGetLine(line: string): LmsGetEvent | null {
   return null;
 }
 
+/** The model key in a plan line such as `↓ To download: model qwen/qwen3-4b - 2.50 GB`, else null. */
+export function parsePlanModelKey(line: string): string | null {
+  const key = PLAN_MODEL.exec(line)?.[1];
+  return key !== undefined && isModelKey(key) ? key : null;
+}
+
 export interface GetOutputParser {
   stdout(chunk: string): LmsGetEvent[];
   stderr(chunk: string): LmsGetEvent[];
@@ -179,25 +193,31 @@ export interface GetOutputParser {
  * Every progress frame becomes an event, identical ones included: the bar is redrawn every
  * 50 ms whether or not bytes arrive, and the download manager tells a stall by the byte count
  * not growing over time, which needs the frames, not silence. `resolving` is reported once per
- * run of plan lines (piped, lms re-prints the whole plan every 50 ms).
+ * run of plan lines (piped, lms re-prints the whole plan every 50 ms). The `plan` event carries
+ * the model key of the plan's first `↓ To download: model KEY` line (the root artifact).
  */
 export function createGetOutputParser(): GetOutputParser {
   let lastType: LmsGetEvent['type'] | null = null;
+  let plannedKey: string | null = null;
   const read = (splitter: LineSplitter, chunk: string): LmsGetEvent[] => {
     const events: LmsGetEvent[] = [];
     const add = (event: LmsGetEvent | null) => {
       if (!event || (event.type === 'resolving' && lastType === 'resolving')) return;
       lastType = event.type;
-      events.push(event);
+      events.push(event.type === 'plan' ? { ...event, modelKey: plannedKey } : event);
+    };
+    const classify = (line: string) => {
+      plannedKey ??= parsePlanModelKey(line);
+      add(parseGetLine(line));
     };
     for (const line of splitter.push(chunk)) {
       // The answer's output continues the prompt's line when stdin is not a terminal.
       const prompted = GET_PROMPT_PREFIX.exec(line);
       if (prompted) {
         add({ type: 'prompt' });
-        if (prompted[1]) add(parseGetLine(prompted[1]));
+        if (prompted[1]) classify(prompted[1]);
       } else {
-        add(parseGetLine(line));
+        classify(line);
       }
     }
     // The Y/N prompt waits for an answer on the same line: there is no line end to wait for.

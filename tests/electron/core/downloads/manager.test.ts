@@ -132,8 +132,10 @@ describe('download manager: lms path', () => {
 
     run.emit({ type: 'waking' });
     expect(row(started.id).status).toBe('waking');
-    run.emit({ type: 'plan', totalBytes: 1000 });
-    expect(row(started.id)).toMatchObject({ status: 'downloading', totalBytes: 1000 });
+    expect(row(started.id).modelKey).toBeNull();
+    // The plan line names the key LM Studio resolved the download to (the text may be a URL).
+    run.emit({ type: 'plan', totalBytes: 1000, modelKey: 'qwen/qwen3-4b' });
+    expect(row(started.id)).toMatchObject({ status: 'downloading', totalBytes: 1000, modelKey: 'qwen/qwen3-4b' });
     run.progress(250);
     expect(row(started.id)).toMatchObject({ status: 'downloading', percent: 25, downloadedBytes: 250, etaSeconds: 5 });
     run.emit({ type: 'finalizing' });
@@ -292,7 +294,7 @@ describe('download manager: stalls', () => {
     expect(row(d.id).status).toBe('waking');
     await vi.advanceTimersByTimeAsync(31_000);
     expect(row(d.id)).toMatchObject({ status: 'stalled', message: expect.stringContaining('has not woken up') });
-    runs[0]!.emit({ type: 'plan', totalBytes: 10 });
+    runs[0]!.emit({ type: 'plan', totalBytes: 10, modelKey: null });
     expect(row(d.id).status).toBe('downloading');
   });
 

@@ -12,6 +12,7 @@ import {
   parseEta,
   parseGetLine,
   parseLsJson,
+  parsePlanModelKey,
   parsePsJson,
   parseServerStatusJson,
   parseSize,
@@ -83,7 +84,7 @@ describe('parseSize / parseEta', () => {
 describe('createGetOutputParser', () => {
   const completedEvents: LmsGetEvent[] = [
     { type: 'resolving' },
-    { type: 'plan', totalBytes: 2_500_000_000 },
+    { type: 'plan', totalBytes: 2_500_000_000, modelKey: 'qwen/qwen3-4b' },
     progress(0, 0, 2_500_000_000, 0, null),
     progress(0, 52_300, 2_500_000_000, 1_040_000, 40 * 60),
     progress(29.24, 730_000_000, 2_500_000_000, 25_100_000, 70),
@@ -120,7 +121,7 @@ describe('createGetOutputParser', () => {
   it('reads an hh:mm:ss ETA, TB sizes and the "About to download" plan', () => {
     expect(getEvents({ stdout: 'get-hours.stdout' })).toEqual([
       { type: 'resolving' },
-      { type: 'plan', totalBytes: 1_210_000_000_000 },
+      { type: 'plan', totalBytes: 1_210_000_000_000, modelKey: 'mlx-community/big' },
       progress(0, 12_340_000, 1_210_000_000_000, 98_700_000, 3 * 3600 + 24 * 60 + 19),
       progress(0.29, 3_500_000_000, 1_210_000_000_000, 101_200_000, 3 * 3600 + 18 * 60 + 41),
     ]);
@@ -153,7 +154,8 @@ describe('createGetOutputParser', () => {
   it('reads the pre-2026-04 search path: "Downloading NAME (SIZE)" and the long completion line', () => {
     expect(getEvents({ stderr: 'get-legacy-search.stderr' })).toEqual([
       { type: 'resolving' },
-      { type: 'plan', totalBytes: 2_500_000_000 },
+      // The search path names the model by its display name only: no key.
+      { type: 'plan', totalBytes: 2_500_000_000, modelKey: null },
       { type: 'finalizing' },
       { type: 'completed' },
     ]);
@@ -196,6 +198,32 @@ describe('createGetOutputParser', () => {
 
   it('reads prompt + "Download will continue in the background."', () => {
     expect(getEvents({ stderr: 'get-continuing.stderr' })).toEqual([{ type: 'prompt' }, { type: 'continuing' }]);
+  });
+
+  it("takes the model key from the plan's top line only, not from a file line or a malformed key", () => {
+    expect(parsePlanModelKey('↓ To download: model qwen/qwen3-4b - 2.50 GB')).toBe('qwen/qwen3-4b');
+    expect(parsePlanModelKey('└─ ↓ To download: Qwen3 4B Q4_K_M [GGUF] - 2.50 GB')).toBeNull();
+    expect(parsePlanModelKey('✓ Satisfied qwen/qwen3-4b')).toBeNull();
+    expect(parsePlanModelKey('↓ To download: model ../../etc - 2.50 GB')).toBeNull();
+    expect(parseGetLine('Resolution completed. Downloading 2.50 GB...')).toEqual({
+      type: 'plan',
+      totalBytes: 2_500_000_000,
+      modelKey: null,
+    });
+  });
+
+  it('keeps the first model key of a plan re-printed many times, in any chunking', () => {
+    const block =
+      '\r   ↓ To download: model openai/gpt-oss-20b - 12.11 GB\x1b[0K\n\r     └─ ↓ To download: gpt-oss 20B MXFP4 [GGUF] - 12.11 GB\x1b[0K\n';
+    const text = `${block.repeat(5)}\rResolution completed. Downloading 12.11 GB...\x1b[0K\n`;
+    for (const size of CHUNK_SIZES) {
+      const parser = createGetOutputParser();
+      const events = decodedChunks(Buffer.from(text), size).flatMap((chunk) => parser.stdout(chunk));
+      expect(events).toEqual([
+        { type: 'resolving' },
+        { type: 'plan', totalBytes: 12_110_000_000, modelKey: 'openai/gpt-oss-20b' },
+      ]);
+    }
   });
 
   it('reports a run of re-printed plan lines as one "resolving"', () => {
