@@ -440,7 +440,8 @@ function failureOf(answer: Answer, context: CallContext): CoreError | null {
       `LM Studio could not ${context.action}: the server answered with a redirect (HTTP ${status}), which LM Studio never sends, so it was not followed. Check that the LM Studio address in Settings points at LM Studio.`,
     );
   }
-  const refused = context.loading !== undefined && message !== null && guardrailRefusalMessage(context.loading, message);
+  const refused =
+    context.loading !== undefined && message !== null && guardrailRefusalMessage(context.loading, message);
   if (refused) return new CoreError('server-error', refused);
   if (status < 200 || status >= 300 || message !== null) {
     const reason = message !== null ? reasonIn(message) : `it answered HTTP ${status}`;

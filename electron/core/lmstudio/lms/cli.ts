@@ -8,14 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { LoadOptions } from '../../../shared/contract';
 import { CoreError } from '../../errors';
-import type {
-  LmsCli,
-  LmsEstimate,
-  LmsGetEvent,
-  LmsGetOutcome,
-  LmsGetProcess,
-  ProcessRegistry,
-} from '../../interfaces';
+import type { LmsCli, LmsEstimate, LmsGetEvent, LmsGetOutcome, LmsGetProcess, ProcessRegistry } from '../../interfaces';
 import type { Clock, Logger, SpawnFn } from '../../ports';
 import { guardrailRefusalMessage } from '../guardrails';
 import { isEstimateUnsupported, parseEstimateOutput, parseRuntimeSurveyJson } from './estimate-parsers';

@@ -16,14 +16,18 @@ describe('guardrailRefusalMessage', () => {
   it('the older wording (before 0.3.27) and the `NaN undefined` of 0.3.27 give the message without a size', () => {
     for (const fixture of ['load-guardrail-legacy.stderr', 'load-guardrail-nan.stderr']) {
       const message = guardrailRefusalMessage('openai/gpt-oss-120b', fixtureText(fixture));
-      expect(message).toMatch(/^LM Studio refused to load openai\/gpt-oss-120b: its "Model loading guardrails" setting says there is not enough memory\. /);
+      expect(message).toMatch(
+        /^LM Studio refused to load openai\/gpt-oss-120b: its "Model loading guardrails" setting says there is not enough memory\. /,
+      );
     }
   });
 
   it('the REST error message (with or without its `Error: ` prefix) is the same refusal', () => {
     const rest =
       'Error: Model loading was stopped due to insufficient system resources. Under the current settings, this model requires approximately 273.25 GB of memory, and continuing to load it would likely overload your system and cause it to freeze. If you think this is incorrect, you can adjust the model loading guardrails in settings.';
-    expect(guardrailRefusalMessage('mistralai/mistral-nemo-instruct-2407', rest)).toContain('(it needs about 273.25 GB)');
+    expect(guardrailRefusalMessage('mistralai/mistral-nemo-instruct-2407', rest)).toContain(
+      '(it needs about 273.25 GB)',
+    );
   });
 
   it('other failures are not a refusal', () => {

@@ -133,7 +133,7 @@ describe('isEstimateUnsupported', () => {
   it("recognises commander's unknown-option error of an lms before 0.3.27", () => {
     expect(isEstimateUnsupported(fixtureText('estimate-unknown-option.stderr'))).toBe(true);
     expect(isEstimateUnsupported("error: unknown option '--estimate-only'\n(Did you mean --exact?)\n")).toBe(true);
-    expect(isEstimateUnsupported('\u001b[31merror: unknown option \'--estimate-only\'\u001b[39m\r\n')).toBe(true);
+    expect(isEstimateUnsupported("\u001b[31merror: unknown option '--estimate-only'\u001b[39m\r\n")).toBe(true);
   });
 
   it('is not fooled by other failures, or by an unknown option that is another one', () => {
@@ -190,18 +190,26 @@ describe('parseRuntimeSurveyJson', () => {
       {
         engines: [
           {
-            memoryInfo: { ramCapacity: -1, vramCapacity: 1e400, totalMemory: 'lots' },
-            hardwareSurvey: { gpuSurveyResult: { gpuInfo: [{ name: 'x', dedicatedMemoryCapacityBytes: -5 }, null] } },
+            memoryInfo: { ramCapacity: 1.5, vramCapacity: 2 ** 60, totalMemory: 'lots' },
+            hardwareSurvey: {
+              gpuSurveyResult: { gpuInfo: [{ name: 'x', dedicatedMemoryCapacityBytes: -5 }, null, 7] },
+            },
           },
         ],
       },
     ],
   ])('tolerates missing or odd parts: %s', (_what, json) => {
-    expect(parseRuntimeSurveyJson(JSON.stringify(json, null, 2))).toEqual({ ramBytes: null, vramBytes: null, gpus: [] });
+    expect(parseRuntimeSurveyJson(JSON.stringify(json, null, 2))).toEqual({
+      ramBytes: null,
+      vramBytes: null,
+      gpus: [],
+    });
   });
 
   it('skips a line printed before the JSON and names a GPU without a name', () => {
-    const json = { engines: [{ hardwareSurvey: { gpuSurveyResult: { gpuInfo: [{ totalMemoryCapacityBytes: GiB }] } } }] };
+    const json = {
+      engines: [{ hardwareSurvey: { gpuSurveyResult: { gpuInfo: [{ totalMemoryCapacityBytes: GiB }] } } }],
+    };
     expect(parseRuntimeSurveyJson(`Waking up LM Studio service...\n${JSON.stringify(json, null, 2)}\n`)).toEqual({
       ramBytes: null,
       vramBytes: GiB,
@@ -219,7 +227,7 @@ describe('parseRuntimeSurveyJson', () => {
     })();
     expect(error).toBeInstanceOf(CoreError);
     expect((error as CoreError).message).toBe(
-      "`lms runtime survey --json` did not print JSON (it printed \"error: unknown command 'survey'\").",
+      '`lms runtime survey --json` did not print JSON (it printed "error: unknown command \'survey\'").',
     );
   });
 });
