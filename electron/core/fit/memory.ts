@@ -135,14 +135,17 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
     return paths;
   }
 
-  /** The path to pass with `--exact`, or none for an unambiguous key; Unavailable when neither. */
-  async function target(lms: LmsCli, modelKey: string): Promise<ModelPath> {
+  /**
+   * The model's path (what the `Model:` line of older builds names) and whether to pass it with
+   * `--exact`; without a path lms may be given, only an unambiguous key. Unavailable when neither.
+   */
+  async function target(lms: LmsCli, modelKey: string): Promise<{ path: string | null; exact: boolean }> {
     let models = await modelPaths(lms, false);
     // Downloaded since the list was read: read it again once.
     if (!models.some((model) => model.modelKey === modelKey)) models = await modelPaths(lms, true);
     const entry = models.find((model) => model.modelKey === modelKey);
     if (!entry) throw new Unavailable(notDownloaded(modelKey));
-    if (entry.path !== null && isModelKey(entry.path)) return entry;
+    if (entry.path !== null && isModelKey(entry.path)) return { path: entry.path, exact: true };
     // `lms load` matches the key loosely against other models' keys (and paths, on older builds).
     const rival = models.find(
       (model) =>
@@ -154,7 +157,7 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
         `lms matches names loosely: ${modelKey} also matches ${rival.modelKey}, so it cannot be estimated exactly.`,
       );
     }
-    return { modelKey, path: null };
+    return { path: entry.path, exact: false };
   }
 
   /** `lms runtime survey --json`, once per LM Studio session; a failure only leaves VRAM unknown. */
@@ -182,7 +185,7 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
       const model = await target(lms, modelKey);
       await ensureSurvey(lms);
       await ensureRunning(lms);
-      const result = await lms.estimate(modelKey, loadOptions, model.path ?? undefined);
+      const result = await lms.estimate(modelKey, loadOptions, model.exact && model.path ? model.path : undefined);
       if (!result.supported) {
         if (lmsInUse === lms) unsupported = true;
         return { estimate: null, reason: TOO_OLD, keep: false };

@@ -411,9 +411,16 @@ describe('the exact model', () => {
     expect(fake.calls.at(-1)?.args).toEqual(['qwen/qwen3-4b', {}, undefined]);
   });
 
-  it('a path lms may not be given is not used: the key stands in when unambiguous', async () => {
-    const fake = fakeLms({ models: [{ modelKey: 'qwen/qwen3-4b', path: 'odd folder/model file.gguf' }] });
-    await estimator(fake.lms).estimate('qwen/qwen3-4b', {});
+  it('a path lms may not be given is not used: the key stands in when unambiguous, and a `Model:` line naming that path is accepted', async () => {
+    const odd = 'odd folder/model file.gguf';
+    const fake = fakeLms({
+      models: [{ modelKey: 'qwen/qwen3-4b', path: odd }],
+      estimate: async () => ({
+        supported: true,
+        estimate: { model: odd, gpuBytes: GiB, totalBytes: GiB, confidence: 'high', passesGuardrails: true },
+      }),
+    });
+    expect((await estimator(fake.lms).estimate('qwen/qwen3-4b', {})).estimate).not.toBeNull();
     expect(fake.calls.at(-1)?.args).toEqual(['qwen/qwen3-4b', {}, undefined]);
   });
 
