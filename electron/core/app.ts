@@ -31,6 +31,7 @@ import {
   type CommandResponse,
   isCommandName,
   type Result,
+  type ServerStatus,
   type Settings,
   type SettingsView,
   type ValidCommandRequest,
@@ -40,6 +41,7 @@ import { createDownloadManager } from './downloads/manager';
 import { startThenLoad } from './downloads/then-load';
 import { CoreError, toCommandError } from './errors';
 import { createDiskGuard } from './fit/disk';
+import { createMemoryEstimator } from './fit/memory';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type {
   LmStudioClient,
@@ -56,7 +58,7 @@ import { findLmStudioHome, readLastServerConfig } from './lmstudio/home';
 import { createLmsCli } from './lmstudio/lms/cli';
 import { discoverLms, lmsNotFoundMessage, lmsRefusalMessages } from './lmstudio/lms/discover';
 import { createModelService } from './models/service';
-import { nodeDiskSpace } from './node-ports';
+import { nodeDiskSpace, nodeSystemMemory } from './node-ports';
 import { createNotificationPolicy } from './notifications/policy';
 import { createProcessRegistry } from './processes';
 import { createSettingsStore } from './settings/store';
@@ -77,6 +79,12 @@ export const ONLINE_SETTLE_MS = 2_000;
  * than the health monitor's grace after waking, which can hold the "down" back that long.
  */
 export const USER_STOP_WINDOW_MS = 30_000;
+
+/** Whether LM Studio runs, as far as the status can tell (null: it cannot, e.g. while checking). */
+function lmStudioRuns(status: ServerStatus): boolean | null {
+  if (status.state === 'offline' || status.lmStudioClosed) return false;
+  return LMS_ONLY_STATES.includes(status.state) || status.state === 'online' ? true : null;
+}
 
 type Handlers = {
   [C in CommandName]: (payload: ValidCommandRequest<C>) => Promise<CommandResponse<C>>;
@@ -162,6 +170,17 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     logger,
     loadDefaults: () => settings.get().loadDefaults,
   });
+  const estimator = createMemoryEstimator({
+    lms,
+    status: () => monitor.current(),
+    systemMemory: deps.systemMemory ?? nodeSystemMemory,
+    enabled: () => settings.get().estimateMemory,
+    logger,
+  });
+  /** Whether LM Studio ran at the last status that could tell; a change is a new LM Studio session. */
+  let lmStudioRan: boolean | null = null;
+  /** The loaded instances as last seen, to tell the estimator when the loaded set changes. */
+  let loadedSet = '';
   const downloads = createDownloadManager({
     client: () => client,
     lms,
@@ -271,6 +290,12 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     // The status as shown drives the page and the model lists; only confirmed transitions notify.
     monitor.onChange((status, previous) => {
       emit({ name: 'server:status-changed', payload: status });
+      const runs = lmStudioRuns(status);
+      if (runs !== null) {
+        // LM Studio quit or started: its memory readings (runtime survey, estimates) start afresh.
+        if (lmStudioRan !== null && runs !== lmStudioRan) estimator.sessionEnded();
+        lmStudioRan = runs;
+      }
       const wasOnline = previous.state === 'online';
       const isOnline = status.state === 'online';
       if (isOnline && !wasOnline) {
@@ -317,7 +342,15 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
       notify({ type: 'server', status, previous: baseline, userInitiated });
     }),
-    models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
+    models.onChange((snapshot) => {
+      // LM Studio counts what is loaded in an estimate: a new loaded set makes the cached ones stale.
+      const loaded = JSON.stringify(snapshot.loaded.map((instance) => instance.identifier).sort());
+      if (loaded !== loadedSet) {
+        loadedSet = loaded;
+        estimator.loadedChanged();
+      }
+      emit({ name: 'models:changed', payload: snapshot });
+    }),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
     // `Load when done`: loads a finished download's model; a model it cannot tell or load notifies once.
@@ -502,9 +535,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     'downloads:disk-space': () => disk.space(),
     // WIRING(issue 9): the two commands below are replaced by the keeper and the estimator.
     'models:keep': async () => [],
-    'models:estimate': async () => {
-      throw new CoreError('unavailable', 'Not wired yet.');
-    },
+    'models:estimate': ({ modelKey, options: estimateOptions }) =>
+      estimator.estimate(modelKey, { ...settings.get().loadDefaults, ...estimateOptions }),
     'downloads:start': async ({ model }) => downloads.start(model),
     'downloads:cancel': ({ id }) => downloads.cancel(id),
     'downloads:retry': async ({ id }) => downloads.retry(id),

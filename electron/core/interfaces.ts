@@ -273,6 +273,12 @@ export interface LmsCli {
   ): Promise<{ supported: true; estimate: LmsEstimate } | { supported: false }>;
   /** `lms runtime survey --json`. Wakes LM Studio. */
   runtimeSurvey(): Promise<RuntimeSurvey>;
+  /**
+   * `lms ls --json`'s key and path of each downloaded model (ModelEntry has no path), for
+   * `estimate`'s `--exact`. Wakes LM Studio. Optional: without it, estimates are made only for
+   * keys `lms load` cannot confuse with another model.
+   */
+  lsPaths?(): Promise<Array<{ modelKey: string; path: string | null }>>;
 }
 
 /** Every child process the core started, so none outlives the app. */

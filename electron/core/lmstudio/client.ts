@@ -34,6 +34,7 @@ import type {
   RestDownloadStatus,
 } from '../interfaces';
 import { normaliseBaseUrl } from './base-url';
+import { guardrailRefusalMessage } from './guardrails';
 import { mapOpenAiModels, mapV0Models, mapV1Models } from './model-mapping';
 import { bodyWithoutToken, withoutToken } from './without-token';
 
@@ -120,6 +121,8 @@ interface CallContext {
   action: string;
   /** Message when the server says the model / instance / job does not exist. */
   notFound?: string;
+  /** The model being loaded: a refusal by LM Studio's guardrails is then said in one clear sentence. */
+  loading?: string;
 }
 
 /**
@@ -250,7 +253,7 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
    */
   async function loadModel(modelKey: string, loadOptions: LoadOptions) {
     const notFound = `LM Studio has no model called ${modelKey}.`;
-    const context = { action: `load ${modelKey}`, notFound };
+    const context = { action: `load ${modelKey}`, notFound, loading: modelKey };
     // v0 and openai were chosen because /api/v1 was missing: skip the doomed request.
     const remembered = rememberedGeneration();
     if (remembered !== 'v0' && remembered !== 'openai') {
@@ -437,6 +440,9 @@ function failureOf(answer: Answer, context: CallContext): CoreError | null {
       `LM Studio could not ${context.action}: the server answered with a redirect (HTTP ${status}), which LM Studio never sends, so it was not followed. Check that the LM Studio address in Settings points at LM Studio.`,
     );
   }
+  const refused =
+    context.loading !== undefined && message !== null && guardrailRefusalMessage(context.loading, message);
+  if (refused) return new CoreError('server-error', refused);
   if (status < 200 || status >= 300 || message !== null) {
     const reason = message !== null ? reasonIn(message) : `it answered HTTP ${status}`;
     return new CoreError('server-error', `LM Studio could not ${context.action}: ${reason}`);

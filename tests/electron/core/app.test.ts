@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../../e2e/simulator/index';
+import { modelPath } from '../../../e2e/simulator/shapes';
 import { createTrayCore } from '../../../electron/core/app';
 import type { TrayCore } from '../../../electron/core/interfaces';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
@@ -380,5 +381,49 @@ describe('TrayCore with the simulator', () => {
     expect(h.core.snapshot().downloads[0]).toMatchObject({ status: 'continuing' });
     expect(h.sim.state.downloads()[0]?.status).toBe('downloading');
     expect((await h.invoke('app:get-snapshot')).ok).toBe(false);
+  });
+
+  it('models:estimate: exactly the model with the load defaults, cached until the loaded set changes, never waking LM Studio', async () => {
+    // 0.3: lms matches `--exact` against model paths, as real lms does (the simulator's 0.4 mode does not).
+    const h = await harness({ generation: '0.3' });
+    await vi.waitFor(() => expect(h.core.snapshot().models.models.length).toBeGreaterThan(0), WAIT);
+    await h.value('settings:update', { loadDefaults: { gpuOffload: 'max' } });
+    const estimates = () => h.sim.state.lmsInvocations().filter((argv) => argv.includes('--estimate-only'));
+
+    const answer = await h.value('models:estimate', { modelKey: 'qwen/qwen3-4b', options: { contextLength: 4096 } });
+    expect(answer.unavailableReason).toBeNull();
+    expect(answer.estimate).toMatchObject({
+      modelKey: 'qwen/qwen3-4b',
+      options: { gpuOffload: 'max', contextLength: 4096 },
+      passesGuardrails: true,
+    });
+    expect(answer.estimate?.totalBytes).toBeGreaterThan(0);
+    expect(answer.memory.ramTotalBytes).toBe(os.totalmem());
+    const qwen = h.sim.state.models().find((m) => m.key === 'qwen/qwen3-4b')!;
+    expect(estimates()).toEqual([
+      ['load', '--estimate-only', '--yes', '--context-length', '4096', '--gpu', 'max', '--exact', modelPath(qwen)],
+    ]);
+
+    await h.value('models:estimate', { modelKey: 'qwen/qwen3-4b', options: { contextLength: 4096 } });
+    expect(estimates()).toHaveLength(1);
+    await h.value('models:load', { modelKey: 'qwen/qwen3-4b' });
+    await vi.waitFor(() => expect(h.core.snapshot().models.loaded).toHaveLength(1), WAIT);
+    await h.value('models:estimate', { modelKey: 'qwen/qwen3-4b', options: { contextLength: 4096 } });
+    expect(estimates()).toHaveLength(2);
+
+    await h.sim.quitApp();
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('offline'), WAIT);
+    const closed = await h.value('models:estimate', { modelKey: 'qwen/qwen3-4b', options: { contextLength: 8192 } });
+    expect(closed).toMatchObject({
+      estimate: null,
+      unavailableReason: expect.stringMatching(/^LM Studio is not running/),
+    });
+    expect(estimates()).toHaveLength(2);
+    expect(h.sim.state.wakeCount()).toBe(0);
+
+    await h.value('settings:update', { estimateMemory: false });
+    expect((await h.value('models:estimate', { modelKey: 'qwen/qwen3-4b' })).unavailableReason).toBe(
+      'Memory estimates are turned off in Settings.',
+    );
   });
 });

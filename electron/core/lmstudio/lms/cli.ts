@@ -8,8 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { LoadOptions } from '../../../shared/contract';
 import { CoreError } from '../../errors';
-import type { LmsCli, LmsGetEvent, LmsGetOutcome, LmsGetProcess, ProcessRegistry } from '../../interfaces';
+import type { LmsCli, LmsEstimate, LmsGetEvent, LmsGetOutcome, LmsGetProcess, ProcessRegistry } from '../../interfaces';
 import type { Clock, Logger, SpawnFn } from '../../ports';
+import { guardrailRefusalMessage } from '../guardrails';
+import { isEstimateUnsupported, parseEstimateOutput, parseRuntimeSurveyJson } from './estimate-parsers';
 import {
   cleanLine,
   createGetOutputParser,
@@ -17,6 +19,7 @@ import {
   messageText,
   parseDaemonStatusJson,
   parseLsJson,
+  parseLsPathsJson,
   parsePsJson,
   parseServerStatusJson,
   parseVersionJson,
@@ -119,18 +122,37 @@ function integerArgument(name: string, value: number, min: number, max: number):
   return String(value);
 }
 
+/** The `--context-length` and `--gpu` flags for the options given, validated. */
+function memoryFlags(options: LoadOptions): string[] {
+  const flags: string[] = [];
+  if (options.contextLength !== undefined) {
+    flags.push('--context-length', integerArgument('The context length', options.contextLength, 256, 16_777_216));
+  }
+  if (options.gpuOffload !== undefined) flags.push('--gpu', gpuArgument(options.gpuOffload));
+  return flags;
+}
+
 /** `lms load` flags for the options given (the model key is appended after them). */
 export function loadArguments(modelKey: string, options: LoadOptions): string[] {
   assertSafeModelKey(modelKey);
-  const args = ['load', '--yes'];
-  if (options.contextLength !== undefined) {
-    args.push('--context-length', integerArgument('The context length', options.contextLength, 256, 16_777_216));
-  }
-  if (options.gpuOffload !== undefined) args.push('--gpu', gpuArgument(options.gpuOffload));
+  const args = ['load', '--yes', ...memoryFlags(options)];
   if (options.ttlSeconds !== undefined)
     args.push('--ttl', integerArgument('The TTL', options.ttlSeconds, 1, 31_536_000));
   args.push(modelKey);
   return args;
+}
+
+/**
+ * `lms load --estimate-only --yes [flags] KEY`, or `... --exact PATH` for exactly the model at
+ * that path (`--exact` is a switch: the positional is then a path, not a fuzzy key). The TTL
+ * does not change an estimate and is not passed.
+ */
+export function estimateArguments(modelKey: string, options: LoadOptions, exactPath?: string): string[] {
+  assertSafeModelKey(modelKey);
+  const args = ['load', '--estimate-only', '--yes', ...memoryFlags(options)];
+  if (exactPath === undefined) return [...args, modelKey];
+  assertSafeModelKey(exactPath); // a path from `lms ls` follows the same alphabet as keys
+  return [...args, '--exact', exactPath];
 }
 
 /** Creates the runner for the `lms` at `options.path`. */
@@ -376,6 +398,8 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     // Exit 0 after an `Error: ` line and no word of success is a failure (some builds do that).
     if (result.code === 0 && !(errorMessage && !loaded)) return { identifier: identifier ?? modelKey };
     if (cancelled) throw new CoreError('lms-failed', `Loading ${modelKey} was cancelled.`);
+    const refused = guardrailRefusalMessage(modelKey, result.stderr);
+    if (refused) throw new CoreError('lms-failed', refused);
     if (!errorMessage && /not found/i.test(result.stderr)) {
       throw new CoreError(
         'not-found',
@@ -383,6 +407,29 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       );
     }
     throw errorMessage ? new CoreError('lms-failed', errorMessage) : failure(args, result);
+  }
+
+  /** Exit 0 for both verdicts; the words on stderr are the estimate (protocol-2 §2). */
+  async function estimate(
+    modelKey: string,
+    loadOptions: LoadOptions,
+    exactPath?: string,
+  ): Promise<{ supported: true; estimate: LmsEstimate } | { supported: false }> {
+    const args = estimateArguments(modelKey, loadOptions, exactPath);
+    const result = await run(args, timeoutMs);
+    const parsed = parseEstimateOutput(result.stderr) ?? parseEstimateOutput(result.stdout);
+    if (result.code === 0 && parsed) return { supported: true, estimate: parsed };
+    if (result.code !== 0 && isEstimateUnsupported(result.stderr)) return { supported: false };
+    if (result.code !== 0 && /\bModel not found\b/i.test(result.stderr)) {
+      throw new CoreError(
+        'not-found',
+        `No downloaded model matches "${exactPath ?? modelKey}", so LM Studio cannot estimate it.`,
+      );
+    }
+    if (result.code === 0 && !lmsErrorLine(result.stderr)) {
+      throw new CoreError('lms-failed', `\`lms ${args.join(' ')}\` printed no estimate.`);
+    }
+    throw failure(args, result);
   }
 
   function get(model: string, onEvent: (event: LmsGetEvent) => void): LmsGetProcess {
@@ -528,9 +575,9 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
       }
     },
     ls: () => runJson(['ls', '--json'], timeoutMs, parseLsJson),
-    // WIRING(issue 9): estimate and runtimeSurvey are built in fit/memory's part.
-    estimate: async () => ({ supported: false }),
-    runtimeSurvey: async () => ({ ramBytes: null, vramBytes: null, gpus: [] }),
+    lsPaths: () => runJson(['ls', '--json'], timeoutMs, parseLsPathsJson),
+    estimate,
+    runtimeSurvey: () => runJson(['runtime', 'survey', '--json'], timeoutMs, parseRuntimeSurveyJson),
     ps: () => runJson(['ps', '--json'], timeoutMs, parsePsJson),
     async serverStart(startOptions = {}) {
       const args = ['server', 'start'];

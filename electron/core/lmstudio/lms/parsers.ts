@@ -429,6 +429,17 @@ export function parseLsJson(text: string): ModelEntry[] {
   return parseJsonOutput('lms ls --json', v.array(ModelInfoSchema), text).map(toModelEntry);
 }
 
+/**
+ * `lms ls --json` -> each downloaded model's key and path (`owner/repo/file.gguf`, relative to the
+ * models folder), which `ModelEntry` does not carry: the path is what `lms load --exact` matches.
+ */
+export function parseLsPathsJson(text: string): Array<{ modelKey: string; path: string | null }> {
+  return parseJsonOutput('lms ls --json', v.array(ModelInfoSchema), text).map((info) => ({
+    modelKey: info.modelKey,
+    path: info.path || null,
+  }));
+}
+
 /** `lms ps --json` -> the loaded instances, with TTL, last use and activity. */
 export function parsePsJson(text: string): LoadedInstance[] {
   return parseJsonOutput('lms ps --json', v.array(ModelInstanceSchema), text).map((instance) => ({

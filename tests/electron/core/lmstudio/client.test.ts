@@ -811,6 +811,25 @@ describe('loadModel', () => {
     const error = await failure(client(server.url).loadModel('qwen/qwen3-4b', {}));
     expect(error.message).toBe('LM Studio could not load qwen/qwen3-4b: Not enough memory to load the model');
   });
+
+  it("a load LM Studio's guardrails refuse says so in one sentence naming the setting", async () => {
+    const server = await serve((_req, res) =>
+      json(res, 500, {
+        error: {
+          message:
+            'Error: Model loading was stopped due to insufficient system resources. Under the current settings, this model requires approximately 22.92 GB of memory, and continuing to load it would likely overload your system and cause it to freeze. If you think this is incorrect, you can adjust the model loading guardrails in settings.',
+          type: 'model_load_failed',
+        },
+      }),
+    );
+    const error = await failure(client(server.url).loadModel('qwen/qwen3.5-9b', { contextLength: 110_000 }));
+    expect(error).toMatchObject({
+      code: 'server-error',
+      message:
+        'LM Studio refused to load qwen/qwen3.5-9b: its "Model loading guardrails" setting says there is not enough memory (it needs about 22.92 GB). ' +
+        'Choose a shorter context length or less GPU offload, unload another model, or change "Model loading guardrails" in LM Studio\'s settings.',
+    });
+  });
 });
 
 describe('unload and REST downloads', () => {
