@@ -168,6 +168,10 @@ class RunningSimulator implements Simulator {
     return this.studio.deleteModel(key);
   }
 
+  evict(identifier: string): boolean {
+    return this.studio.unload(identifier);
+  }
+
   configure(patch: SimConfigPatch): void {
     // Running downloads account for their bytes at the old speed before a new speed or stall applies.
     this.studio.tick();

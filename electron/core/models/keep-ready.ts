@@ -252,8 +252,9 @@ export function createKeepReady(options: KeepReadyOptions): KeepReady {
         } catch (error) {
           failed(modelKey, t, toCommandError(error).message);
         } finally {
-          loadingKey = null;
+          // Still `loading` until the claim is released: the other keeper may go on only then.
           await release(decision.owner);
+          loadingKey = null;
         }
       } else if (decision.kind === 'loaded') {
         t.seenLoaded = true;
