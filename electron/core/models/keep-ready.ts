@@ -40,8 +40,7 @@ export const CLAIM_FILE_NAME = 'keep-ready.json';
 
 export const UNAVAILABLE_MESSAGE =
   "This server offers only the OpenAI-compatible /v1/models, which cannot say what is loaded, so models cannot be kept loaded. Keeping a model loaded needs LM Studio's own API (LM Studio 0.3.x with /api/v0, or later).";
-export const WAITING_MESSAGE =
-  "Loads once LM Studio's server is online (LM Studio is never started just for this).";
+export const WAITING_MESSAGE = "Loads once LM Studio's server is online (LM Studio is never started just for this).";
 const CLAIMED_MESSAGE = 'The other LM Studio Tray (desktop app or web mode) is loading a kept model.';
 
 export interface KeepReadyOptions {
@@ -139,7 +138,8 @@ export function createKeepReady(options: KeepReadyOptions): KeepReady {
     if (t.failures > 0 && t.retryAt !== null && t.retryAt > clock.now()) {
       return { ...base, state: 'backing-off', message: t.message, nextAttemptAt: t.retryAt };
     }
-    if (loadingKey !== null) return { ...base, state: 'waiting', message: `Loads after ${loadingKey} (one load at a time).` };
+    if (loadingKey !== null)
+      return { ...base, state: 'waiting', message: `Loads after ${loadingKey} (one load at a time).` };
     return { ...base, state: 'waiting', message: t.message };
   }
 
@@ -301,7 +301,8 @@ export function createKeepReady(options: KeepReadyOptions): KeepReady {
       const t = tracker(kept.modelKey);
       if (isLoaded(snapshot, kept.modelKey)) {
         // Loaded, by us or by anyone: a run of failures is over.
-        if (!t.seenLoaded && t.failures > 0) Object.assign(t, { failures: 0, notified: false, retryAt: null, message: null });
+        if (!t.seenLoaded && t.failures > 0)
+          Object.assign(t, { failures: 0, notified: false, retryAt: null, message: null });
         t.seenLoaded = true;
         continue;
       }
@@ -390,8 +391,12 @@ export function createKeepReady(options: KeepReadyOptions): KeepReady {
         monitor.onChange((status, previous) => {
           if (previous.state === 'online' && status.state !== 'online') session += 1;
           if (status.state === 'online' && previous.state !== 'online') {
-            // LM Studio or its server (re)started: what the last session could not load may load now.
+            // LM Studio or its server (re)started: what the last session could not load may load
+            // now, and a switch the other process turned on meanwhile is in settings.json.
             for (const t of trackers.values()) t.retryAt = null;
+            reloadSettings()
+              .catch((error: unknown) => logger.warn('Could not re-read the kept models', error))
+              .finally(pump);
           }
           pump();
         }),

@@ -60,7 +60,8 @@ async function harness(kept: KeptModel[]) {
   };
   const loadedKeys = () => sim.state.loaded().map((i) => i.identifier);
   const keptOnDisk = async () =>
-    (JSON.parse(await readFile(path.join(configDir, 'settings.json'), 'utf8')) as { keepLoaded: KeptModel[] }).keepLoaded;
+    (JSON.parse(await readFile(path.join(configDir, 'settings.json'), 'utf8')) as { keepLoaded: KeptModel[] })
+      .keepLoaded;
   const loadRequests = () => sim.state.requests().filter((r) => r.path === '/api/v1/models/load').length;
   const lmsLoads = () => sim.state.lmsInvocations().filter((argv) => argv[0] === 'load').length;
   return { sim, core, events, value, loadedKeys, keptOnDisk, loadRequests, lmsLoads };

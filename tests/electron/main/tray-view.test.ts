@@ -123,7 +123,7 @@ describe('trayMenuTemplate', () => {
     ]);
     const a = actions();
     const item = trayMenuTemplate(s, a).find((i) => i.id === 'unload:qwen/qwen3-4b');
-    (item?.click as () => void)();
+    (item!.click as () => void)();
     expect(a.calls).toEqual(['unload qwen/qwen3-4b']);
     // A kept model that is not loaded (LM Studio closed) adds nothing to the menu.
     expect(labels(snapshot({ state: 'offline', kept: [{ ...kept, state: 'waiting' }] }))).not.toContainEqual(

@@ -98,7 +98,15 @@ function memoryFs(): FileSystem & { files: Map<string, string> } {
 }
 
 function instance(identifier: string, modelKey: string): LoadedInstance {
-  return { identifier, modelKey, contextLength: 4096, ttlMs: null, lastUsedTime: null, activity: null, sizeBytes: null };
+  return {
+    identifier,
+    modelKey,
+    contextLength: 4096,
+    ttlMs: null,
+    lastUsedTime: null,
+    activity: null,
+    sizeBytes: null,
+  };
 }
 
 /** The LM Studio both processes talk to: what is loaded, and every load asked of it. */
@@ -280,7 +288,9 @@ describe('keep-ready: loading kept models', () => {
     await settle();
     expect(app.state()).toMatchObject({ state: 'loading' });
     await elapse(LOAD_MS);
-    expect(world.loads).toEqual([{ modelKey: KEY, options: { contextLength: 8192 }, unattended: true, at: expect.any(Number) }]);
+    expect(world.loads).toEqual([
+      { modelKey: KEY, options: { contextLength: 8192 }, unattended: true, at: expect.any(Number) },
+    ]);
     expect(world.loaded.map((i) => i.identifier)).toEqual([KEY]);
     expect(app.state()).toEqual({
       modelKey: KEY,
@@ -356,7 +366,10 @@ describe('keep-ready: loading kept models', () => {
     app.keeper.start();
     await settle();
     expect(world.loads.map((l) => l.modelKey)).toEqual([KEY]);
-    expect(app.state('google/gemma-3-1b')).toMatchObject({ state: 'waiting', message: `Loads after ${KEY} (one load at a time).` });
+    expect(app.state('google/gemma-3-1b')).toMatchObject({
+      state: 'waiting',
+      message: `Loads after ${KEY} (one load at a time).`,
+    });
     await elapse(LOAD_MS / 2);
     expect(world.loads).toHaveLength(1);
     await elapse(LOAD_MS / 2);
@@ -528,6 +541,24 @@ describe('keep-ready: the desktop app and web mode at once', () => {
     await elapse(LOAD_MS);
     expect(world.loads).toEqual([]);
     expect(app.models.refreshes).toBeGreaterThan(before);
+  });
+
+  it('a switch the other process turned on is followed when LM Studio starts', async () => {
+    const { world, app: desktop, fs } = await setUp({ kept: [] });
+    desktop.keeper.start();
+    // Web mode turned it on, then closed, while LM Studio was quit.
+    world.state = 'offline';
+    desktop.monitor.sync();
+    const web = await process_(world, fs);
+    await web.keeper.set(KEY, true, {});
+    web.keeper.stop();
+    await elapse(MIN);
+    expect(world.loads).toEqual([]);
+    world.state = 'online';
+    desktop.monitor.sync();
+    await elapse(LOAD_MS);
+    expect(world.loads.map((l) => l.modelKey)).toEqual([KEY]);
+    expect(desktop.state()?.state).toBe('ready');
   });
 
   it('a switch the other process turned off is followed before loading', async () => {
