@@ -13,7 +13,13 @@ import { createTrayCore, ONLINE_SETTLE_MS } from '../../../electron/core/app';
 import type { TrayCore } from '../../../electron/core/interfaces';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
 import type { Logger } from '../../../electron/core/ports';
-import type { AppEvent, CommandName, CommandResponse, KeptModel } from '../../../electron/shared/contract';
+import type {
+  AppEvent,
+  AppNotification,
+  CommandName,
+  CommandResponse,
+  KeptModel,
+} from '../../../electron/shared/contract';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const WAIT = { timeout: 15_000, interval: 25 };
@@ -27,13 +33,14 @@ afterEach(async () => {
 async function harness(kept: KeptModel[]) {
   const sim = await startSimulator();
   const configDir = await mkdtemp(path.join(os.tmpdir(), 'core-keep-'));
+  const notifications: AppNotification[] = [];
   await writeFile(path.join(configDir, 'settings.json'), JSON.stringify({ keepLoaded: kept }));
   const core: TrayCore = createTrayCore(
     {
       clock: systemClock,
       spawn: spawnWithoutShell,
       fs: nodeFileSystem,
-      notifier: { show: () => {} },
+      notifier: { show: (notification) => notifications.push(notification) },
       logger: silent,
       // HOME is the simulator's: its LM Studio home holds the last port and `.lmstudio/bin/lms`.
       environment: { platform: process.platform, homedir: sim.homeDir, env: { PATH: process.env.PATH } },
@@ -64,7 +71,7 @@ async function harness(kept: KeptModel[]) {
       .keepLoaded;
   const loadRequests = () => sim.state.requests().filter((r) => r.path === '/api/v1/models/load').length;
   const lmsLoads = () => sim.state.lmsInvocations().filter((argv) => argv[0] === 'load').length;
-  return { sim, core, events, value, loadedKeys, keptOnDisk, loadRequests, lmsLoads };
+  return { sim, core, events, notifications, value, loadedKeys, keptOnDisk, loadRequests, lmsLoads };
 }
 
 /** The keeper never JIT-loads (a TTL and auto-evict would come with it). */
@@ -118,12 +125,33 @@ describe('keep-ready against the simulator', () => {
     expectNoJit(h.sim);
   });
 
+  it('evicted again right after each of two reloads while LM Studio stays up: the switch turns off, with a notification', async () => {
+    const h = await harness([{ modelKey: KEY, options: {} }]);
+    await expect.poll(() => h.core.snapshot().kept[0]?.state, WAIT).toBe('ready');
+    h.sim.evict(KEY);
+    await expect.poll(() => h.loadRequests(), WAIT).toBe(2);
+    await expect.poll(() => h.core.snapshot().kept[0]?.state, WAIT).toBe('ready');
+    h.sim.evict(KEY);
+    await expect.poll(() => h.core.snapshot().kept, WAIT).toEqual([]);
+    expect(await h.keptOnDisk()).toEqual([]);
+    expect(h.notifications).toEqual([
+      expect.objectContaining({ kind: 'keptModel', title: `Stopped keeping ${KEY} loaded` }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(h.loadRequests()).toBe(2);
+    expect(h.loadedKeys()).toEqual([]);
+  });
+
   it("the user's Unload here turns the switch off and the model stays unloaded", async () => {
     const h = await harness([]);
-    const kept = await h.value('models:keep', { modelKey: KEY, keep: true, options: { contextLength: 4096 } });
+    // Without options, the switch saves the load defaults in force (never their TTL).
+    await h.value('settings:update', { loadDefaults: { contextLength: 4096, ttlSeconds: 600 } });
+    const kept = await h.value('models:keep', { modelKey: KEY, keep: true });
     expect(kept).toEqual([expect.objectContaining({ modelKey: KEY, options: { contextLength: 4096 } })]);
     await expect.poll(h.loadedKeys, WAIT).toEqual([KEY]);
+    expect(h.sim.state.loaded()[0]).toMatchObject({ contextLength: 4096, ttlMs: null });
     expect(await h.keptOnDisk()).toEqual([{ modelKey: KEY, options: { contextLength: 4096 } }]);
+    await expect.poll(() => h.core.snapshot().kept[0]?.state, WAIT).toBe('ready');
 
     expect(await h.value('models:unload', { identifier: KEY })).toEqual({ keepTurnedOff: [KEY] });
     // A few model refreshes later it is still unloaded.
