@@ -3,7 +3,7 @@
  * events. The Electron shell and web mode drive only this (see interfaces.ts for the diagram).
  *
  *   settings ─┬─> client (base URL, token) ──┬─> health monitor ──> policy ──> notifier
- *             └─> lms discovery ─> lms cli ──┼─> model service
+ *             └─> lms discovery ─> lms cli ──┼─> model service ──> keep-ready (kept models)
  *                                            └─> download manager
  *
  * - The client, `lms` and the poll interval are read through getters, so `settings:update`
@@ -57,6 +57,7 @@ import { createLmStudioClient } from './lmstudio/client';
 import { findLmStudioHome, readLastServerConfig } from './lmstudio/home';
 import { createLmsCli } from './lmstudio/lms/cli';
 import { discoverLms, lmsNotFoundMessage, lmsRefusalMessages } from './lmstudio/lms/discover';
+import { createKeepReady } from './models/keep-ready';
 import { createModelService } from './models/service';
 import { nodeDiskSpace, nodeSystemMemory } from './node-ports';
 import { createNotificationPolicy } from './notifications/policy';
@@ -181,6 +182,22 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   let lmStudioRan: boolean | null = null;
   /** The loaded instances as last seen, to tell the estimator when the loaded set changes. */
   let loadedSet = '';
+  const keepReady = createKeepReady({
+    models,
+    monitor,
+    settings,
+    fs,
+    configDir: deps.configDir,
+    clock,
+    logger,
+    notify: (input) => notify(input),
+    // It re-read settings.json (the other process may have changed it) or saved the kept list.
+    settingsChanged: () => {
+      if (applied !== null && !stopped) {
+        applySettings(settings.get()).catch((error: unknown) => logger.warn('Applying settings failed', error));
+      }
+    },
+  });
   const downloads = createDownloadManager({
     client: () => client,
     lms,
@@ -352,6 +369,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       emit({ name: 'models:changed', payload: snapshot });
     }),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
+    keepReady.onChange((kept) => emit({ name: 'kept:changed', payload: kept })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
     // `Load when done`: loads a finished download's model; a model it cannot tell or load notifies once.
     // WIRING(issue 9): `downloads` becomes the supervisor (its rows carry `loadWhenDone`, and its
@@ -471,7 +489,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     models: models.snapshot(),
     downloads: downloads.list(),
     loading: models.loading(),
-    kept: [], // WIRING(issue 9): keepReady.list()
+    kept: keepReady.list(),
     settings: settingsView(),
     app: { version: deps.appVersion, platform: environment.platform, transport: deps.transport },
   });
@@ -527,14 +545,23 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         throw error;
       }
     },
+    // The user's unload wins over Keep loaded: the switches turn off first, so the keeper does
+    // not take the unload that follows for an eviction.
     'models:unload': async ({ identifier }) => {
+      const instance = models.snapshot().loaded.find((candidate) => candidate.identifier === identifier);
+      const keepTurnedOff = await keepReady.userUnloaded([instance?.modelKey ?? identifier.replace(/:\d+$/, '')]);
       await models.unload(identifier);
-      return { keepTurnedOff: [] }; // WIRING(issue 9): keepReady.userUnloaded
+      return { keepTurnedOff };
     },
-    'models:unload-all': async () => ({ unloaded: await models.unloadAll(), keepTurnedOff: [] }),
+    'models:unload-all': async () => {
+      // Loaded, and being loaded (by the keeper too): "all" is everything the user sees there.
+      const keys = [...models.snapshot().loaded, ...models.loading()].map((entry) => entry.modelKey);
+      const keepTurnedOff = await keepReady.userUnloaded(keys);
+      return { unloaded: await models.unloadAll(), keepTurnedOff };
+    },
     'downloads:disk-space': () => disk.space(),
-    // WIRING(issue 9): the two commands below are replaced by the keeper and the estimator.
-    'models:keep': async () => [],
+    'models:keep': ({ modelKey, keep, options: keptOptions }) =>
+      keepReady.set(modelKey, keep, keptOptions ?? settings.get().loadDefaults),
     'models:estimate': ({ modelKey, options: estimateOptions }) =>
       estimator.estimate(modelKey, { ...settings.get().loadDefaults, ...estimateOptions }),
     'downloads:start': async ({ model }) => downloads.start(model),
@@ -584,6 +611,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       }
       await applySettings(settings.get());
       monitor.start(); // runs the first check
+      keepReady.start(); // acts only once the server is online
       if (startOptions?.waitForFirstCheck !== false) await monitor.checkNow();
     },
     snapshot,
@@ -604,6 +632,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       if (stopped) return;
       stopped = true;
       monitor.stop();
+      keepReady.stop();
       cancelModelsRefresh();
       if (followPortTimer !== null) clock.clearTimeout(followPortTimer);
       const cancel = shutdownOptions?.cancelDownloads ?? settings.get().quitBehaviour === 'cancel-downloads';

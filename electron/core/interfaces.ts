@@ -149,8 +149,15 @@ export interface LmStudioClient {
   watchConnection(onClosed: () => void): () => void;
   /** `/api/v1/models`, then `/api/v0/models`, then `/v1/models`. Throws LmStudioError. */
   listModels(): Promise<ModelListing>;
-  /** `POST /api/v1/models/load` (exact), else the minimal `/v1/responses` request. */
-  loadModel(modelKey: string, options: LoadOptions): Promise<{ identifier: string; via: 'rest' | 'responses' }>;
+  /**
+   * `POST /api/v1/models/load` (exact), else the minimal `/v1/responses` request. `restOnly`
+   * forbids that fallback (a JIT load comes back with a TTL and auto-evict): it throws instead.
+   */
+  loadModel(
+    modelKey: string,
+    options: LoadOptions,
+    request?: { restOnly?: boolean },
+  ): Promise<{ identifier: string; via: 'rest' | 'responses' }>;
   unloadModel(instanceId: string): Promise<void>;
   startDownload(model: string): Promise<RestDownloadJob>;
   downloadStatus(jobId: string): Promise<RestDownloadJob>;
@@ -323,8 +330,11 @@ export interface HealthMonitor {
 export interface ModelService {
   snapshot(): ModelsSnapshot;
   onChange(listener: (snapshot: ModelsSnapshot) => void): () => void;
-  /** HTTP refresh; with `instanceDetails`, also `lms ps --json` (TTL, last use): popup open and after actions only. */
-  refresh(options?: { instanceDetails?: boolean }): Promise<ModelsSnapshot>;
+  /**
+   * HTTP refresh; with `instanceDetails`, also `lms ps --json` (TTL, last use): popup open and
+   * after actions only. `fresh`: lists read after this moment (a refresh already running is not joined).
+   */
+  refresh(options?: { instanceDetails?: boolean; fresh?: boolean }): Promise<ModelsSnapshot>;
   /** Not readable now: keep the last lists, marked stale (LM Studio closed: nothing loaded). */
   markStale(): void;
   /**
@@ -334,7 +344,13 @@ export interface ModelService {
   httpGeneration(): ApiGeneration | null;
   loading(): LoadingState[];
   onLoadingChange(listener: (loading: LoadingState[]) => void): () => void;
-  load(modelKey: string, options?: LoadOptions): Promise<{ identifier: string }>;
+  /**
+   * `unattended`: nobody clicked (the keeper): exactly these options, no defaults under them and
+   * never a TTL; only a path that applies them all (REST v1, else `lms load` for an unambiguous
+   * key, checked with `lms daemon status` right before so it never wakes LM Studio), never
+   * `/v1/responses`. Throws `unavailable` with the reason when no path fits.
+   */
+  load(modelKey: string, options?: LoadOptions, request?: { unattended?: boolean }): Promise<{ identifier: string }>;
   unload(identifier: string): Promise<void>;
   unloadAll(): Promise<number>;
 }

@@ -117,11 +117,14 @@ export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions
     // The same rules as the popup's: an unload that cannot work now is disabled, with its reason.
     const unloadable = allowed.unload === null;
     const header = snapshot.models.stale ? 'Loaded models · last known' : 'Loaded models';
+    // Kept models say so on every platform (a sublabel shows on macOS only): unloading one here
+    // also turns its Keep loaded switch off.
+    const kept = new Set(snapshot.kept.map((entry) => entry.modelKey));
     items.push({ type: 'separator' }, { id: 'loaded-header', label: header, enabled: false });
     for (const instance of loaded) {
       items.push({
         id: `unload:${instance.identifier}`,
-        label: `Unload ${instance.identifier}`,
+        label: `Unload ${instance.identifier}${kept.has(instance.modelKey) ? ' · Kept loaded' : ''}`,
         enabled: unloadable,
         click: () => actions.unload(instance.identifier),
       });

@@ -249,9 +249,9 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
    * 0.4+), else the minimal `/v1/responses` request, which JIT-loads it (identifier = key).
    * Only the context length can travel over REST, and only on the v1 path: GPU offload and TTL
    * are never sent, so the caller must show them as unavailable on this path rather than let
-   * them look applied.
+   * them look applied. `restOnly` (the keeper's loads) never JIT-loads: without `/api/v1` it throws.
    */
-  async function loadModel(modelKey: string, loadOptions: LoadOptions) {
+  async function loadModel(modelKey: string, loadOptions: LoadOptions, request: { restOnly?: boolean } = {}) {
     const notFound = `LM Studio has no model called ${modelKey}.`;
     const context = { action: `load ${modelKey}`, notFound, loading: modelKey };
     // v0 and openai were chosen because /api/v1 was missing: skip the doomed request.
@@ -264,6 +264,12 @@ export function createLmStudioClient(options: LmStudioClientOptions): LmStudioCl
         const json = expectOk(answer, context);
         return { identifier: text(json.instance_id) ?? modelKey, via: 'rest' as const };
       }
+    }
+    if (request.restOnly) {
+      throw new CoreError(
+        'unavailable',
+        `This LM Studio has no REST load (LM Studio 0.4 or later), and a just-in-time load would come back with a TTL, so ${modelKey} was not loaded over HTTP.`,
+      );
     }
     // LM Studio 0.3.x: an inference request JIT-loads the model (Codex's minimal request).
     const answer = await call(

@@ -26,6 +26,11 @@
  * loaded a different model than the one asked for, the wrong instance is unloaded again (the
  * user did not ask for it and it holds memory) and the load fails with a message that says so.
  * A remote server never gets the local `lms`.
+ *
+ * An unattended load (the keeper's: nobody clicked) takes exactly the options given, without the
+ * defaults and without a TTL, and only a path that applies them all: REST v1, else `lms load`
+ * for an unambiguous key with `lms daemon status` asked right before (it must not wake LM
+ * Studio); never `/v1/responses`, whose JIT load comes back with a TTL and auto-evict.
  */
 import { ambiguousLoadReason, LMS_ONLY_STATES, lmsLoadRival } from '../../shared/availability';
 import type {
@@ -258,9 +263,43 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     return lmsLoadRival(modelKey, snapshot.models) === null;
   }
 
-  async function load(modelKey: string, loadOptions: LoadOptions = {}): Promise<{ identifier: string }> {
+  /** The unattended load's path: false for REST v1, true for `lms load`; throws when neither may apply the options. */
+  async function unattendedUsesLms(modelKey: string, merged: LoadOptions, lms: LmsCli | null): Promise<boolean> {
+    const { state, apiGeneration } = options.status();
+    if (apiGeneration === 'v1' && !lmsOnly() && unsupported(merged, 'rest').length === 0) return false;
+    if (!lms) {
+      throw new CoreError(
+        'unavailable',
+        apiGeneration === 'v1'
+          ? `${modelKey} is kept with a GPU offload, which only lms load applies, and the local lms tool is not available here.`
+          : `This LM Studio has no REST load (LM Studio 0.4 or later) and the local lms tool is not available here, so ${modelKey} cannot be loaded without a just-in-time load (which comes back with a TTL).`,
+      );
+    }
+    if (snapshot.models.length === 0) await refresh().catch(() => undefined);
+    if (!isUnambiguousForLms(modelKey)) {
+      const rival = lmsLoadRival(modelKey, snapshot.models);
+      throw new CoreError(
+        'unavailable',
+        rival
+          ? ambiguousLoadReason(modelKey, rival, state)
+          : `${modelKey} is not among the downloaded models lms lists. Download it first.`,
+      );
+    }
+    const daemon = await lms.daemonStatus().catch(() => null);
+    if (!daemon?.running) {
+      throw new CoreError('unavailable', `LM Studio is not running, and it is not started just to load ${modelKey}.`);
+    }
+    return true;
+  }
+
+  async function load(
+    modelKey: string,
+    loadOptions: LoadOptions = {},
+    request: { unattended?: boolean } = {},
+  ): Promise<{ identifier: string }> {
     if (loading.has(modelKey)) throw new CoreError('invalid-input', `${modelKey} is already loading.`);
-    const merged: LoadOptions = { ...options.loadDefaults(), ...loadOptions };
+    const { ttlSeconds: _ttl, ...withoutTtl } = loadOptions;
+    const merged: LoadOptions = request.unattended ? withoutTtl : { ...options.loadDefaults(), ...loadOptions };
     const client = options.client();
     const generation = options.status().apiGeneration;
     const lms = localLms();
@@ -276,32 +315,11 @@ export function createModelService(options: ModelServiceOptions): ModelService {
     loading.set(modelKey, state);
 
     try {
-      let listError: unknown = null;
-      if ((onlyLms || generation !== 'v1') && lms && snapshot.models.length === 0) {
-        await refresh().catch((error: unknown) => {
-          listError = error;
-        });
-      }
-      if (onlyLms && !isUnambiguousForLms(modelKey)) {
-        // The HTTP API (exact) will not serve us, and lms could load a neighbour: say so instead.
-        const rival = lmsLoadRival(modelKey, snapshot.models);
-        if (!rival && listError !== null) {
-          // lms could not list them: that, not a missing download, is why nothing can be loaded.
-          throw new CoreError(
-            listError instanceof CoreError ? listError.code : 'lms-failed',
-            `Could not list the downloaded models to load ${modelKey}: ${errorText(listError)}`,
-          );
-        }
-        throw new CoreError(
-          'unavailable',
-          rival
-            ? ambiguousLoadReason(modelKey, rival, options.status().state)
-            : `${modelKey} is not among the downloaded models lms lists. Download it first.`,
-        );
-      }
-      const useLms = lms !== null && (onlyLms !== null || (generation !== 'v1' && isUnambiguousForLms(modelKey)));
+      const useLms = request.unattended
+        ? await unattendedUsesLms(modelKey, merged, lms)
+        : await attendedUsesLms(modelKey, lms, onlyLms, generation);
       let identifier: string;
-      if (useLms) {
+      if (useLms && lms) {
         Object.assign(state, { via: 'lms', progress: 0, unsupportedOptions: [] });
         emitLoading();
         ({ identifier } = await lms.load(modelKey, merged, (progress) => {
@@ -309,10 +327,10 @@ export function createModelService(options: ModelServiceOptions): ModelService {
           emitLoading();
         }));
       } else {
-        const expected = generation === 'v0' || generation === 'openai' ? 'responses' : 'rest';
+        const expected = !request.unattended && (generation === 'v0' || generation === 'openai') ? 'responses' : 'rest';
         Object.assign(state, { via: expected, unsupportedOptions: unsupported(merged, expected) });
         emitLoading();
-        const result = await client.loadModel(modelKey, merged);
+        const result = await client.loadModel(modelKey, merged, { restOnly: request.unattended === true });
         identifier = result.identifier;
       }
       await verifyLoaded(modelKey, identifier, useLms ? lms : null);
@@ -321,6 +339,39 @@ export function createModelService(options: ModelServiceOptions): ModelService {
       loading.delete(modelKey);
       emitLoading();
     }
+  }
+
+  /** The user's load: `lms load` when the HTTP API will not serve us or has no exact load, for an unambiguous key. */
+  async function attendedUsesLms(
+    modelKey: string,
+    lms: LmsCli | null,
+    onlyLms: LmsCli | null,
+    generation: ApiGeneration | null,
+  ): Promise<boolean> {
+    let listError: unknown = null;
+    if ((onlyLms || generation !== 'v1') && lms && snapshot.models.length === 0) {
+      await refresh().catch((error: unknown) => {
+        listError = error;
+      });
+    }
+    if (onlyLms && !isUnambiguousForLms(modelKey)) {
+      // The HTTP API (exact) will not serve us, and lms could load a neighbour: say so instead.
+      const rival = lmsLoadRival(modelKey, snapshot.models);
+      if (!rival && listError !== null) {
+        // lms could not list them: that, not a missing download, is why nothing can be loaded.
+        throw new CoreError(
+          listError instanceof CoreError ? listError.code : 'lms-failed',
+          `Could not list the downloaded models to load ${modelKey}: ${errorText(listError)}`,
+        );
+      }
+      throw new CoreError(
+        'unavailable',
+        rival
+          ? ambiguousLoadReason(modelKey, rival, options.status().state)
+          : `${modelKey} is not among the downloaded models lms lists. Download it first.`,
+      );
+    }
+    return lms !== null && (onlyLms !== null || (generation !== 'v1' && isUnambiguousForLms(modelKey)));
   }
 
   /** Refreshes and checks the instance is the requested model; unloads a wrong one (see above). */

@@ -107,14 +107,18 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
   }
 
   async function load(): Promise<SettingsView> {
-    reset();
     let text: string | null;
     try {
       text = await shared.read();
     } catch (error) {
+      reset();
       markUnreadable(error);
       return view();
     }
+    // Only once the file is read: load() runs again while the app runs (the keeper re-reads the
+    // kept models), and until then get() must keep answering with the settings in force (the
+    // token, the address), not the defaults.
+    reset();
     if (text !== null && parseDocument(text) === undefined) {
       try {
         // Look again under the lock before moving it aside: the other process may have just
@@ -237,17 +241,19 @@ export function createSettingsStore(options: SettingsStoreOptions): SettingsStor
         // Read the file again under the lock: the desktop app and web mode share it, and a save
         // must not undo what the other saved since this one loaded it, nor race its save.
         await shared.locked(async (locked) => {
-          reset();
           let text: string | null;
           try {
             text = await setAsideIfDamaged(locked);
           } catch (error) {
+            reset();
             markUnreadable(error);
             throw new CoreError(
               'internal',
               `settings.json could not be read (${unreadable}), so it was not overwritten. Check its permissions, then save again.`,
             );
           }
+          // As in load(): the settings in force stay readable while the file is read.
+          reset();
           apply(text);
           next = { ...saved, ...given };
           const document: Record<string, unknown> = keyBag();

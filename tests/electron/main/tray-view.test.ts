@@ -101,6 +101,36 @@ describe('trayMenuTemplate', () => {
     ]);
   });
 
+  it('says Kept loaded beside a kept model, and unloading it still runs the unload', () => {
+    const kept = {
+      modelKey: 'qwen/qwen3-4b',
+      options: {},
+      state: 'ready' as const,
+      message: null,
+      nextAttemptAt: null,
+    };
+    const s = snapshot({ state: 'online', loaded: ['qwen/qwen3-4b', 'gemma-3-1b:2'], kept: [kept] });
+    expect(labels(s)).toEqual([
+      'Open LM Studio Tray',
+      'Online · 2 models loaded (disabled)',
+      'Loaded models (disabled)',
+      'Unload qwen/qwen3-4b · Kept loaded',
+      'Unload gemma-3-1b:2',
+      'Unload all',
+      'Stop server',
+      'Settings…',
+      'Quit',
+    ]);
+    const a = actions();
+    const item = trayMenuTemplate(s, a).find((i) => i.id === 'unload:qwen/qwen3-4b');
+    (item!.click as () => void)();
+    expect(a.calls).toEqual(['unload qwen/qwen3-4b']);
+    // A kept model that is not loaded (LM Studio closed) adds nothing to the menu.
+    expect(labels(snapshot({ state: 'offline', kept: [{ ...kept, state: 'waiting' }] }))).not.toContainEqual(
+      expect.stringContaining('Kept'),
+    );
+  });
+
   it('online and idle', () => {
     expect(labels(snapshot({ state: 'online' }))).toEqual([
       'Open LM Studio Tray',

@@ -758,6 +758,20 @@ describe('loadModel', () => {
     expect(JSON.parse(server.seen[1]!.body)).toEqual({ model: 'qwen/qwen3-4b', input: '', max_output_tokens: 1 });
   });
 
+  it('restOnly (the keeper): without /api/v1 it refuses rather than JIT-load through /v1/responses', async () => {
+    const server = await serve((req, res) =>
+      req.path === '/api/v0/models' ? json(res, 200, V0_MODELS) : unexpectedEndpoint(req, res),
+    );
+    const lmstudio = client(server.url);
+    await expect(lmstudio.loadModel('qwen/qwen3-4b', {}, { restOnly: true })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('a just-in-time load would come back with a TTL'),
+    });
+    await lmstudio.listModels();
+    await expect(lmstudio.loadModel('qwen/qwen3-4b', {}, { restOnly: true })).rejects.toThrow('no REST load');
+    expect(server.seen.map((s) => s.path)).toEqual(['/api/v1/models/load', '/api/v1/models', '/api/v0/models']);
+  });
+
   it('before 0.3.29 (no /v1/responses), loads with a one-token chat completion', async () => {
     const server = await serve((req, res) =>
       req.path === '/v1/chat/completions'

@@ -500,6 +500,55 @@ describe('model service: loading', () => {
   });
 });
 
+describe('model service: unattended loads (the keeper)', () => {
+  it('REST v1 with exactly the options given: no defaults under them, never a TTL', async () => {
+    const w = world();
+    await w.service.load('qwen/qwen3-4b', { contextLength: 8192, ttlSeconds: 60 }, { unattended: true });
+    expect(w.client.loadModel).toHaveBeenCalledWith('qwen/qwen3-4b', { contextLength: 8192 }, { restOnly: true });
+    expect(w.loadingSeen[0]?.[0]).toMatchObject({ via: 'rest', unsupportedOptions: [] });
+    expect(w.calls.some((c) => c.startsWith('lms:load') || c === 'lms:daemon')).toBe(false);
+  });
+
+  it('a GPU offload REST cannot apply goes through lms load, after lms daemon status says LM Studio runs', async () => {
+    const w = world();
+    await w.service.refresh();
+    await w.service.load('google/gemma-3-1b', { gpuOffload: 'max' }, { unattended: true });
+    const steps = w.calls.filter((c) => c.startsWith('lms:load') || c === 'lms:daemon');
+    expect(steps).toEqual(['lms:daemon', 'lms:load google/gemma-3-1b']);
+    expect(w.lms.load).toHaveBeenCalledWith('google/gemma-3-1b', { gpuOffload: 'max' }, expect.any(Function));
+    expect(w.client.loadModel).not.toHaveBeenCalled();
+  });
+
+  it('without REST v1: lms load for an unambiguous key, else refused with the reason (never /v1/responses)', async () => {
+    const w = world({ generation: 'v0', keys: ['qwen/qwen3-4b-2507', 'qwen/qwen3-4b', 'google/gemma-3-1b'] });
+    await w.service.refresh();
+    await w.service.load('google/gemma-3-1b', {}, { unattended: true });
+    expect(w.calls).toContain('lms:load google/gemma-3-1b');
+    await expect(w.service.load('qwen/qwen3-4b', {}, { unattended: true })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('qwen/qwen3-4b also matches qwen/qwen3-4b-2507'),
+    });
+    const noLms = world({ generation: 'v0', withLms: false });
+    await noLms.service.refresh();
+    await expect(noLms.service.load('qwen/qwen3-4b', {}, { unattended: true })).rejects.toThrow(
+      'the local lms tool is not available here',
+    );
+    expect(w.client.loadModel).not.toHaveBeenCalled();
+    expect(noLms.client.loadModel).not.toHaveBeenCalled();
+  });
+
+  it('never wakes LM Studio: no lms load when the daemon says it is not running', async () => {
+    const w = world({ generation: 'v0' });
+    await w.service.refresh();
+    w.quitJustNow();
+    await expect(w.service.load('google/gemma-3-1b', {}, { unattended: true })).rejects.toThrow(
+      'LM Studio is not running, and it is not started just to load google/gemma-3-1b.',
+    );
+    expect(w.calls.filter((c) => c.startsWith('lms:'))).toEqual(['lms:daemon']);
+    expect(w.service.loading()).toEqual([]);
+  });
+});
+
 describe('model service: unloading', () => {
   it('unloads by identifier over REST when v1, and through lms otherwise', async () => {
     const rest = world();

@@ -114,6 +114,26 @@ describe('settings store: loading', () => {
     expect(await readdir(dir)).toEqual(['settings.json']);
   });
 
+  it('keeps answering with the settings in force while it reads the file again (load or update)', async () => {
+    await writeFile(file, JSON.stringify({ baseUrl: 'http://127.0.0.1:4321', apiToken: 'secret' }));
+    const seenMidRead: Array<string | null> = [];
+    let s: ReturnType<typeof store> | null = null;
+    const watching: FileSystem = {
+      ...nodeFileSystem,
+      async readFile(target) {
+        if (s) seenMidRead.push(s.get().apiToken, s.get().baseUrl);
+        return nodeFileSystem.readFile(target);
+      },
+    };
+    const created = store({ fs: watching });
+    await created.load();
+    s = created;
+    await created.load();
+    await created.update({ launchAtLogin: true });
+    expect(seenMidRead).toEqual(['secret', 'http://127.0.0.1:4321', 'secret', 'http://127.0.0.1:4321']);
+    expect(created.get()).toMatchObject({ apiToken: 'secret', baseUrl: 'http://127.0.0.1:4321', launchAtLogin: true });
+  });
+
   it('keeps a key named __proto__ from a newer version as a key, and writes it back', async () => {
     await writeFile(file, '{"__proto__": {"newerFeature": true}, "pollIntervalMs": 2000}');
     const s = store();
