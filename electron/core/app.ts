@@ -4,7 +4,7 @@
  *
  *   settings ─┬─> client (base URL, token) ──┬─> health monitor ──> policy ──> notifier
  *             └─> lms discovery ─> lms cli ──┼─> model service
- *                                            └─> download manager
+ *                                            └─> download manager <── download supervisor
  *
  * - The client, `lms` and the poll interval are read through getters, so `settings:update`
  *   applies at once without a restart.
@@ -35,6 +35,7 @@ import {
 } from '../shared/contract';
 import { parseCommand } from '../shared/contract-schemas';
 import { createDownloadManager } from './downloads/manager';
+import { createDownloadSupervisor, type DownloadSupervisorOptions } from './downloads/supervisor';
 import { CoreError, toCommandError } from './errors';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type {
@@ -80,8 +81,13 @@ type Handlers = {
 export interface TrayCoreOptions {
   /** Flap window of the notification policy (tests shorten it). */
   flapWindowMs?: number;
-  /** Passed to the download manager (tests shorten the limits). */
-  downloads?: { maxConcurrent?: number; stallAfterMs?: number; slowPhaseStallAfterMs?: number; restPollMs?: number };
+  /** Passed to the download manager and its supervisor (tests shorten the limits and the schedule). */
+  downloads?: {
+    maxConcurrent?: number;
+    stallAfterMs?: number;
+    slowPhaseStallAfterMs?: number;
+    restPollMs?: number;
+  } & Pick<DownloadSupervisorOptions, 'retryDelaysMs' | 'retryForMs' | 'maxUnknownRetries' | 'maxWaitMs' | 'waitCheckMs'>;
   /** Passed to the health monitor. */
   health?: Pick<
     HealthMonitorOptions,
@@ -157,13 +163,35 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     logger,
     loadDefaults: () => settings.get().loadDefaults,
   });
-  const downloads = createDownloadManager({
+  const { retryDelaysMs, retryForMs, maxUnknownRetries, maxWaitMs, waitCheckMs, ...managerLimits } =
+    options.downloads ?? {};
+  const manager = createDownloadManager({
     client: () => client,
     lms,
     clock,
     logger,
     platform: environment.platform,
-    ...options.downloads,
+    ...managerLimits,
+    // The supervisor keeps following a stalled download (Stalled, never given up on or cancelled).
+    giveUpAfterMs: Number.POSITIVE_INFINITY,
+  });
+  /** The core's downloads: the manager's, retried, waiting for LM Studio, picked up at start. */
+  const downloads = createDownloadSupervisor({
+    manager,
+    lms,
+    status: () => monitor.current(),
+    checkDiskSpace: () => settings.get().checkDiskSpace,
+    retryDownloads: () => settings.get().retryDownloads,
+    // WIRING(issue 9): disk: createDiskGuard(...), journal: createDownloadJournal(...) (the other helpers' modules).
+    disk: null,
+    journal: null,
+    clock,
+    logger,
+    retryDelaysMs,
+    retryForMs,
+    maxUnknownRetries,
+    maxWaitMs,
+    waitCheckMs,
   });
 
   // -------------------------------------------------------------------------------------------
@@ -250,6 +278,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     // The status as shown drives the page and the model lists; only confirmed transitions notify.
     monitor.onChange((status, previous) => {
       emit({ name: 'server:status-changed', payload: status });
+      downloads.serverChanged(status);
       const wasOnline = previous.state === 'online';
       const isOnline = status.state === 'online';
       if (isOnline && !wasOnline) {
@@ -299,6 +328,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     models.onChange((snapshot) => emit({ name: 'models:changed', payload: snapshot })),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
+    // Only a download's final outcome arrives here (not an attempt the supervisor retries).
     downloads.onFinished((download) => {
       if (download.status === 'completed' || download.status === 'already-downloaded') {
         if (listsReadable()) refreshModels(true);
@@ -480,9 +510,9 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     'models:estimate': async () => {
       throw new CoreError('unavailable', 'Not wired yet.');
     },
-    'downloads:start': async ({ model }) => downloads.start(model),
+    'downloads:start': ({ model, loadWhenDone }) => downloads.start(model, { loadWhenDone }),
     'downloads:cancel': ({ id }) => downloads.cancel(id),
-    'downloads:retry': async ({ id }) => downloads.retry(id),
+    'downloads:retry': ({ id }) => downloads.retry(id),
     'downloads:dismiss': async ({ id }) => {
       downloads.dismiss(id);
       return null;
@@ -527,6 +557,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       }
       await applySettings(settings.get());
       monitor.start(); // runs the first check
+      // Unfinished downloads from the last run: picked up without waking LM Studio.
+      void downloads.restore().catch((error: unknown) => logger.error('Could not pick up unfinished downloads', error));
       if (startOptions?.waitForFirstCheck !== false) await monitor.checkNow();
     },
     snapshot,
