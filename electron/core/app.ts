@@ -87,7 +87,10 @@ export interface TrayCoreOptions {
     stallAfterMs?: number;
     slowPhaseStallAfterMs?: number;
     restPollMs?: number;
-  } & Pick<DownloadSupervisorOptions, 'retryDelaysMs' | 'retryForMs' | 'maxUnknownRetries' | 'maxWaitMs' | 'waitCheckMs'>;
+  } & Pick<
+    DownloadSupervisorOptions,
+    'retryDelaysMs' | 'retryForMs' | 'maxUnknownRetries' | 'maxWaitMs' | 'waitCheckMs'
+  >;
   /** Passed to the health monitor. */
   health?: Pick<
     HealthMonitorOptions,

@@ -43,7 +43,8 @@ const WORDS: ReadonlyArray<[DownloadFailureKind, RegExp]> = [
 ];
 
 /** The message the lms runner gives an `lms get` that exited non-zero without an `Error:` line. */
-const EXITED_WITHOUT_WORDS = /^lms get (?:exited with code -?\d+|stopped(?: with exit code -?\d+)? without saying why)/i;
+const EXITED_WITHOUT_WORDS =
+  /^lms get (?:exited with code -?\d+|stopped(?: with exit code -?\d+)? without saying why)/i;
 
 /** What kind of failure `attempt` was. */
 export function classifyDownloadFailure(attempt: FailedAttempt): DownloadFailureKind {

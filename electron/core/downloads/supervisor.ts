@@ -121,7 +121,12 @@ interface Job {
   warning: string | null;
   /** Why the supervisor (or the user) stopped the running attempt, so its `cancelled` is read right. */
   stopping: { by: 'disk'; message: string } | { by: 'user' } | null;
-  final: { status: DownloadStatus; message: string | null; failureKind: DownloadFailureKind | null; endedAt: number } | null;
+  final: {
+    status: DownloadStatus;
+    message: string | null;
+    failureKind: DownloadFailureKind | null;
+    endedAt: number;
+  } | null;
   /** Bumped whenever what an awaited step was for may have changed: a stale step does nothing. */
   token: number;
 }
@@ -193,7 +198,11 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
         Object.assign(row, idle(), { status: 'queued' });
         break;
       case 'final':
-        Object.assign(row, job.final, job.final?.status === 'completed' ? {} : { bytesPerSecond: null, etaSeconds: null });
+        Object.assign(
+          row,
+          job.final,
+          job.final?.status === 'completed' ? {} : { bytesPerSecond: null, etaSeconds: null },
+        );
         break;
     }
     return row;
@@ -378,7 +387,8 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
         job.managerId !== null && rows.has(job.managerId) ? manager.retry(job.managerId) : manager.start(job.model);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      return finalize(job, 'failed', message, 'unknown');
+      finalize(job, 'failed', message, 'unknown');
+      return;
     }
     job.managerId = state.id;
     record(job);
@@ -416,10 +426,12 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
     const stopping = job.stopping;
     if (stopping?.by === 'disk') {
       const note = state.status === 'continuing' ? ` ${state.message ?? ''}` : '';
-      return finalize(job, 'failed', `${stopping.message}${note}`.trim(), 'not-enough-disk');
+      finalize(job, 'failed', `${stopping.message}${note}`.trim(), 'not-enough-disk');
+      return;
     }
     if (state.status !== 'failed' || stopping?.by === 'user') {
-      return finalize(job, state.status, state.message, state.status === 'failed' ? state.failureKind : null);
+      finalize(job, state.status, state.message, state.status === 'failed' ? state.failureKind : null);
+      return;
     }
     failed(job, state.failureKind ?? 'unknown', state.message ?? 'Download failed.');
   }
@@ -436,14 +448,17 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
       job.countingSince = now;
     }
     if (PERMANENT_DOWNLOAD_FAILURES.includes(kind) || !options.retryDownloads()) {
-      return finalize(job, 'failed', reason, kind);
+      finalize(job, 'failed', reason, kind);
+      return;
     }
     if (countedMs(job) >= retryForMs) {
-      return finalize(job, 'failed', `Gave up after ${job.attempt} attempts over an hour: ${reason}`, kind);
+      finalize(job, 'failed', `Gave up after ${job.attempt} attempts over an hour: ${reason}`, kind);
+      return;
     }
     if (kind === 'unknown') {
       if (job.unknownRetries >= maxUnknownRetries) {
-        return finalize(job, 'failed', `Gave up after ${job.attempt} attempts: ${reason}`, kind);
+        finalize(job, 'failed', `Gave up after ${job.attempt} attempts: ${reason}`, kind);
+        return;
       }
       job.unknownRetries += 1;
     }

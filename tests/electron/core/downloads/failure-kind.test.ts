@@ -23,9 +23,17 @@ const TABLE: Array<[string, FailedAttempt, DownloadFailureKind]> = [
     },
     'not-found',
   ],
-  ['REST: the client on model_not_found', { message: 'LM Studio found no model called openai/nope to download.' }, 'not-found'],
+  [
+    'REST: the client on model_not_found',
+    { message: 'LM Studio found no model called openai/nope to download.' },
+    'not-found',
+  ],
   // ENOSPC (lmstudio-bug-tracker#232, quoted in lmstudio-protocol-2.md).
-  ['ENOSPC', { message: 'Uncaught Exception: Error: ENOSPC: no space left on device, write', exitCode: 1 }, 'not-enough-disk'],
+  [
+    'ENOSPC',
+    { message: 'Uncaught Exception: Error: ENOSPC: no space left on device, write', exitCode: 1 },
+    'not-enough-disk',
+  ],
   ['ENOSPC in words', { message: 'no space left on device', exitCode: 1 }, 'not-enough-disk'],
   // LM Studio went away under lms get, or could not be woken.
   ['LM Studio quit', { message: 'LM Studio quit while the download was running.', exitCode: 1 }, 'interrupted'],
@@ -41,7 +49,11 @@ const TABLE: Array<[string, FailedAttempt, DownloadFailureKind]> = [
     { message: 'LM Studio daemon is not running and no valid installation could be found or installed.', exitCode: 1 },
     'interrupted',
   ],
-  ['waking failed', { message: 'Failed to start or connect to local LM Studio API server.', exitCode: 1 }, 'interrupted'],
+  [
+    'waking failed',
+    { message: 'Failed to start or connect to local LM Studio API server.', exitCode: 1 },
+    'interrupted',
+  ],
   ['killed by a signal', { message: 'lms get was stopped by SIGKILL.', exitCode: null }, 'interrupted'],
   ['an exit without a word', { message: 'lms get exited with code 1.', exitCode: 1 }, 'interrupted'],
   [
@@ -64,7 +76,11 @@ const TABLE: Array<[string, FailedAttempt, DownloadFailureKind]> = [
   ['fetch failed', { message: 'fetch failed', exitCode: 1 }, 'network'],
   ['socket hang up', { message: 'socket hang up', exitCode: 1 }, 'network'],
   // REST: the job's status, and a job LM Studio no longer knows.
-  ['REST job failed', { message: 'LM Studio reports that the download of qwen/qwen3-4b failed.', job: 'failed' }, 'lm-studio'],
+  [
+    'REST job failed',
+    { message: 'LM Studio reports that the download of qwen/qwen3-4b failed.', job: 'failed' },
+    'lm-studio',
+  ],
   [
     'REST job lost',
     {

@@ -173,7 +173,11 @@ describe('download manager: lms path', () => {
       message: expect.stringContaining('already'),
       failureKind: null,
     });
-    expect(row(b.id)).toMatchObject({ status: 'failed', message: 'Cannot find variant q9.', failureKind: 'no-variant' });
+    expect(row(b.id)).toMatchObject({
+      status: 'failed',
+      message: 'Cannot find variant q9.',
+      failureKind: 'no-variant',
+    });
     expect(finished).toHaveLength(2);
   });
 

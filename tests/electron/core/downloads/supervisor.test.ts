@@ -234,7 +234,21 @@ function setup(
     server.status = serverStatus(state);
     supervisor.serverChanged(server.status);
   };
-  return { supervisor, manager, runs, daemon, lmsCalls, client, settings, disk, journal, finished, updates, row, setServer };
+  return {
+    supervisor,
+    manager,
+    runs,
+    daemon,
+    lmsCalls,
+    client,
+    settings,
+    disk,
+    journal,
+    finished,
+    updates,
+    row,
+    setServer,
+  };
 }
 
 /** Lets promise callbacks (outcomes, daemon status answers, the journal) run under fake timers. */
@@ -317,7 +331,11 @@ describe('download supervisor: retries', () => {
     runs[0]!.emit({ type: 'error', message: 'Cannot find variant q9.' });
     runs[0]!.fail('Cannot find variant q9.');
     await settle();
-    expect(row(d.id)).toMatchObject({ status: 'failed', failureKind: 'no-variant', message: 'Cannot find variant q9.' });
+    expect(row(d.id)).toMatchObject({
+      status: 'failed',
+      failureKind: 'no-variant',
+      message: 'Cannot find variant q9.',
+    });
     await vi.advanceTimersByTimeAsync(60 * MIN);
     expect(runs).toHaveLength(1);
     expect(finished).toHaveLength(1);
@@ -486,7 +504,7 @@ describe('download supervisor: waiting for LM Studio without waking it', () => {
     await vi.advanceTimersByTimeAsync(1000); // the poll reports the job failed
     expect(row(d.id)).toMatchObject({ status: 'retrying', failureKind: 'lm-studio', via: 'rest' });
     await vi.advanceTimersByTimeAsync(10_000);
-    expect(row(d.id)).toMatchObject({ status: 'waiting', message: expect.stringContaining("server to be online") });
+    expect(row(d.id)).toMatchObject({ status: 'waiting', message: expect.stringContaining('server to be online') });
     expect(client.startDownload).toHaveBeenCalledTimes(1);
     jobs.push(job({ status: 'completed', downloadedBytes: 1000 }));
     setServer('online');
@@ -525,7 +543,8 @@ describe('download supervisor: stalls', () => {
 
 describe('download supervisor: disk', () => {
   it("refuses the user's start when a suggestion's size will not fit", async () => {
-    const { supervisor, manager, disk } = setup({ disk: new FakeDisk(3e9) });
+    const disk = new FakeDisk(3e9);
+    const { supervisor, manager } = setup({ disk });
     const refused = supervisor.start('Qwen/Qwen3-4B');
     await expect(refused).rejects.toBeInstanceOf(CoreError);
     await expect(refused).rejects.toMatchObject({
