@@ -686,6 +686,7 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
       switch (job.phase) {
         case 'active': {
           // Stalled (or running): let go of the attempt without cancelling it and follow anew.
+          if (managerRows().get(job.managerId!)?.status === 'queued') return rowOf(job);
           job.token += 1;
           job.attempt += 1;
           job.planChecked = false;

@@ -9,10 +9,15 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type SimulatorOptions, startSimulator } from '../../../../e2e/simulator/index';
 import { createTrayCore } from '../../../../electron/core/app';
-import type { TrayCore } from '../../../../electron/core/interfaces';
+import { createDownloadManager } from '../../../../electron/core/downloads/manager';
+import { createDownloadSupervisor } from '../../../../electron/core/downloads/supervisor';
+import type { DownloadJournal, JournalEntry, TrayCore } from '../../../../electron/core/interfaces';
+import { createLmStudioClient } from '../../../../electron/core/lmstudio/client';
+import { createLmsCli } from '../../../../electron/core/lmstudio/lms/cli';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../../electron/core/node-ports';
 import type { Logger } from '../../../../electron/core/ports';
-import type { AppEvent, AppNotification, DownloadState } from '../../../../electron/shared/contract';
+import { createProcessRegistry } from '../../../../electron/core/processes';
+import type { AppEvent, AppNotification, DownloadState, ServerStatus } from '../../../../electron/shared/contract';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const WAIT = { timeout: 15_000, interval: 25 };
@@ -99,4 +104,72 @@ describe('download supervisor with the simulator', () => {
       'downloadFinished',
     ]);
   }, 30_000);
+});
+
+describe('download supervisor with the simulator: quitting the app mid-download', () => {
+  /** One run of the app's download stack (real lms runner and client), sharing `journal` with the next. */
+  function appRun(sim: Awaited<ReturnType<typeof startSimulator>>, journal: DownloadJournal) {
+    const registry = createProcessRegistry({ clock: systemClock, logger: silent });
+    const lms = createLmsCli({
+      path: sim.lmsPath,
+      spawn: spawnWithoutShell,
+      registry,
+      clock: systemClock,
+      logger: silent,
+      platform: process.platform,
+    });
+    const client = createLmStudioClient({ baseUrl: sim.baseUrl, token: () => null });
+    const manager = createDownloadManager({
+      client: () => client,
+      lms: () => lms,
+      clock: systemClock,
+      logger: silent,
+      platform: process.platform,
+      giveUpAfterMs: Number.POSITIVE_INFINITY,
+    });
+    const supervisor = createDownloadSupervisor({
+      manager,
+      lms: () => lms,
+      status: () => ({ state: 'online' }) as ServerStatus,
+      disk: null,
+      checkDiskSpace: () => true,
+      journal,
+      retryDownloads: () => true,
+      clock: systemClock,
+      logger: silent,
+    });
+    cleanups.push(async () => {
+      await supervisor.shutdown('cancel');
+      await registry.endAll();
+    });
+    return supervisor;
+  }
+
+  it('picks the download up at the next start and re-attaches to the job LM Studio kept running', async () => {
+    const sim = await startSimulator({ downloadBytesPerSecond: 400_000_000 });
+    cleanups.push(() => sim.close());
+    const entries = new Map<string, JournalEntry>();
+    const journal: DownloadJournal = {
+      read: async () => [...entries.values()],
+      put: async (entry) => void entries.set(entry.id, entry),
+      remove: async (id) => void entries.delete(id),
+    };
+
+    const first = appRun(sim, journal);
+    const started = await first.start('mistralai/magistral-small', { loadWhenDone: true });
+    await vi.waitFor(() => expect(first.list()[0]?.downloadedBytes ?? 0).toBeGreaterThan(0), WAIT);
+    await first.shutdown('leave-running');
+    expect([...entries.values()]).toMatchObject([{ id: started.id, model: 'mistralai/magistral-small' }]);
+    expect(sim.state.downloads().map((d) => d.status)).toEqual(['downloading']);
+
+    const second = appRun(sim, journal);
+    sim.configure({ downloadBytesPerSecond: 3_000_000_000 });
+    await second.restore();
+    expect(second.list()[0]).toMatchObject({ id: started.id, attempt: 2, loadWhenDone: true });
+    await vi.waitFor(() => expect(second.list()[0]?.status).toBe('completed'), WAIT);
+    expect(second.list()[0]?.attached).toBe(true);
+    // One download inside LM Studio, followed twice: never started over.
+    expect(sim.state.downloads().map((d) => d.status)).toEqual(['completed']);
+    expect(entries.size).toBe(0);
+  });
 });
