@@ -403,6 +403,34 @@ describe('download supervisor: retries', () => {
   });
 });
 
+describe('download supervisor: the list', () => {
+  it('is the manager rows with its fields on top, coalesced to at most 10 updates a second', async () => {
+    const { supervisor, runs, updates } = setup();
+    const d = await supervisor.start('qwen/qwen3-4b', { loadWhenDone: true });
+    await vi.advanceTimersByTimeAsync(1000);
+    updates.length = 0;
+    for (let i = 1; i <= 100; i++) {
+      runs[0]!.progress(i * 10);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    await vi.advanceTimersByTimeAsync(300);
+    // 5 seconds of 50 ms redraws: about 10 a second, never the 100 frames.
+    expect(updates.length).toBeLessThanOrEqual(52);
+    expect(updates.length).toBeGreaterThan(30);
+    expect(updates.at(-1)).toEqual([
+      expect.objectContaining({
+        id: d.id,
+        status: 'downloading',
+        downloadedBytes: 1000,
+        attempt: 1,
+        loadWhenDone: true,
+        failureKind: null,
+        nextRetryAt: null,
+      }),
+    ]);
+  });
+});
+
 describe('download supervisor: waiting for LM Studio without waking it', () => {
   it('waits while lms daemon status says not running, without counting toward the hour, then goes on', async () => {
     const { supervisor, runs, daemon, lmsCalls, row, finished } = setup();
