@@ -225,8 +225,6 @@ export interface Simulator {
   configure(patch: SimConfigPatch): void;
   /** The user deletes a downloaded model in LM Studio (its instances unload); false if there was none. */
   deleteModel(key: string): boolean;
-  /** LM Studio unloads an instance on its own (TTL, JIT auto-evict, the model crashed); false if none was loaded. */
-  evict(identifier: string): boolean;
   readonly state: {
     models(): SimModel[];
     loaded(): SimLoadedInstance[];

@@ -4,7 +4,7 @@
  *
  *   settings ─┬─> client (base URL, token) ──┬─> health monitor ──> policy ──> notifier
  *             └─> lms discovery ─> lms cli ──┼─> model service ──> keep-ready (kept models)
- *                                            └─> download manager
+ *                                            └─> download manager <── download supervisor
  *
  * - The client, `lms` and the poll interval are read through getters, so `settings:update`
  *   applies at once without a restart.
@@ -37,7 +37,9 @@ import {
   type ValidCommandRequest,
 } from '../shared/contract';
 import { parseCommand } from '../shared/contract-schemas';
+import { createDownloadJournal } from './downloads/journal';
 import { createDownloadManager } from './downloads/manager';
+import { createDownloadSupervisor, type DownloadSupervisorOptions } from './downloads/supervisor';
 import { startThenLoad } from './downloads/then-load';
 import { CoreError, toCommandError } from './errors';
 import { createDiskGuard } from './fit/disk';
@@ -94,8 +96,16 @@ type Handlers = {
 export interface TrayCoreOptions {
   /** Flap window of the notification policy (tests shorten it). */
   flapWindowMs?: number;
-  /** Passed to the download manager (tests shorten the limits). */
-  downloads?: { maxConcurrent?: number; stallAfterMs?: number; slowPhaseStallAfterMs?: number; restPollMs?: number };
+  /** Passed to the download manager and its supervisor (tests shorten the limits and the schedule). */
+  downloads?: {
+    maxConcurrent?: number;
+    stallAfterMs?: number;
+    slowPhaseStallAfterMs?: number;
+    restPollMs?: number;
+  } & Pick<
+    DownloadSupervisorOptions,
+    'retryDelaysMs' | 'retryForMs' | 'maxUnknownRetries' | 'maxWaitMs' | 'waitCheckMs'
+  >;
   /** Passed to the health monitor. */
   health?: Pick<
     HealthMonitorOptions,
@@ -198,16 +208,9 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       }
     },
   });
-  const downloads = createDownloadManager({
-    client: () => client,
-    lms,
-    clock,
-    logger,
-    platform: environment.platform,
-    ...options.downloads,
-  });
-  // WIRING(issue 9): the download supervisor takes this guard (`refusal` before a start, on the
-  // plan line and before each retry; `watch` while downloads run).
+  const { retryDelaysMs, retryForMs, maxUnknownRetries, maxWaitMs, waitCheckMs, ...managerLimits } =
+    options.downloads ?? {};
+  /** The models folder's free space: checked before a download starts, on its plan line, before each retry and while it runs. */
   const disk = createDiskGuard({
     fs,
     diskSpace: deps.diskSpace ?? nodeDiskSpace,
@@ -218,10 +221,35 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     isLocal: () => client.isLocal,
     enabled: () => settings.get().checkDiskSpace,
   });
-  // WIRING(issue 9): the supervisor keeps the unfinished downloads in downloads.json (never settings.json):
-  //   const journal = createDownloadJournal({ fs, configDir: deps.configDir, logger });
-  //   const supervisor = createDownloadSupervisor({ manager: downloads, journal, ... });
-  // (import { createDownloadJournal } from './downloads/journal').
+  /** The unfinished downloads this app started, in downloads.json (never settings.json), for the next start. */
+  const journal = createDownloadJournal({ fs, configDir: deps.configDir, logger });
+  const manager = createDownloadManager({
+    client: () => client,
+    lms,
+    clock,
+    logger,
+    platform: environment.platform,
+    ...managerLimits,
+    // The supervisor keeps following a stalled download (Stalled, never given up on or cancelled).
+    giveUpAfterMs: Number.POSITIVE_INFINITY,
+  });
+  /** The core's downloads: the manager's, retried, waiting for LM Studio, picked up at start. */
+  const downloads = createDownloadSupervisor({
+    manager,
+    lms,
+    status: () => monitor.current(),
+    checkDiskSpace: () => settings.get().checkDiskSpace,
+    retryDownloads: () => settings.get().retryDownloads,
+    disk,
+    journal,
+    clock,
+    logger,
+    retryDelaysMs,
+    retryForMs,
+    maxUnknownRetries,
+    maxWaitMs,
+    waitCheckMs,
+  });
 
   // -------------------------------------------------------------------------------------------
   // Events and notifications
@@ -313,6 +341,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         if (lmStudioRan !== null && runs !== lmStudioRan) estimator.sessionEnded();
         lmStudioRan = runs;
       }
+      downloads.serverChanged(status);
       const wasOnline = previous.state === 'online';
       const isOnline = status.state === 'online';
       if (isOnline && !wasOnline) {
@@ -372,9 +401,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     keepReady.onChange((kept) => emit({ name: 'kept:changed', payload: kept })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
     // `Load when done`: loads a finished download's model; a model it cannot tell or load notifies once.
-    // WIRING(issue 9): `downloads` becomes the supervisor (its rows carry `loadWhenDone`, and its
-    // onFinished is the final outcome, not each attempt's).
     startThenLoad({ downloads, models, notify, logger }),
+    // Only a download's final outcome arrives here (not an attempt the supervisor retries).
     downloads.onFinished((download) => {
       if (download.status === 'completed' || download.status === 'already-downloaded') {
         if (listsReadable()) refreshModels(true);
@@ -564,9 +592,9 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       keepReady.set(modelKey, keep, keptOptions ?? settings.get().loadDefaults),
     'models:estimate': ({ modelKey, options: estimateOptions }) =>
       estimator.estimate(modelKey, { ...settings.get().loadDefaults, ...estimateOptions }),
-    'downloads:start': async ({ model }) => downloads.start(model),
+    'downloads:start': ({ model, loadWhenDone }) => downloads.start(model, { loadWhenDone }),
     'downloads:cancel': ({ id }) => downloads.cancel(id),
-    'downloads:retry': async ({ id }) => downloads.retry(id),
+    'downloads:retry': ({ id }) => downloads.retry(id),
     'downloads:dismiss': async ({ id }) => {
       downloads.dismiss(id);
       return null;
@@ -612,6 +640,8 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       await applySettings(settings.get());
       monitor.start(); // runs the first check
       keepReady.start(); // acts only once the server is online
+      // Unfinished downloads from the last run: picked up without waking LM Studio.
+      void downloads.restore().catch((error: unknown) => logger.error('Could not pick up unfinished downloads', error));
       if (startOptions?.waitForFirstCheck !== false) await monitor.checkNow();
     },
     snapshot,

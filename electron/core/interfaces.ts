@@ -364,6 +364,12 @@ export interface DownloadManager {
   start(model: string): DownloadState;
   cancel(id: string): Promise<DownloadState>;
   retry(id: string): DownloadState;
+  /**
+   * Lets go of a running attempt without cancelling it (`lms get`: SIGINT, then `Y`, so the
+   * download goes on in LM Studio; REST: stops polling) and starts a new one on the same row,
+   * which re-attaches to LM Studio's job. A finished row is retried.
+   */
+  restart(id: string): Promise<DownloadState>;
   dismiss(id: string): void;
   /** The computer woke from sleep: time asleep does not count towards a stall. */
   resume(): void;

@@ -32,6 +32,7 @@ import type {
   RestDownloadJob,
 } from '../interfaces';
 import type { Clock, Logger } from '../ports';
+import { classifyDownloadFailure, type FailedAttempt } from './failure-kind';
 
 export interface DownloadManagerOptions {
   client: () => LmStudioClient;
@@ -150,7 +151,13 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     changed();
   }
 
-  function finish(entry: Entry, status: DownloadStatus, message: string | null): void {
+  /** `failure`: what a failed attempt left behind beyond its message (exit code, REST job), for its kind. */
+  function finish(
+    entry: Entry,
+    status: DownloadStatus,
+    message: string | null,
+    failure: Omit<FailedAttempt, 'message'> = {},
+  ): void {
     if (isFinished(entry.state.status)) return;
     if (entry.pollTimer !== null) clock.clearTimeout(entry.pollTimer);
     entry.pollTimer = null;
@@ -158,6 +165,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     entry.state.status = status;
     entry.state.message = message;
     entry.state.endedAt = clock.now();
+    entry.state.failureKind =
+      status === 'failed' ? classifyDownloadFailure({ message: message ?? '', ...failure }) : null;
     if (status === 'completed') {
       entry.state.percent = 100;
       if (entry.state.totalBytes !== null) entry.state.downloadedBytes = entry.state.totalBytes;
@@ -320,7 +329,9 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
         finish(entry, 'continuing', CONTINUES_IN_LM_STUDIO);
         return;
       case 'failed':
-        finish(entry, 'failed', outcome.message || entry.state.message || failedWithoutWords(outcome.exitCode));
+        finish(entry, 'failed', outcome.message || entry.state.message || failedWithoutWords(outcome.exitCode), {
+          exitCode: outcome.exitCode,
+        });
         return;
     }
   }
@@ -344,7 +355,9 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
           finish(entry, 'completed', null);
           return false;
         case 'failed':
-          finish(entry, 'failed', `LM Studio reports that the download of ${entry.state.model} failed.`);
+          finish(entry, 'failed', `LM Studio reports that the download of ${entry.state.model} failed.`, {
+            job: 'failed',
+          });
           return false;
         case 'paused':
         case 'downloading': {
@@ -381,7 +394,8 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
           // LM Studio says the job does not exist (it restarted, or the job was removed): no
           // answer will ever bring it back, so the row must not wait for the stall timer.
           if (error instanceof CoreError && error.code === 'not-found') {
-            if (current() && !entry.stopping) finish(entry, 'failed', lostJobMessage(entry.state.model));
+            if (current() && !entry.stopping)
+              finish(entry, 'failed', lostJobMessage(entry.state.model), { job: 'lost' });
             return stop();
           }
           // The server may be restarting: keep polling; the stall timer decides when to give up.
@@ -464,6 +478,29 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
     return `No progress for ${minutes} minute${minutes === 1 ? '' : 's'}: LM Studio Tray stopped following this download, which stays in LM Studio. Check the network, then look in LM Studio or download it again.`;
   }
 
+  /** Starts the row over as a new attempt (queued, nothing known yet). */
+  function newAttempt(entry: Entry): void {
+    const now = clock.now();
+    Object.assign(entry, freshTracking(now));
+    Object.assign(entry.state, freshAttemptState(now), { attempt: entry.attempt });
+    pump();
+    changed();
+  }
+
+  function retry(id: string): DownloadState {
+    const entry = get(id);
+    if (shuttingDown) throw new CoreError('unavailable', 'LM Studio Tray is quitting; retry later.');
+    if (!isFinished(entry.state.status)) {
+      throw new CoreError('invalid-input', `The download of ${entry.state.model} is still running.`);
+    }
+    if (entry.state.status === 'completed' || entry.state.status === 'already-downloaded') {
+      throw new CoreError('invalid-input', `${entry.state.model} is already downloaded.`);
+    }
+    entry.attempt += 1;
+    newAttempt(entry);
+    return { ...entry.state };
+  }
+
   // -------------------------------------------------------------------------------------------
   // The interface
   // -------------------------------------------------------------------------------------------
@@ -529,21 +566,26 @@ export function createDownloadManager(options: DownloadManagerOptions): Download
       return { ...entry.state };
     },
 
-    retry(id) {
+    retry,
+
+    async restart(id) {
       const entry = get(id);
+      if (entry.state.status === 'queued') return { ...entry.state };
+      if (!isRunning(entry)) return retry(id);
       if (shuttingDown) throw new CoreError('unavailable', 'LM Studio Tray is quitting; retry later.');
-      if (!isFinished(entry.state.status)) {
-        throw new CoreError('invalid-input', `The download of ${entry.state.model} is still running.`);
-      }
-      if (entry.state.status === 'completed' || entry.state.status === 'already-downloaded') {
-        throw new CoreError('invalid-input', `${entry.state.model} is already downloaded.`);
-      }
-      const now = clock.now();
+      // From here on, whatever the attempt let go of still reports is ignored.
       entry.attempt += 1;
-      Object.assign(entry, freshTracking(now));
-      Object.assign(entry.state, freshAttemptState(now), { attempt: entry.attempt });
-      pump();
-      changed();
+      entry.stopping = 'detach';
+      if (entry.pollTimer !== null) clock.clearTimeout(entry.pollTimer);
+      entry.pollTimer = null;
+      await entry.process
+        ?.detach()
+        .catch((error: unknown) => logger.error(`Could not let go of lms get for ${entry.state.model}`, error));
+      if (shuttingDown) {
+        finish(entry, 'continuing', CONTINUES_IN_LM_STUDIO);
+        return { ...entry.state };
+      }
+      newAttempt(entry);
       return { ...entry.state };
     },
 

@@ -64,7 +64,14 @@ beforeAll(async () => {
       environment: { platform: process.platform, homedir: configDir, env: { PATH: '' } },
       configDir,
       // Polls rare enough that only the commands below ask for the lists.
-      overrides: { baseUrl: server.baseUrl, pollIntervalMs: 600_000, apiToken: 'sk-lm-AbCdEfGh:AbCdEfGhIjKlMnOpQrSt' },
+      // Retries off: each download case reads one attempt's own outcome (the supervisor's retries
+      // have their own tests).
+      overrides: {
+        baseUrl: server.baseUrl,
+        pollIntervalMs: 600_000,
+        apiToken: 'sk-lm-AbCdEfGh:AbCdEfGhIjKlMnOpQrSt',
+        retryDownloads: false,
+      },
       transport: 'web',
       appVersion: '0.0.0-test',
       which: async () => null,

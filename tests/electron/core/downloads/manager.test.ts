@@ -170,9 +170,37 @@ describe('download manager: lms path', () => {
     runs[1]!.emit({ type: 'error', message: 'Cannot find variant q9.' });
     runs[1]!.end({ kind: 'failed', message: '', exitCode: 1 });
     await settle();
-    expect(row(a.id)).toMatchObject({ status: 'already-downloaded', message: expect.stringContaining('already') });
-    expect(row(b.id)).toMatchObject({ status: 'failed', message: 'Cannot find variant q9.' });
+    expect(row(a.id)).toMatchObject({
+      status: 'already-downloaded',
+      message: expect.stringContaining('already'),
+      failureKind: null,
+    });
+    expect(row(b.id)).toMatchObject({
+      status: 'failed',
+      message: 'Cannot find variant q9.',
+      failureKind: 'no-variant',
+    });
     expect(finished).toHaveLength(2);
+  });
+
+  it('gives every failure its kind, from the words and the exit code', async () => {
+    const { manager, runs, row } = setup();
+    const quit = manager.start('m/quit');
+    const silent = manager.start('m/silent');
+    const odd = manager.start('m/odd');
+    runs[0]!.end({ kind: 'failed', message: 'LM Studio quit while the download was running.', exitCode: 1 });
+    runs[1]!.end({ kind: 'failed', message: '', exitCode: 137 });
+    runs[2]!.end({ kind: 'failed', message: 'Something odd.', exitCode: 1 });
+    await settle();
+    expect(row(quit.id).failureKind).toBe('interrupted');
+    expect(row(silent.id)).toMatchObject({
+      failureKind: 'interrupted',
+      message: expect.stringContaining('exit code 137 without saying why'),
+    });
+    expect(row(odd.id).failureKind).toBe('unknown');
+    // A new attempt has not failed (yet).
+    manager.retry(odd.id);
+    expect(row(odd.id).failureKind).toBeNull();
   });
 
   it('fails with the validation message when lms refuses the target', () => {
@@ -392,6 +420,40 @@ describe('download manager: concurrency, cancel, retry, dismiss', () => {
     expect(() => manager.dismiss(d.id)).toThrow('Cancel the download of qwen/qwen3-4b before removing it.');
   });
 
+  it('restarts a stalled download without cancelling it: lets go (Y), then follows a new lms get', async () => {
+    const { manager, runs, row, finished } = setup();
+    const d = manager.start('qwen/qwen3-4b');
+    runs[0]!.progress(5);
+    await vi.advanceTimersByTimeAsync(11_000);
+    expect(row(d.id).status).toBe('stalled');
+    const restarted = await manager.restart(d.id);
+    expect(runs[0]!.detached).toBe(1);
+    expect(runs[0]!.cancelled).toBe(0);
+    expect(restarted).toMatchObject({ id: d.id, status: 'resolving', attempt: 2, downloadedBytes: null });
+    expect(runs).toHaveLength(2);
+    runs[0]!.progress(900); // a late frame from the attempt let go of
+    expect(row(d.id).downloadedBytes).toBeNull();
+    await settle();
+    expect(finished).toEqual([]); // letting go is not an outcome
+    runs[1]!.emit({ type: 'attached' });
+    runs[1]!.end({ kind: 'completed' });
+    await settle();
+    expect(row(d.id).status).toBe('completed');
+    expect(finished.map((f) => f.status)).toEqual(['completed']);
+  });
+
+  it('restart retries a finished row and leaves a queued one as it is', async () => {
+    const { manager, runs, row } = setup({ maxConcurrent: 1 });
+    const a = manager.start('m/a');
+    const b = manager.start('m/b');
+    expect(await manager.restart(b.id)).toMatchObject({ status: 'queued' });
+    runs[0]!.end({ kind: 'failed', message: 'read ECONNRESET', exitCode: 1 });
+    await settle();
+    expect(row(a.id).failureKind).toBe('network');
+    await manager.cancel(b.id);
+    expect(await manager.restart(a.id)).toMatchObject({ status: 'resolving', attempt: 2 });
+  });
+
   it('dismisses finished rows only', async () => {
     const { manager, runs } = setup();
     const d = manager.start('qwen/qwen3-4b');
@@ -491,6 +553,7 @@ describe('download manager: REST path', () => {
       status: 'failed',
       message:
         'LM Studio no longer knows the download of qwen/qwen3-4b (it may have restarted). Retry to start it again.',
+      failureKind: 'interrupted',
     });
     await vi.advanceTimersByTimeAsync(5000);
     expect(client.downloadStatus).toHaveBeenCalledTimes(2);
@@ -507,7 +570,21 @@ describe('download manager: REST path', () => {
     });
     const d = manager.start('openai/nope');
     await settle();
-    expect(row(d.id)).toMatchObject({ status: 'failed', message: 'LM Studio could not find openai/nope.' });
+    expect(row(d.id)).toMatchObject({
+      status: 'failed',
+      message: 'LM Studio could not find openai/nope.',
+      failureKind: 'unknown',
+    });
+  });
+
+  it('calls a job LM Studio reports failed an LM Studio failure', async () => {
+    const { manager, row } = setup({
+      isLocal: false,
+      rest: { startDownload: vi.fn(async () => job({ status: 'failed' })) },
+    });
+    const d = manager.start('qwen/qwen3-4b');
+    await settle();
+    expect(row(d.id)).toMatchObject({ status: 'failed', failureKind: 'lm-studio' });
   });
 });
 
