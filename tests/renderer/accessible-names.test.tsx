@@ -165,7 +165,8 @@ describe('§4 downloads', () => {
     fireEvent.click(buttons[0]!);
     await waitFor(() => expect(bridge.callsOf('downloads:start')).toEqual([{ model: 'qwen/qwen3-4b@q4_k_m' }]));
     const region = await screen.findByRole('region', { name: 'Downloads' });
-    expect(within(region).getByRole('listitem').textContent).toContain('qwen/qwen3-4b@q4_k_m');
+    // The first download brings the rows' code, loaded on demand.
+    expect((await within(region).findByRole('listitem')).textContent).toContain('qwen/qwen3-4b@q4_k_m');
   });
 
   it('keeps the Downloads region in place when there are none, saying so', async () => {
