@@ -2,7 +2,7 @@
  * `Load MODELKEY anyway?`: asked before a load the last estimate says LM Studio's guardrails will
  * refuse. Loaded on demand (see App's `LoadAnyway`): most loads never ask.
  */
-import { type KeyboardEvent, useLayoutEffect, useRef } from 'react';
+import { type KeyboardEvent, useEffect, useLayoutEffect, useRef } from 'react';
 import { useActions } from '../context';
 import { estimateText, memoryText } from '../memory-text';
 import type { LoadToConfirm } from '../store';
@@ -36,13 +36,19 @@ export function LoadAnywayDialog({ request }: { request: LoadToConfirm }) {
     return () => returnFocus(previous.current, modelKey);
   }, [modelKey]);
 
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') {
-      // Escape answers the dialog; it does not also close the popup.
+  // Escape answers the dialog wherever focus is (a click on the backdrop leaves it on the page), and
+  // does not also close the popup: this runs before App's listener, which skips a handled Escape.
+  useEffect(() => {
+    const onEscape = (event: globalThis.KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
       event.preventDefault();
       cancelLoad();
-      return;
-    }
+    };
+    document.addEventListener('keydown', onEscape, true);
+    return () => document.removeEventListener('keydown', onEscape, true);
+  }, [cancelLoad]);
+
+  const onKeyDown = (event: KeyboardEvent) => {
     if (event.key !== 'Tab') return;
     // Modal: Tab stays on the dialog's two buttons.
     const buttons = [...(dialog.current?.querySelectorAll('button') ?? [])];
