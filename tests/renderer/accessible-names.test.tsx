@@ -89,6 +89,12 @@ describe('§4 Start server', () => {
     );
   });
 
+  it('appears when the server goes down after the popup showed it online', async () => {
+    const { bridge } = await renderPopup();
+    act(() => bridge.emit('server:status-changed', makeStatus({ state: 'offline' })));
+    expect(await screen.findByRole('button', { name: 'Start server' })).toBeTruthy();
+  });
+
   it('is not offered while online', async () => {
     await renderPopup();
     expect(screen.queryByRole('button', { name: 'Start server' })).toBeNull();
