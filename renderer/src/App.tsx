@@ -1,11 +1,12 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
-import { DownloadedModels, loadOptionsPanel } from './components/DownloadedModels';
-import { Downloads } from './components/Downloads';
-import { ErrorList } from './components/ErrorList';
+import type { AppSnapshot } from '../../electron/shared/contract';
+import { DownloadedModels, loadingParts, loadOptionsPanel } from './components/DownloadedModels';
+import { Downloads, downloadRows } from './components/Downloads';
+import { ErrorList, Notice } from './components/ErrorList';
 import { GetModels, loadNameRules } from './components/GetModels';
 import { GearIcon, RefreshIcon } from './components/icons';
 import { LoadedModels } from './components/LoadedModels';
-import { StatusPanel } from './components/StatusPanel';
+import { needsStatusFix, StatusPanel, statusFixes } from './components/StatusPanel';
 import { TrayProvider, useActions, useTray } from './context';
 import { RenderedAsOf } from './live-text';
 import type { TrayStore } from './store';
@@ -13,20 +14,43 @@ import type { TrayStore } from './store';
 /** Settings load on demand, so the first view downloads and parses less (see `preloadOnDemand`). */
 const loadSettingsPage = () => import('./SettingsPage');
 const SettingsPage = lazy(loadSettingsPage);
+/** `Load MODELKEY anyway?` loads on demand: most loads never ask. */
+const loadLoadAnyway = () => import('./components/LoadAnywayDialog');
+const LoadAnywayDialog = lazy(() => loadLoadAnyway().then((module) => ({ default: module.LoadAnywayDialog })));
 
 /**
- * Fetches what loads on demand (settings, a row's load options, the name rules) once the first view is on screen
+ * Fetches what loads on demand (settings, a row's load options, the name rules, the download rows,
+ * the server state's fix, a load's progress, the load-anyway dialog) once the first view is on screen
  * and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
  * once: each module loads once.
  */
 export function preloadOnDemand(): void {
   const start = () => {
-    void loadSettingsPage().catch(() => undefined);
-    void loadOptionsPanel().catch(() => undefined);
-    void loadNameRules().catch(() => undefined);
+    const loads = [
+      loadSettingsPage,
+      loadOptionsPanel,
+      loadNameRules,
+      downloadRows.load,
+      statusFixes.load,
+      loadingParts.load,
+      loadLoadAnyway,
+    ];
+    for (const load of loads) void load().catch(() => undefined);
   };
   if (typeof requestIdleCallback === 'function') requestIdleCallback(start, { timeout: 2000 });
   else setTimeout(start, 500);
+}
+
+/**
+ * Loads the on-demand parts of the first view that `snapshot` shows (its download rows, its server
+ * state's fix, its loads in progress), so that view renders, or hydrates the server's markup, in one pass.
+ */
+export function loadFirstViewParts(snapshot: AppSnapshot): Promise<unknown> {
+  return Promise.all([
+    snapshot.downloads.length > 0 ? downloadRows.load() : null,
+    needsStatusFix(snapshot.status) ? statusFixes.load() : null,
+    snapshot.loading.length > 0 ? loadingParts.load() : null,
+  ]);
 }
 
 /**
@@ -108,11 +132,24 @@ function Popup() {
       <main className="content">
         <StatusPanel />
         <ErrorList />
+        <Notice />
         <LoadedModels />
         <Downloads />
         <DownloadedModels />
         <GetModels />
       </main>
+      <LoadAnyway />
     </div>
+  );
+}
+
+/** The dialog of a load that waits for the user's `Try anyway`, once its code is here. */
+function LoadAnyway() {
+  const request = useTray((s) => s.confirmLoad);
+  if (!request) return null;
+  return (
+    <Suspense fallback={null}>
+      <LoadAnywayDialog request={request} />
+    </Suspense>
   );
 }

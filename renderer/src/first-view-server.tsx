@@ -10,8 +10,21 @@ import { StrictMode } from 'react';
 import { renderToString } from 'react-dom/server';
 import type { AppSnapshot, Bridge } from '../../electron/shared/contract';
 import { App } from './App';
+import { loadingParts } from './components/DownloadedModels';
+import * as rowsModule from './components/DownloadRows';
+import { downloadRows } from './components/Downloads';
+import * as loadingModule from './components/LoadingParts';
+import * as fixModule from './components/StatusFix';
+import { statusFixes } from './components/StatusPanel';
 import { firstViewTime } from './first-snapshot';
 import { createTrayStore } from './store';
+
+// The page loads these parts on demand (renderer/src/on-demand.ts); this render is one synchronous
+// pass and cannot wait for them, so they are bundled here and handed over. The page loads those its
+// snapshot shows before it hydrates (App's `loadFirstViewParts`).
+downloadRows.provide(rowsModule);
+statusFixes.provide(fixModule);
+loadingParts.provide(loadingModule);
 
 /** The server's store only renders: it never starts, so nothing is ever sent through this. */
 const RENDER_ONLY_BRIDGE: Bridge = {

@@ -24,6 +24,14 @@ const GPU_CHOICES: ReadonlyArray<{ value: string; label: string }> = [
   { value: 'max', label: 'Max' },
 ];
 
+/** The options a memory estimate depends on, and a kept model is loaded with: a TTL changes nothing in memory, and a keeper never sets one. */
+export function estimatedOptions({ contextLength, gpuOffload }: LoadOptions): LoadOptions {
+  return {
+    ...(contextLength === undefined ? {} : { contextLength }),
+    ...(gpuOffload === undefined ? {} : { gpuOffload }),
+  };
+}
+
 export function draftFromOptions(options: LoadOptions): LoadOptionsDraft {
   return {
     contextLength: options.contextLength == null ? '' : String(options.contextLength),

@@ -5,7 +5,7 @@
 import { StrictMode } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot, hydrateRoot } from 'react-dom/client';
-import { App, preloadOnDemand } from './App';
+import { App, loadFirstViewParts, preloadOnDemand } from './App';
 import { getBridge } from './bridge';
 import { firstViewTime, readFirstSnapshot } from './first-snapshot';
 import { startWebNotifications } from './notifications';
@@ -29,12 +29,17 @@ if (!root) throw new Error('index.html has no #root element.');
 // first-view-server.tsx): the page hydrates it, so the rows are on screen before this script runs.
 // Not when the address asked for the settings (the server renders the main view) or with no snapshot.
 if (firstSnapshot && root.hasChildNodes() && store.getState().view === 'main') {
-  hydrateRoot(
-    root,
-    <StrictMode>
-      <App store={store} renderedAsOf={firstViewTime(firstSnapshot)} />
-    </StrictMode>,
-  );
+  const hydrate = () =>
+    hydrateRoot(
+      root,
+      <StrictMode>
+        <App store={store} renderedAsOf={firstViewTime(firstSnapshot)} />
+      </StrictMode>,
+    );
+  // The server rendered the parts that load on demand (download rows, a state's fix, a load in
+  // progress) from their modules; with them here the page adopts that markup in one pass (it stays
+  // on screen meanwhile).
+  void loadFirstViewParts(firstSnapshot).then(hydrate, hydrate);
 } else {
   root.replaceChildren();
   const reactRoot = createRoot(root);

@@ -12,17 +12,21 @@ import type {
   CommandName,
   CommandRequest,
   CommandResponse,
+  DiskSpaceAnswer,
   DownloadState,
+  EstimateAnswer,
   EventName,
   EventPayloads,
   KeptModelState,
   LoadingState,
   LoadOptions,
+  MemoryEstimate,
   ModelsSnapshot,
   Result,
   ServerStatus,
   SettingsPatch,
   SettingsView,
+  SystemMemory,
 } from '../../electron/shared/contract';
 
 /** An error shown in the page's alert list until the user dismisses it. */
@@ -34,6 +38,24 @@ export interface TrayError {
 
 export type TrayView = 'main' | 'settings';
 
+/** A load the last estimate says LM Studio's guardrails will refuse, waiting for `Load MODELKEY anyway?`. */
+export interface LoadToConfirm {
+  modelKey: string;
+  options: LoadOptions | undefined;
+  estimate: MemoryEstimate;
+  memory: SystemMemory | null;
+}
+
+/**
+ * Where `estimates` keeps the estimate for a model and options: the context length and GPU offload
+ * (a TTL changes nothing in memory).
+ */
+export const estimateKey = (modelKey: string, options: LoadOptions = {}): string =>
+  JSON.stringify([modelKey, options.contextLength, options.gpuOffload]);
+
+/** An estimate's answer as the page shows it: a refused command has no memory figures. */
+export type EstimateView = Omit<EstimateAnswer, 'memory'> & { memory: SystemMemory | null };
+
 export interface TrayState {
   /** Null until the first snapshot: the header then says "Checking". */
   status: ServerStatus | null;
@@ -42,6 +64,17 @@ export interface TrayState {
   loading: LoadingState[];
   /** The models kept loaded (`Keep MODELKEY loaded`) and how each is doing. */
   kept: KeptModelState[];
+  /** The models folder's free space as last asked (`downloads:disk-space`), or null before the first answer. */
+  disk: DiskSpaceAnswer | null;
+  /**
+   * The last estimate per model and options (`estimateKey`), for `Load MODELKEY anyway?`. Forgotten
+   * when the loaded set changes: what else is in memory decides the guardrails' verdict.
+   */
+  estimates: Record<string, MemoryEstimate | null>;
+  /** The load waiting for the user's answer in `Load MODELKEY anyway?`, if any. */
+  confirmLoad: LoadToConfirm | null;
+  /** A polite message about the user's last action (a Keep switch their unload turned off), or null. */
+  notice: string | null;
   settings: SettingsView | null;
   app: AppSnapshot['app'] | null;
   /** Why the first snapshot could not be read, if it could not. */
@@ -59,11 +92,27 @@ export interface TrayActions {
   reload(): Promise<void>;
   startServer(): Promise<void>;
   refresh(): Promise<void>;
-  load(modelKey: string, options?: LoadOptions): Promise<void>;
+  /**
+   * Loads a model, unless the last estimate for these options says LM Studio's guardrails will
+   * refuse it: then it asks first (`confirmLoad`). `anyway` is the user's `Try anyway`.
+   */
+  load(modelKey: string, options?: LoadOptions, anyway?: boolean): Promise<void>;
+  /** Closes `Load MODELKEY anyway?` without loading. */
+  cancelLoad(): void;
   unload(identifier: string): Promise<void>;
   unloadAll(): Promise<void>;
   /** `model` must already be valid (model-names.ts checkDownloadTarget): the form refuses invalid input itself. */
-  download(model: string): Promise<boolean>;
+  download(model: string, options?: { loadWhenDone?: boolean }): Promise<boolean>;
+  /** Asks for the models folder's free space again (when Get models shows, and after downloads change). */
+  readDiskSpace(): Promise<void>;
+  /** Turns `Keep MODELKEY loaded` on (with these options) or off. */
+  keep(modelKey: string, keep: boolean, options?: LoadOptions): Promise<void>;
+  /**
+   * The memory estimate for a model and the options it depends on (no TTL); a refused command is
+   * the answer's reason, not an alert.
+   */
+  estimate(modelKey: string, options: LoadOptions): Promise<EstimateView>;
+  dismissNotice(): void;
   cancelDownload(id: string): Promise<void>;
   retryDownload(id: string): Promise<void>;
   dismissDownload(id: string): Promise<void>;
@@ -87,9 +136,18 @@ export const pendingKey = {
   unload: (identifier: string) => `unload:${identifier}`,
   unloadAll: 'unload-all',
   download: (model: string) => `download:${model}`,
+  keep: (modelKey: string) => `keep:${modelKey}`,
   downloadRow: (id: string) => `download-row:${id}`,
   settings: 'settings',
 } as const;
+
+/** What an unload that turned Keep switches off says: the user's unload wins, and they should know. */
+export function keepTurnedOffNotice(modelKeys: readonly string[]): string | null {
+  if (modelKeys.length === 0) return null;
+  const one = modelKeys.length === 1;
+  const switches = modelKeys.map((key) => `Keep ${key} loaded`).join(', ');
+  return `${switches} ${one ? 'is' : 'are'} now off: you unloaded ${one ? 'it' : 'them'}.`;
+}
 
 const TRANSPORT_FAILURE =
   'Lost contact with the tray app. If it was closed, start it again; otherwise try once more in a moment.';
@@ -179,14 +237,21 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
       });
     };
 
+    const loadedSet = (models: ModelsSnapshot | null) => models?.loaded.map((l) => l.identifier).join('\n') ?? '';
+    /** New lists; a change of what is loaded makes every estimate's verdict stale. */
+    const setModels = (models: ModelsSnapshot): void => {
+      if (loadedSet(models) !== loadedSet(get().models)) setChanged({ estimates: {} });
+      setChanged({ models });
+    };
+
     /** Event names seen while a snapshot was being read: the snapshot must not overwrite what they said. */
     let seenWhileReading = new Set<EventName>();
 
     const applySnapshot = (snapshot: AppSnapshot): void => {
       const seen = seenWhileReading;
+      if (!seen.has('models:changed')) setModels(snapshot.models);
       setChanged({
         ...(seen.has('server:status-changed') ? {} : { status: snapshot.status }),
-        ...(seen.has('models:changed') ? {} : { models: snapshot.models }),
         ...(seen.has('downloads:changed') ? {} : { downloads: snapshot.downloads }),
         ...(seen.has('loads:changed') ? {} : { loading: snapshot.loading }),
         ...(seen.has('kept:changed') ? {} : { kept: snapshot.kept }),
@@ -214,8 +279,20 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
     } = firstSnapshot ?? {};
     const initial: SnapshotFields = { status, models, downloads, loading, kept, settings, app };
 
+    /** The machine's memory as the last estimate's answer gave it (for the dialog's explanation). */
+    let systemMemory: SystemMemory | null = null;
+
+    const afterUnload = (keepTurnedOff: string[]): void => {
+      const notice = keepTurnedOffNotice(keepTurnedOff);
+      if (notice) set({ notice });
+    };
+
     return {
       ...initial,
+      disk: null,
+      estimates: {},
+      confirmLoad: null,
+      notice: null,
       snapshotError: null,
       errors: [],
       pending: {},
@@ -230,7 +307,7 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
         const unsubscribes = [
           // A status from the core means it is reachable again: a failed first snapshot is moot.
           listen('server:status-changed', (status) => setChanged({ status, snapshotError: null })),
-          listen('models:changed', (models) => setChanged({ models })),
+          listen('models:changed', setModels),
           listen('downloads:changed', (downloads) => setChanged({ downloads })),
           listen('loads:changed', (loading) => setChanged({ loading })),
           listen('kept:changed', (kept) => setChanged({ kept })),
@@ -253,21 +330,34 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
         await Promise.all([run('server:refresh', undefined), run('models:refresh', undefined)]);
       },
 
-      async load(modelKey, options) {
+      async load(modelKey, options, anyway = false) {
+        const estimate = get().estimates[estimateKey(modelKey, options)];
+        if (estimate?.passesGuardrails === false && !anyway) {
+          set({ confirmLoad: { modelKey, options, estimate, memory: systemMemory } });
+          return;
+        }
+        set({ confirmLoad: null });
         const payload = options && Object.keys(options).length > 0 ? { modelKey, options } : { modelKey };
         await run('models:load', payload, { key: pendingKey.load(modelKey) });
       },
 
+      cancelLoad() {
+        set({ confirmLoad: null });
+      },
+
       async unload(identifier) {
-        await run('models:unload', { identifier }, { key: pendingKey.unload(identifier) });
+        const result = await run('models:unload', { identifier }, { key: pendingKey.unload(identifier) });
+        if (result.ok) afterUnload(result.value.keepTurnedOff);
       },
 
       async unloadAll() {
-        await run('models:unload-all', undefined, { key: pendingKey.unloadAll });
+        const result = await run('models:unload-all', undefined, { key: pendingKey.unloadAll });
+        if (result.ok) afterUnload(result.value.keepTurnedOff);
       },
 
-      async download(model) {
-        const result = await run('downloads:start', { model }, { key: pendingKey.download(model) });
+      async download(model, { loadWhenDone = false } = {}) {
+        const payload = loadWhenDone ? { model, loadWhenDone } : { model };
+        const result = await run('downloads:start', payload, { key: pendingKey.download(model) });
         // The list event may already have brought this row, with fresher progress: keep that one.
         if (result.ok) upsertDownload(result.value, false);
         return result.ok;
@@ -286,6 +376,31 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
       async dismissDownload(id) {
         const result = await run('downloads:dismiss', { id }, { key: pendingKey.downloadRow(id) });
         if (result.ok) set((s) => ({ downloads: s.downloads.filter((d) => d.id !== id) }));
+      },
+
+      async readDiskSpace() {
+        // Quiet: the suggestions simply show no disk line when it cannot be read.
+        const result = await run('downloads:disk-space', undefined, { quiet: true });
+        if (result.ok) setChanged({ disk: result.value });
+      },
+
+      async keep(modelKey, keep, options) {
+        const result = await run('models:keep', { modelKey, keep, options }, { key: pendingKey.keep(modelKey) });
+        if (result.ok) setChanged({ kept: result.value });
+      },
+
+      async estimate(modelKey, options) {
+        const result = await run('models:estimate', { modelKey, options }, { quiet: true });
+        if (!result.ok) return { estimate: null, unavailableReason: result.error.message, memory: systemMemory };
+        systemMemory = result.value.memory;
+        // An answer without an estimate forgets the last one: its verdict no longer stands.
+        const key = estimateKey(modelKey, options);
+        set((s) => ({ estimates: { ...s.estimates, [key]: result.value.estimate } }));
+        return result.value;
+      },
+
+      dismissNotice() {
+        set({ notice: null });
       },
 
       async updateSettings(patch) {

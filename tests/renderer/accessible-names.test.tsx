@@ -89,6 +89,12 @@ describe('§4 Start server', () => {
     );
   });
 
+  it('appears when the server goes down after the popup showed it online', async () => {
+    const { bridge } = await renderPopup();
+    act(() => bridge.emit('server:status-changed', makeStatus({ state: 'offline' })));
+    expect(await screen.findByRole('button', { name: 'Start server' })).toBeTruthy();
+  });
+
   it('is not offered while online', async () => {
     await renderPopup();
     expect(screen.queryByRole('button', { name: 'Start server' })).toBeNull();
@@ -165,7 +171,8 @@ describe('§4 downloads', () => {
     fireEvent.click(buttons[0]!);
     await waitFor(() => expect(bridge.callsOf('downloads:start')).toEqual([{ model: 'qwen/qwen3-4b@q4_k_m' }]));
     const region = await screen.findByRole('region', { name: 'Downloads' });
-    expect(within(region).getByRole('listitem').textContent).toContain('qwen/qwen3-4b@q4_k_m');
+    // The first download brings the rows' code, loaded on demand.
+    expect((await within(region).findByRole('listitem')).textContent).toContain('qwen/qwen3-4b@q4_k_m');
   });
 
   it('keeps the Downloads region in place when there are none, saying so', async () => {
@@ -235,6 +242,64 @@ describe('§4 downloads', () => {
     expect(stalled!.textContent).toContain('No new bytes for a while');
     expect(continuing!.textContent).toContain('the download goes on inside LM Studio');
   });
+});
+
+describe('§4 issue 9 names', () => {
+  it('has the checkbox "Load when done" under "Model to download", sent with the download', async () => {
+    const { bridge } = await renderPopup(makeSnapshot(), (b) =>
+      b.handle('downloads:start', (payload) => ok(makeDownload({ model: payload!.model, loadWhenDone: true }))),
+    );
+    const region = screen.getByRole('region', { name: 'Get models' });
+    const checkbox = within(region).getByRole('checkbox', { name: 'Load when done' });
+    expect((checkbox as HTMLInputElement).checked).toBe(false);
+    fireEvent.click(checkbox);
+    fireEvent.change(screen.getByRole('textbox', { name: 'Model to download' }), {
+      target: { value: 'qwen/qwen3-4b' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Download' }));
+    await waitFor(() =>
+      expect(bridge.callsOf('downloads:start')).toEqual([{ model: 'qwen/qwen3-4b', loadWhenDone: true }]),
+    );
+  });
+
+  it('has the switch "Keep MODELKEY loaded" in the options opened by "Load options for MODELKEY"', async () => {
+    await renderPopup();
+    fireEvent.click(screen.getByRole('button', { name: 'Load options for qwen/qwen3-4b' }));
+    const toggle = await screen.findByRole('switch', { name: 'Keep qwen/qwen3-4b loaded' });
+    expect(toggle.getAttribute('aria-checked')).toBe('false');
+  });
+
+  it('has the alertdialog "Load MODELKEY anyway?" with "Try anyway" and "Cancel"', async () => {
+    const { store } = await renderPopup();
+    const estimate = {
+      modelKey: 'qwen/qwen3-4b',
+      options: {},
+      gpuBytes: null,
+      totalBytes: 40 * 1024 ** 3,
+      confidence: 'low' as const,
+      passesGuardrails: false,
+    };
+    act(() => store.setState({ confirmLoad: { modelKey: 'qwen/qwen3-4b', options: {}, estimate, memory: null } }));
+    const dialog = await screen.findByRole('alertdialog', { name: 'Load qwen/qwen3-4b anyway?' });
+    expect(
+      within(dialog)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['Cancel', 'Try anyway']);
+    expect(screen.getByRole('button', { name: 'Try anyway' })).toBeTruthy();
+  });
+
+  for (const status of ['stalled', 'retrying', 'waiting'] as const) {
+    it(`has "Retry download of MODEL" and "Cancel download of MODEL" on a ${status} row, and no Dismiss`, async () => {
+      await renderPopup(makeSnapshot({ downloads: [makeDownload({ status, nextRetryAt: Date.now() + 28_000 })] }));
+      const row = within(screen.getByRole('region', { name: 'Downloads' })).getByRole('listitem');
+      expect(within(row).getByRole('button', { name: 'Retry download of google/gemma-3-12b' }).textContent).toBe(
+        'Retry now',
+      );
+      expect(within(row).getByRole('button', { name: 'Cancel download of google/gemma-3-12b' })).toBeTruthy();
+      expect(within(row).queryByRole('button', { name: 'Dismiss download of google/gemma-3-12b' })).toBeNull();
+    });
+  }
 });
 
 describe('§4 errors', () => {

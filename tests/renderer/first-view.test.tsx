@@ -6,13 +6,22 @@
 import { act, StrictMode } from 'react';
 import { hydrateRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../renderer/src/App';
+import { App, loadFirstViewParts } from '../../renderer/src/App';
 import { WINDOW_THRESHOLD } from '../../renderer/src/components/DownloadedModels';
 import { firstViewTime } from '../../renderer/src/first-snapshot';
 import { renderFirstView } from '../../renderer/src/first-view-server';
 import { createTrayStore } from '../../renderer/src/store';
 import { createFakeBridge } from './fake-bridge';
-import { makeInstance, makeManyModels, makeSnapshot, NOW } from './fixtures';
+import {
+  makeDownload,
+  makeInstance,
+  makeLoading,
+  makeManyModels,
+  makeModel,
+  makeSnapshot,
+  makeStatus,
+  NOW,
+} from './fixtures';
 
 /** 1,000 models (a windowed list), one of them loaded with a TTL counting down from NOW. */
 function bigSnapshot() {
@@ -78,5 +87,50 @@ describe('the first view rendered on the server', () => {
     expect(container.querySelector('li.row--model')).toBe(firstRow);
     expect(container.textContent).toContain('unloads in 18 min');
     expect(container.textContent).not.toContain('unloads in 30 min');
+  });
+
+  it('renders the parts that load on demand at once: download rows, the state’s fix, a load in progress', () => {
+    const html = renderFirstView(
+      makeSnapshot({
+        status: makeStatus({ state: 'offline', checkedAt: NOW }),
+        models: { models: [makeModel()], loaded: [], stale: true, updatedAt: NOW, source: 'v1' },
+        downloads: [makeDownload({ status: 'retrying', attempt: 1, nextRetryAt: NOW + 28_000 })],
+        loading: [makeLoading({ modelKey: 'qwen/qwen3-4b', via: 'lms', progress: 0.5 })],
+      }),
+    );
+    expect(html).toContain('Retrying in 28 s (attempt 2)');
+    expect(html).toContain('aria-label="Retry download of google/gemma-3-12b"');
+    expect(html).toContain('Start server');
+    expect(html).toContain('Loading via lms · 50%');
+  });
+
+  it('hydrates download rows as they are, then their countdown follows the page clock', async () => {
+    const snapshot = makeSnapshot({
+      app: { version: '0.1.0', platform: 'linux', transport: 'web' },
+      downloads: [
+        makeDownload({ status: 'retrying', attempt: 1, nextRetryAt: NOW + 28_000 }),
+        makeDownload({ id: 'd2', model: 'x/y', status: 'waiting' }),
+      ],
+    });
+    container.innerHTML = renderFirstView(snapshot);
+    const firstRow = container.querySelector('li.row--download');
+    expect(firstRow?.textContent).toContain('Retrying in 28 s (attempt 2)');
+    const recoverable = vi.fn();
+    // As main.tsx does: the parts the snapshot shows are here before hydrating.
+    await loadFirstViewParts(snapshot);
+    vi.useFakeTimers({ now: NOW + 12_000, toFake: ['Date'] });
+    const store = createTrayStore(createFakeBridge(snapshot), snapshot);
+    await act(async () => {
+      root = hydrateRoot(
+        container,
+        <StrictMode>
+          <App store={store} renderedAsOf={firstViewTime(snapshot)} />
+        </StrictMode>,
+        { onRecoverableError: recoverable },
+      );
+    });
+    expect(recoverable).not.toHaveBeenCalled();
+    expect(container.querySelector('li.row--download')).toBe(firstRow);
+    expect(firstRow?.textContent).toContain('Retrying in 16 s (attempt 2)');
   });
 });

@@ -1,5 +1,6 @@
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { DiskSpaceAnswer } from '../../electron/shared/contract';
 import { downloadTargetProblem } from '../../electron/shared/model-names';
 import { MODEL_SUGGESTIONS } from '../../electron/shared/suggestions';
 import { fail, ok } from './fake-bridge';
@@ -91,5 +92,85 @@ describe('Get models', () => {
     );
     const region = screen.getByRole('region', { name: 'Downloaded models' });
     expect(region.textContent).toContain('Last known');
+  });
+});
+
+describe('Get models, issue 9', () => {
+  const space = (freeBytes: number): DiskSpaceAnswer => ({
+    known: true,
+    space: { folder: '/home/me/.lmstudio/models', freeBytes, totalBytes: 500e9, checkedAt: 1 },
+  });
+  const suggestion = (key: string) =>
+    screen.getByRole('button', { name: `Download ${key}` }).closest('li') as HTMLElement;
+
+  it('shows what each suggestion needs (size and margin) against the free space', async () => {
+    await renderPopup(makeSnapshot(), (b) => b.handle('downloads:disk-space', () => ok(space(40e9))));
+    // gpt-oss 20B: 12.11 GB and the 1 GB margin.
+    expect(await within(suggestion('openai/gpt-oss-20b')).findByText('Needs 13.1 GB · 40 GB free')).toBeTruthy();
+    expect(within(suggestion('mistralai/devstral-small-2507')).getByText('Needs 15.3 GB · 40 GB free')).toBeTruthy();
+  });
+
+  it('says when a suggestion will not fit, and why under the 2 GB floor', async () => {
+    const { bridge } = await renderPopup(makeSnapshot(), (b) =>
+      b.handle('downloads:disk-space', () => ok(space(3.2e9))),
+    );
+    expect(
+      await within(suggestion('openai/gpt-oss-20b')).findByText('Not enough disk: needs 13.1 GB, 3.2 GB free'),
+    ).toBeTruthy();
+    expect(within(suggestion('nomic-ai/nomic-embed-text-v1.5')).getByText('Needs 1.1 GB · 3.2 GB free')).toBeTruthy();
+
+    bridge.handle('downloads:disk-space', () => ok(space(1.5e9)));
+    act(() => bridge.emit('downloads:changed', [makeDownload({ status: 'queued' })]));
+    expect(
+      await within(suggestion('nomic-ai/nomic-embed-text-v1.5')).findByText(
+        'Not enough disk: needs 1.1 GB, 1.5 GB free (no download starts under 2 GB)',
+      ),
+    ).toBeTruthy();
+  });
+
+  it('asks when the section shows and when a download starts or changes state, not with every byte', async () => {
+    const { bridge } = await renderPopup(makeSnapshot(), (b) =>
+      b.handle('downloads:disk-space', () => ok(space(40e9))),
+    );
+    await waitFor(() => expect(bridge.callsOf('downloads:disk-space')).toHaveLength(1));
+    act(() => bridge.emit('downloads:changed', [makeDownload({ percent: 10 })]));
+    await waitFor(() => expect(bridge.callsOf('downloads:disk-space')).toHaveLength(2));
+    act(() => bridge.emit('downloads:changed', [makeDownload({ percent: 11 })]));
+    act(() => bridge.emit('downloads:changed', [makeDownload({ percent: 12 })]));
+    await act(() => Promise.resolve());
+    expect(bridge.callsOf('downloads:disk-space')).toHaveLength(2);
+    act(() => bridge.emit('downloads:changed', [makeDownload({ percent: 100, status: 'completed' })]));
+    await waitFor(() => expect(bridge.callsOf('downloads:disk-space')).toHaveLength(3));
+  });
+
+  it('shows no disk line when the free space is not known', async () => {
+    const { bridge } = await renderPopup(makeSnapshot(), (b) =>
+      b.handle('downloads:disk-space', () => ok<DiskSpaceAnswer>({ known: false, reason: 'The server is remote.' })),
+    );
+    await waitFor(() => expect(bridge.callsOf('downloads:disk-space')).toHaveLength(1));
+    await act(() => Promise.resolve());
+    expect(screen.getByRole('region', { name: 'Get models' }).textContent).not.toMatch(/GB free|Not enough disk/);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('sends Load when done with a suggestion too', async () => {
+    const { bridge } = await renderPopup(makeSnapshot(), (b) =>
+      b.handle('downloads:start', (payload) => ok(makeDownload({ model: payload!.model }))),
+    );
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Load when done' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Download qwen/qwen3-4b' }));
+    await waitFor(() =>
+      expect(bridge.callsOf('downloads:start')).toEqual([{ model: 'qwen/qwen3-4b', loadWhenDone: true }]),
+    );
+  });
+
+  it('shows the core’s disk refusal as an alert, keeping what was typed', async () => {
+    const refusal =
+      'Not enough disk space for qwen/qwen3-4b: it needs 3.5 GB, 1.2 GB is free in /home/me/.lmstudio/models.';
+    await renderPopup(makeSnapshot(), (b) => b.handle('downloads:start', () => fail('unavailable', refusal)));
+    fireEvent.change(input(), { target: { value: 'qwen/qwen3-4b' } });
+    submit();
+    expect((await screen.findByRole('alert')).textContent).toContain(refusal);
+    expect((input() as HTMLInputElement).value).toBe('qwen/qwen3-4b');
   });
 });

@@ -6,7 +6,7 @@
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { Profiler } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { App } from '../../renderer/src/App';
+import { App, loadFirstViewParts } from '../../renderer/src/App';
 import { LoadedModels } from '../../renderer/src/components/LoadedModels';
 import { TrayProvider } from '../../renderer/src/context';
 import { formatTtl } from '../../renderer/src/format';
@@ -95,6 +95,8 @@ describe('repeated events', () => {
     snapshot.models.models = [makeModel(), makeModel({ key: 'google/gemma-3-4b', displayName: 'Gemma 3 4B' })];
     const bridge = createFakeBridge(snapshot);
     bridge.handle('app:get-snapshot', () => ok(structuredClone(snapshot)));
+    // As the page does before showing a first snapshot with downloads: their rows' code is here.
+    await loadFirstViewParts(snapshot);
     const store = createTrayStore(bridge, structuredClone(snapshot));
     store.getState().start();
     let renders = 0;

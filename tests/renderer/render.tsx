@@ -2,7 +2,7 @@
 import { render, screen, waitFor } from '@testing-library/react';
 import { expect } from 'vitest';
 import type { AppSnapshot } from '../../electron/shared/contract';
-import { App } from '../../renderer/src/App';
+import { App, loadFirstViewParts } from '../../renderer/src/App';
 import { createTrayStore, type TrayStore } from '../../renderer/src/store';
 import { createFakeBridge, type FakeBridge } from './fake-bridge';
 import { makeSnapshot } from './fixtures';
@@ -13,6 +13,9 @@ export async function renderPopup(
 ): Promise<{ bridge: FakeBridge; store: TrayStore; stop: () => void }> {
   const bridge = createFakeBridge(snapshot);
   configure?.(bridge);
+  // As the page does before hydrating a first snapshot: the parts it shows that load on demand are
+  // here first, so a test reads the first view at once (tests of the on-demand path render App itself).
+  await loadFirstViewParts(snapshot);
   const store = createTrayStore(bridge);
   const stop = store.getState().start();
   render(<App store={store} />);

@@ -126,4 +126,32 @@ describe('status fixes that go through settings', () => {
     await screen.findByRole('heading', { name: 'Settings' });
     expect(document.activeElement).toBe(screen.getByLabelText('LM Studio address'));
   });
+
+  it('turns off what the app does on its own: retries, disk checks, memory estimates, the kept-model notice', async () => {
+    const { bridge } = await openSettings();
+    const retry = await screen.findByRole('checkbox', { name: 'Retry failed downloads on their own' });
+    expect((retry as HTMLInputElement).checked).toBe(true);
+    fireEvent.click(retry);
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Check disk space before and during downloads' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Estimate the memory a model needs before loading it' }));
+    fireEvent.click(screen.getByRole('checkbox', { name: 'A kept model could not be kept loaded' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(bridge.callsOf('settings:update')).toHaveLength(1));
+    expect(bridge.callsOf('settings:update')[0]).toEqual({
+      notifications: {
+        serverDown: true,
+        serverUp: true,
+        downloadFinished: true,
+        downloadFailed: true,
+        loadFailed: true,
+        keptModel: false,
+      },
+      retryDownloads: false,
+      checkDiskSpace: false,
+      estimateMemory: false,
+    });
+    // Each says what turning it off stops.
+    expect(retry.getAttribute('aria-describedby')).toBe('setting-retryDownloads-hint');
+    expect(document.getElementById('setting-retryDownloads-hint')?.textContent).toContain('started again');
+  });
 });

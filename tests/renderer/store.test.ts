@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { STATE_EVENT_NAMES } from '../../electron/shared/contract';
-import { createTrayStore, pendingKey } from '../../renderer/src/store';
+import { createTrayStore, keepTurnedOffNotice, pendingKey } from '../../renderer/src/store';
 import { createFakeBridge, fail, ok } from './fake-bridge';
 import { makeDownload, makeInstance, makeModel, makeSettings, makeSnapshot, makeStatus } from './fixtures';
 
@@ -192,5 +192,37 @@ describe('the tray store', () => {
       { modelKey: 'qwen/qwen3-4b', options: { contextLength: 4096 } },
     ]);
     expect(makeModel().key).toBe('qwen/qwen3-4b');
+  });
+});
+
+describe('issue 9 in the store', () => {
+  it('says which Keep switches an unload turned off', async () => {
+    expect(keepTurnedOffNotice([])).toBeNull();
+    expect(keepTurnedOffNotice(['a/b', 'c/d'])).toBe(
+      'Keep a/b loaded, Keep c/d loaded are now off: you unloaded them.',
+    );
+    const bridge = createFakeBridge(makeSnapshot());
+    bridge.handle('models:unload-all', () => ok({ unloaded: 2, keepTurnedOff: ['a/b', 'c/d'] }));
+    const store = createTrayStore(bridge, makeSnapshot());
+    await store.getState().unloadAll();
+    expect(store.getState().notice).toBe('Keep a/b loaded, Keep c/d loaded are now off: you unloaded them.');
+    bridge.handle('models:unload-all', () => ok({ unloaded: 1, keepTurnedOff: [] }));
+    store.getState().dismissNotice();
+    await store.getState().unloadAll();
+    expect(store.getState().notice).toBeNull();
+  });
+
+  it('follows kept:changed and takes the keep answer as the new list', async () => {
+    const bridge = createFakeBridge(makeSnapshot());
+    const kept = { modelKey: 'a/b', options: {}, state: 'ready' as const, message: null, nextAttemptAt: null };
+    bridge.handle('models:keep', () => ok([kept]));
+    const store = createTrayStore(bridge);
+    store.getState().start();
+    await vi.waitFor(() => expect(store.getState().status).not.toBeNull());
+    await store.getState().keep('a/b', true, { contextLength: 4096 });
+    expect(bridge.callsOf('models:keep')).toEqual([{ modelKey: 'a/b', keep: true, options: { contextLength: 4096 } }]);
+    expect(store.getState().kept).toEqual([kept]);
+    bridge.emit('kept:changed', []);
+    expect(store.getState().kept).toEqual([]);
   });
 });

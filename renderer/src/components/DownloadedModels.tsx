@@ -13,13 +13,12 @@ import { loadBlocker } from '../../../electron/shared/availability';
 import type { LoadingState, LoadOptions, ModelEntry } from '../../../electron/shared/contract';
 import { availability, blockedProps, listTag, whyNoListYet } from '../availability';
 import { useActions, useCssVariables, useTray } from '../context';
-import { formatBytes, formatPercent, formatTokens } from '../format';
-import type { LoadOptionField } from '../load-options';
+import { formatBytes, formatTokens } from '../format';
+import { onDemand } from '../on-demand';
 import { pendingKey } from '../store';
 import { computeWindow } from '../windowing';
 import { DOWNLOAD_INPUT_ID } from './GetModels';
 import { ChevronIcon } from './icons';
-import { ProgressBar } from './ProgressBar';
 
 /** Above this many rows only the visible ones are rendered. */
 export const WINDOW_THRESHOLD = 200;
@@ -37,6 +36,8 @@ const NO_DEFAULTS: LoadOptions = {};
  */
 export const loadOptionsPanel = () => import('./LoadOptionsPanel');
 const LoadOptionsPanel = lazy(() => loadOptionsPanel().then((module) => ({ default: module.LoadOptionsPanel })));
+/** A row's load in progress (its words and bar) loads on demand: the first view mostly shows none. */
+export const loadingParts = onDemand(() => import('./LoadingParts'));
 /** The visible reason, under the heading, why no model can be loaded in this state. */
 const REASON_ID = 'downloaded-reason';
 
@@ -238,23 +239,6 @@ function ModelList({
   );
 }
 
-const OPTION_NAMES: Record<LoadOptionField, string> = {
-  contextLength: 'context length',
-  gpuOffload: 'GPU offload',
-  ttlSeconds: 'TTL',
-};
-const VIA_NAMES: Record<LoadingState['via'], string> = { rest: 'REST API', lms: 'lms', responses: 'a first request' };
-
-function loadingText(loading: LoadingState | undefined): string {
-  if (!loading) return 'Loading…';
-  const parts = [`Loading via ${VIA_NAMES[loading.via]}`];
-  if (loading.progress != null) parts.push(formatPercent(loading.progress * 100));
-  if (loading.unsupportedOptions.length > 0) {
-    parts.push(`${loading.unsupportedOptions.map((o) => OPTION_NAMES[o]).join(', ')} unavailable on this path`);
-  }
-  return parts.join(' · ');
-}
-
 function ModelRow({
   model,
   position,
@@ -285,6 +269,7 @@ function ModelRow({
   const requested = useTray((s) => s.pending[pendingKey.load(model.key)] === true);
   const busy = loading !== undefined || requested;
   const panelId = `load-options-${position}`;
+  const kept = useTray((s) => s.kept.some((k) => k.modelKey === model.key));
   // What it is may shorten to an ellipsis; its size and context never do (they decide what fits).
   const about = [model.publisher, model.paramsString, model.quantization, model.format?.toUpperCase()]
     .filter(Boolean)
@@ -310,13 +295,15 @@ function ModelRow({
             <span className="row__name" title={model.displayName}>
               {model.displayName}
             </span>{' '}
-            <Badges model={model} />
+            <Badges model={model} kept={kept} />
           </div>{' '}
           <div className="row__key mono" title={model.key}>
             {model.key}
           </div>{' '}
           {busy ? (
-            <div className="row__meta row__meta--busy">{loadingText(loading)}</div>
+            <Suspense fallback={<div className="row__meta row__meta--busy">Loading…</div>}>
+              <LoadingMeta loading={loading} />
+            </Suspense>
           ) : (
             <div className="row__meta row__meta--split" title={meta}>
               {about && <span className="row__meta-about">{about}</span>}
@@ -331,10 +318,9 @@ function ModelRow({
         </div>
         <div className="row__actions">
           {busy ? (
-            <ProgressBar
-              label={`Loading ${model.key}`}
-              value={loading?.progress == null ? null : loading.progress * 100}
-            />
+            <Suspense fallback={null}>
+              <LoadingBar modelKey={model.key} loading={loading} />
+            </Suspense>
           ) : (
             <>
               {/* A loaded model's Load adds another instance: said beside it, while its name stays
@@ -399,11 +385,22 @@ function ModelRow({
   );
 }
 
-function Badges({ model }: { model: ModelEntry }) {
+function LoadingMeta({ loading }: { loading: LoadingState | undefined }) {
+  const { loadingText } = loadingParts.read();
+  return <div className="row__meta row__meta--busy">{loadingText(loading)}</div>;
+}
+
+function LoadingBar({ modelKey, loading }: { modelKey: string; loading: LoadingState | undefined }) {
+  const { LoadingBar } = loadingParts.read();
+  return <LoadingBar modelKey={modelKey} loading={loading} />;
+}
+
+function Badges({ model, kept }: { model: ModelEntry; kept: boolean }) {
   const loaded = model.loadedInstances.length > 0;
   return (
     <span className="badges">
       {loaded && <span className="badge badge--ok">Loaded </span>}
+      {kept && <span className="badge badge--accent">Kept loaded </span>}
       <span className="badge">{model.type === 'embedding' ? 'Embedding' : 'LLM'} </span>
       {(model.vision || model.type === 'vlm') && <span className="badge">Vision </span>}
       {model.toolUse && <span className="badge">Tools </span>}

@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, lazy, Suspense, useEffect, useState } from 'react';
 import { FINISHED_DOWNLOAD_STATUSES, type ServerStatus } from '../../../electron/shared/contract';
 import { MODEL_SUGGESTIONS } from '../../../electron/shared/suggestions';
 import { availability, blockedProps } from '../availability';
@@ -19,6 +19,13 @@ function downloadNote(status: ServerStatus | null, blocked: boolean): string | n
 }
 
 /**
+ * What the downloads are doing, as one string: it changes when one starts, ends or changes state,
+ * not with every byte (the free space is asked again then, not on a timer).
+ */
+const downloadSteps = (downloads: ReadonlyArray<{ id: string; status: string }>) =>
+  downloads.map((d) => `${d.id}:${d.status}`).join(',');
+
+/**
  * Download by catalog key or Hugging Face URL, or one click on a suggestion. Input the core
  * would refuse is refused here first, with an alert saying what is accepted.
  */
@@ -27,9 +34,10 @@ function downloadNote(status: ServerStatus | null, blocked: boolean): string | n
  * messages are the core's own words, and too heavy for the first view's budget.
  */
 export const loadNameRules = () => import('../name-rules');
+const DiskLine = lazy(() => import('./DiskLine').then((module) => ({ default: module.DiskLine })));
 
 export function GetModels() {
-  const { download } = useActions();
+  const { download, readDiskSpace } = useActions();
   const status = useTray((s) => s.status);
   const reason = availability(status).download;
   const blocked = blockedProps(reason, DOWNLOAD_REASON_ID);
@@ -37,6 +45,11 @@ export function GetModels() {
   const [target, setTarget] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [loadWhenDone, setLoadWhenDone] = useState(false);
+  const steps = useTray((s) => downloadSteps(s.downloads));
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: asked again when the downloads change
+  useEffect(() => void readDiskSpace(), [readDiskSpace, steps]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -49,7 +62,7 @@ export function GetModels() {
     }
     setError(null);
     setSubmitting(true);
-    const started = await download(checked.value);
+    const started = await download(checked.value, { loadWhenDone });
     setSubmitting(false);
     if (started) setTarget('');
   };
@@ -79,6 +92,11 @@ export function GetModels() {
           Download
         </button>
       </form>
+      {/* Taken by each download when it starts: the typed one and a suggestion's. */}
+      <label className="check get-then">
+        <input type="checkbox" checked={loadWhenDone} onChange={(e) => setLoadWhenDone(e.target.checked)} />
+        Load when done
+      </label>
       {reason && (
         <p id={DOWNLOAD_REASON_ID} className="hint section__reason">
           {reason}
@@ -95,15 +113,24 @@ export function GetModels() {
       </h3>
       <ul className="suggestions" aria-labelledby="suggestions-heading">
         {MODEL_SUGGESTIONS.map((suggestion) => (
-          <Suggestion key={suggestion.key} suggestion={suggestion} reason={reason} />
+          <Suggestion key={suggestion.key} suggestion={suggestion} reason={reason} loadWhenDone={loadWhenDone} />
         ))}
       </ul>
     </section>
   );
 }
 
-function Suggestion({ suggestion, reason }: { suggestion: (typeof MODEL_SUGGESTIONS)[number]; reason: string | null }) {
+function Suggestion({
+  suggestion,
+  reason,
+  loadWhenDone,
+}: {
+  suggestion: (typeof MODEL_SUGGESTIONS)[number];
+  reason: string | null;
+  loadWhenDone: boolean;
+}) {
   const { download } = useActions();
+  const space = useTray((s) => (s.disk?.known ? s.disk.space : null));
   const downloaded = useTray((s) => s.models?.models.some((m) => m.key === suggestion.key) === true);
   const downloading = useTray((s) =>
     s.downloads.some((d) => d.model === suggestion.key && !FINISHED_DOWNLOAD_STATUSES.includes(d.status)),
@@ -117,6 +144,11 @@ function Suggestion({ suggestion, reason }: { suggestion: (typeof MODEL_SUGGESTI
           {downloaded && <span className="badge badge--ok">Downloaded</span>}
         </div>
         <div className="row__meta">{suggestion.goodFor}</div>
+        {space && (
+          <Suspense fallback={null}>
+            <DiskLine sizeBytes={suggestion.sizeBytes} space={space} />
+          </Suspense>
+        )}
       </div>
       <button
         type="button"
@@ -125,7 +157,7 @@ function Suggestion({ suggestion, reason }: { suggestion: (typeof MODEL_SUGGESTI
         {...blockedProps(reason, DOWNLOAD_REASON_ID)}
         title={reason ?? suggestion.key}
         disabled={downloading || reason !== null}
-        onClick={() => void download(suggestion.key)}
+        onClick={() => void download(suggestion.key, { loadWhenDone })}
       >
         {downloading ? 'Downloading…' : 'Download'}
       </button>

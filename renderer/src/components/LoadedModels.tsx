@@ -84,6 +84,7 @@ function LoadedRow({ instance, reason }: { instance: LoadedInstance; reason: str
   // Only this row re-renders, and only when the TTL text it shows changes.
   const ttl = useLiveText(useCallback((now) => formatTtl(ttlMs, lastUsedTime, now), [ttlMs, lastUsedTime]));
   const unloading = useTray((s) => s.pending[pendingKey.unload(instance.identifier)] === true);
+  const kept = useTray((s) => s.kept.some((k) => k.modelKey === instance.modelKey));
   const blocked = blockedProps(reason, REASON_ID);
   const context = formatTokens(instance.contextLength);
   const meta = [
@@ -103,6 +104,7 @@ function LoadedRow({ instance, reason }: { instance: LoadedInstance; reason: str
           {instance.activity && instance.activity !== 'idle' && (
             <span className="badge badge--accent">{instance.activity}</span>
           )}
+          {kept && <span className="badge badge--accent">Kept loaded</span>}
         </div>
         {meta.length > 0 && (
           <div className="row__meta" title={meta.join(' · ')}>

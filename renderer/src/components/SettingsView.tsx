@@ -28,7 +28,29 @@ interface Draft {
   launchAtLogin: boolean;
   loadDefaults: LoadOptionsDraft;
   quitBehaviour: QuitBehaviour;
+  care: Care;
 }
+
+/** What the app does on its own to look after LM Studio, each of which the user may turn off. */
+type Care = Pick<SettingsViewData, 'retryDownloads' | 'checkDiskSpace' | 'estimateMemory'>;
+
+const CARE: ReadonlyArray<{ key: keyof Care; label: string; hint: string }> = [
+  {
+    key: 'retryDownloads',
+    label: 'Retry failed downloads on their own',
+    hint: 'A download that stops is started again for up to an hour, and one unfinished at quit is picked up at the next start.',
+  },
+  {
+    key: 'checkDiskSpace',
+    label: 'Check disk space before and during downloads',
+    hint: 'Refuses a download that will not fit, and stops one when the disk is nearly full (LM Studio on this computer only).',
+  },
+  {
+    key: 'estimateMemory',
+    label: 'Estimate the memory a model needs before loading it',
+    hint: 'Shown in the load options; asks before a load LM Studio’s guardrails would refuse.',
+  },
+];
 
 type FieldErrors = Partial<Record<'baseUrl' | 'lmsPath' | 'pollIntervalMs', string>> & {
   loadDefaults?: Partial<Record<LoadOptionField, string>>;
@@ -57,6 +79,11 @@ function draftFrom(settings: SettingsViewData): Draft {
     launchAtLogin: settings.launchAtLogin,
     loadDefaults: draftFromOptions(settings.loadDefaults),
     quitBehaviour: settings.quitBehaviour,
+    care: {
+      retryDownloads: settings.retryDownloads,
+      checkDiskSpace: settings.checkDiskSpace,
+      estimateMemory: settings.estimateMemory,
+    },
   };
 }
 
@@ -103,6 +130,7 @@ export function buildSettingsPatch(
   if (changed('notifications', draft.notifications)) patch.notifications = { ...draft.notifications };
   if (changed('launchAtLogin', draft.launchAtLogin)) patch.launchAtLogin = draft.launchAtLogin;
   if (changed('quitBehaviour', draft.quitBehaviour)) patch.quitBehaviour = draft.quitBehaviour;
+  for (const { key } of CARE) if (changed(key, draft.care[key])) patch[key] = draft.care[key];
 
   const loadDefaults = parseLoadOptions(draft.loadDefaults);
   if (!loadDefaults.ok) errors.loadDefaults = loadDefaults.errors;
@@ -249,6 +277,26 @@ function SettingsForm({ settings }: { settings: SettingsViewData }) {
               />
               {NOTIFICATION_LABELS[kind]}
             </label>
+          ))}
+        </fieldset>
+
+        <fieldset className="group">
+          <legend>Looking after LM Studio</legend>
+          {CARE.map(({ key, label, hint }) => (
+            <div key={key} className="check-field">
+              <label className="check">
+                <input
+                  type="checkbox"
+                  checked={draft.care[key]}
+                  aria-describedby={`setting-${key}-hint`}
+                  onChange={(e) => edit({ care: { ...draft.care, [key]: e.target.checked } })}
+                />
+                {label}
+              </label>
+              <p className="hint" id={`setting-${key}-hint`}>
+                {hint}
+              </p>
+            </div>
           ))}
         </fieldset>
 

@@ -1,10 +1,14 @@
-import { type FormEvent, useState } from 'react';
+import { Suspense } from 'react';
 import { type ApiGeneration, SERVER_STATE_LABELS, type ServerStatus } from '../../../electron/shared/contract';
-import { worksThroughLms } from '../availability';
 import { useActions, useTray } from '../context';
-import { pendingKey } from '../store';
+import { onDemand } from '../on-demand';
 
-const LMSTUDIO_DOWNLOAD_URL = 'https://lmstudio.ai/download';
+/** The fix for each state but Online loads on demand: the popup is mostly opened with the server up. */
+export const statusFixes = onDemand(() => import('./StatusFix'));
+
+/** Whether `status` shows a fix (StatusFix.tsx), i.e. needs that module. */
+export const needsStatusFix = (status: ServerStatus | null): status is ServerStatus =>
+  status !== null && status.state !== 'online' && status.state !== 'checking';
 
 const GENERATION_LABELS: Record<ApiGeneration, string> = {
   v1: 'REST API v1 (LM Studio 0.4+)',
@@ -58,152 +62,30 @@ export function StatusPanel() {
         <span className="visually-hidden">. </span>
         <span className="status-panel__detail">{statusDetail(status, snapshotError)}</span>
       </p>
-      <StatusFix status={status} snapshotError={snapshotError} />
+      {needsStatusFix(status) ? (
+        <Suspense fallback={null}>
+          <Fix status={status} />
+        </Suspense>
+      ) : (
+        !status && snapshotError && <TryAgain />
+      )}
     </div>
   );
 }
 
-function StatusFix({ status, snapshotError }: { status: ServerStatus | null; snapshotError: string | null }) {
-  const actions = useActions();
-  const starting = useTray((s) => s.pending[pendingKey.startServer] === true);
-
-  if (!status) {
-    return snapshotError ? (
-      <div className="status-panel__actions">
-        <button type="button" className="button" onClick={() => void actions.reload()}>
-          Try again
-        </button>
-      </div>
-    ) : null;
-  }
-
-  const startButton = (
-    <button
-      type="button"
-      className="button button--primary"
-      disabled={starting}
-      aria-busy={starting || undefined}
-      onClick={() => void actions.startServer()}
-    >
-      {starting ? 'Starting…' : 'Start server'}
-    </button>
-  );
-  const changeAddress = (
-    <button type="button" className="button" onClick={() => actions.showView('settings')}>
-      Change address
-    </button>
-  );
-
-  switch (status.state) {
-    case 'offline':
-      if (status.lmsPath) return <div className="status-panel__actions">{startButton}</div>;
-      if (status.remote) return <div className="status-panel__actions">{changeAddress}</div>;
-      return (
-        <div className="status-panel__actions">
-          <a className="button button--primary" href={LMSTUDIO_DOWNLOAD_URL} target="_blank" rel="noreferrer">
-            Install LM Studio
-          </a>
-          <LmsNotFound searched={status.lmsSearched} />
-        </div>
-      );
-    case 'server-stopped':
-      return (
-        <div className="status-panel__actions">
-          {status.lmsPath ? (
-            startButton
-          ) : (
-            <p className="hint">Turn the server on in LM Studio's Developer tab (the lms command was not found).</p>
-          )}
-        </div>
-      );
-    case 'not-responding':
-      return (
-        <div className="status-panel__actions">
-          <button type="button" className="button" onClick={() => void actions.refresh()}>
-            Check again
-          </button>
-        </div>
-      );
-    case 'unauthorized':
-      return (
-        <>
-          <TokenForm />
-          <p className="hint status-panel__note">
-            {worksThroughLms(status)
-              ? "Meanwhile the lists, loads and downloads go through LM Studio's lms tool, which has its own key."
-              : 'Until then LM Studio Tray cannot list, load or download models here.'}
-          </p>
-        </>
-      );
-    case 'foreign':
-      return <div className="status-panel__actions">{changeAddress}</div>;
-    default:
-      return null;
-  }
+function Fix({ status }: { status: ServerStatus }) {
+  const { StatusFix } = statusFixes.read();
+  return <StatusFix status={status} />;
 }
 
-function LmsNotFound({ searched }: { searched: string[] }) {
-  if (searched.length === 0) return null;
+/** No snapshot could be read: the one thing to do is to ask again. */
+function TryAgain() {
+  const { reload } = useActions();
   return (
-    <details className="status-panel__searched">
-      <summary>Where we looked for lms</summary>
-      <ul>
-        {searched.map((path) => (
-          <li key={path} className="mono">
-            {path}
-          </li>
-        ))}
-      </ul>
-    </details>
-  );
-}
-
-/** Authentication required: the token is saved through settings and never shown again. */
-function TokenForm() {
-  const actions = useActions();
-  const saving = useTray((s) => s.pending[pendingKey.settings] === true);
-  const [token, setToken] = useState('');
-  const [error, setError] = useState<string | null>(null);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const value = token.trim();
-    if (!value) {
-      setError("Paste the API token from LM Studio's Developer settings.");
-      return;
-    }
-    const result = await actions.updateSettings({ apiToken: value });
-    if (result.ok) {
-      setToken('');
-      setError(null);
-      void actions.refresh();
-    } else setError(result.error.message);
-  };
-
-  return (
-    <form className="status-panel__token" onSubmit={submit} noValidate>
-      <label htmlFor="status-token" className="visually-hidden">
-        API token
-      </label>
-      <input
-        id="status-token"
-        type="password"
-        autoComplete="off"
-        spellCheck={false}
-        placeholder="API token"
-        value={token}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? 'status-token-error' : undefined}
-        onChange={(e) => setToken(e.target.value)}
-      />
-      <button type="submit" className="button button--primary" disabled={saving}>
-        Save token
+    <div className="status-panel__actions">
+      <button type="button" className="button" onClick={() => void reload()}>
+        Try again
       </button>
-      {error && (
-        <p role="alert" id="status-token-error" className="field__error">
-          {error}
-        </p>
-      )}
-    </form>
+    </div>
   );
 }
