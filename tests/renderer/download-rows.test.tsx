@@ -51,13 +51,13 @@ const buttonNames = (row: HTMLElement) =>
     .map((b) => b.getAttribute('aria-label'));
 
 describe('retryText', () => {
-  it('counts down to the next attempt, which is the one after those made so far', () => {
-    const download = { attempt: 1, nextRetryAt: NOW + 28_000 };
+  it('counts down to the attempt the row is retrying toward', () => {
+    const download = { attempt: 2, nextRetryAt: NOW + 28_000 };
     expect(retryText(download, NOW)).toBe('Retrying in 28 s (attempt 2)');
     expect(retryText(download, NOW + 27_001)).toBe('Retrying in 1 s (attempt 2)');
     expect(retryText(download, NOW + 28_000)).toBe('Retrying now (attempt 2)');
-    expect(retryText({ attempt: 4, nextRetryAt: NOW + 150_000 }, NOW)).toBe('Retrying in 2 min 30 s (attempt 5)');
-    expect(retryText({ attempt: 2, nextRetryAt: null }, NOW)).toBe('Retrying (attempt 3)');
+    expect(retryText({ attempt: 5, nextRetryAt: NOW + 150_000 }, NOW)).toBe('Retrying in 2 min 30 s (attempt 5)');
+    expect(retryText({ attempt: 3, nextRetryAt: null }, NOW)).toBe('Retrying (attempt 3)');
   });
 });
 
@@ -94,7 +94,7 @@ describe('download rows in the supervisor’s states', () => {
   it('retrying: the countdown, the next attempt and why the last one failed, with Retry now', () => {
     vi.useFakeTimers({ now: NOW });
     const { rows } = renderRows([
-      makeDownload({ status: 'retrying', attempt: 1, nextRetryAt: NOW + 28_000, failureKind: 'network' }),
+      makeDownload({ status: 'retrying', attempt: 2, nextRetryAt: NOW + 28_000, failureKind: 'network' }),
     ]);
     expect(rows[0]!.textContent).toContain('Retrying in 28 s (attempt 2)');
     expect(rows[0]!.textContent).toContain('Network error.');
@@ -137,7 +137,7 @@ describe('download rows in the supervisor’s states', () => {
 describe('the retry countdown', () => {
   it('re-renders once per second shown, not on every tick, then says it is retrying now', async () => {
     vi.useFakeTimers({ now: NOW });
-    const { commits } = renderRows([makeDownload({ status: 'retrying', attempt: 1, nextRetryAt: NOW + 10_000 })]);
+    const { commits } = renderRows([makeDownload({ status: 'retrying', attempt: 2, nextRetryAt: NOW + 10_000 })]);
     const before = commits();
     // A quarter second at a time, 11 s (the text may be up to a quarter second late): a render per tick would be 44.
     for (let tick = 0; tick < 44; tick++) await act(() => vi.advanceTimersByTimeAsync(250));
@@ -148,7 +148,7 @@ describe('the retry countdown', () => {
 
   it('stops while the page is hidden and catches up, once, when it is shown', async () => {
     vi.useFakeTimers({ now: NOW });
-    const { commits } = renderRows([makeDownload({ status: 'retrying', attempt: 2, nextRetryAt: NOW + 60_000 })]);
+    const { commits } = renderRows([makeDownload({ status: 'retrying', attempt: 3, nextRetryAt: NOW + 60_000 })]);
     expect(screen.getByText('Retrying in 1 min (attempt 3)')).toBeTruthy();
     act(() => setVisibility('hidden'));
     const before = commits();

@@ -94,7 +94,7 @@ describe('the first view rendered on the server', () => {
       makeSnapshot({
         status: makeStatus({ state: 'offline', checkedAt: NOW }),
         models: { models: [makeModel()], loaded: [], stale: true, updatedAt: NOW, source: 'v1' },
-        downloads: [makeDownload({ status: 'retrying', attempt: 1, nextRetryAt: NOW + 28_000 })],
+        downloads: [makeDownload({ status: 'retrying', attempt: 2, nextRetryAt: NOW + 28_000 })],
         loading: [makeLoading({ modelKey: 'qwen/qwen3-4b', via: 'lms', progress: 0.5 })],
       }),
     );

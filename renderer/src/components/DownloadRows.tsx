@@ -66,11 +66,12 @@ export const FAILURE_WORDS: Record<DownloadFailureKind, string> = {
 const isFinished = (status: DownloadStatus): boolean => FINISHED_DOWNLOAD_STATUSES.includes(status);
 
 /**
- * A retrying row's countdown: `Retrying in 28 s (attempt 2)`. `attempt` counts the attempts made so
- * far, so the one the countdown leads to is the next.
+ * A retrying row's countdown: `Retrying in 28 s (attempt 2)`. While a row is retrying, `attempt`
+ * is already the number of the attempt it counts down to (the supervisor counts it when it
+ * schedules the retry).
  */
 export function retryText(download: Pick<DownloadState, 'attempt' | 'nextRetryAt'>, nowMs: number): string {
-  const next = `(attempt ${download.attempt + 1})`;
+  const next = `(attempt ${download.attempt})`;
   if (download.nextRetryAt === null) return `Retrying ${next}`;
   const seconds = Math.ceil((download.nextRetryAt - nowMs) / 1000);
   return seconds > 0 ? `Retrying in ${formatDuration(seconds)} ${next}` : `Retrying now ${next}`;
