@@ -443,10 +443,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   async function downloadRound(want: 'completed' | 'cancelled' | 'failed'): Promise<void> {
     if (want === 'cancelled') sim.configure({ stallDownloads: true });
-    if (want === 'failed') sim.configure({ failNextDownload: '*' });
+    // A failure the supervisor does not retry (no such variant): a network failure would be
+    // retried to completion, which the supervisor's own tests cover.
+    if (want === 'failed') sim.configure({ failNextDownload: '*', failNextDownloadAs: 'no-variant' });
     const started = await startDownload();
     if (started === null) {
-      sim.configure({ stallDownloads: false, failNextDownload: null });
+      sim.configure({ stallDownloads: false, failNextDownload: null, failNextDownloadAs: 'connection-lost' });
       return;
     }
     if (want === 'cancelled') {
@@ -455,7 +457,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       if (!cancel.ok) unexpected.push(`downloads:cancel refused: ${cancel.error.message}`);
     }
     await waitFor(() => downloadOf(started.id)?.endedAt != null, 30_000);
-    sim.configure({ stallDownloads: false, failNextDownload: null });
+    sim.configure({ stallDownloads: false, failNextDownload: null, failNextDownloadAs: 'connection-lost' });
     const ended = downloadOf(started.id);
     if (ended) countEnded(ended);
     if (ended?.status !== want) unexpected.push(`download to be ${want} ended ${ended?.status ?? 'never'}`);

@@ -108,7 +108,7 @@ describe('the first view rendered on the server', () => {
     const snapshot = makeSnapshot({
       app: { version: '0.1.0', platform: 'linux', transport: 'web' },
       downloads: [
-        makeDownload({ status: 'retrying', attempt: 1, nextRetryAt: NOW + 28_000 }),
+        makeDownload({ status: 'retrying', attempt: 2, nextRetryAt: NOW + 28_000 }),
         makeDownload({ id: 'd2', model: 'x/y', status: 'waiting' }),
       ],
     });

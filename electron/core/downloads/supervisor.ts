@@ -128,7 +128,7 @@ interface Job {
     endedAt: number;
   } | null;
   /** Bumped whenever what an awaited step was for may have changed: a stale step does nothing. */
-  token: number;
+  turn: number;
 }
 
 export function createDownloadSupervisor(options: DownloadSupervisorOptions): DownloadSupervisor {
@@ -354,18 +354,18 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
       const refusal = await diskRefusal(bytesMissing(job));
       if (refusal) throw new CoreError('unavailable', refusal.message);
       if (job.phase === 'active' || job.phase === 'final') return; // started or cancelled meanwhile
-      job.token += 1;
+      job.turn += 1;
       clearTimer(job);
       return launch(job);
     }
-    const token = ++job.token;
+    const turn = ++job.turn;
     clearTimer(job);
     if (!options.retryDownloads()) return giveUp(job, job.reason ?? 'Download failed.');
     const ready = await readiness();
-    if (token !== job.token) return;
+    if (turn !== job.turn) return;
     if (ready !== 'ready') return wait(job, ready);
     const refusal = await diskRefusal(bytesMissing(job));
-    if (token !== job.token) return;
+    if (turn !== job.turn) return;
     if (refusal) return finalize(job, 'failed', refusal.message, 'not-enough-disk');
     launch(job);
   }
@@ -487,7 +487,7 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
     failureKind: DownloadFailureKind | null,
   ): void {
     clearTimer(job);
-    job.token += 1;
+    job.turn += 1;
     pauseCounting(job);
     job.phase = 'final';
     job.nextRetryAt = null;
@@ -524,9 +524,9 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
 
   /** The plan (or REST's `total_size_bytes`) gave the size: an `lms` download that will not fit stops now. */
   async function checkSize(job: Job, missing: number): Promise<void> {
-    const token = job.token;
+    const turn = job.turn;
     const refusal = await diskRefusal(missing);
-    if (refusal && token === job.token && job.phase === 'active') tooLittleDisk(job, refusal);
+    if (refusal && turn === job.turn && job.phase === 'active') tooLittleDisk(job, refusal);
   }
 
   function tooLittleDisk(job: Job, refusal: DiskRefusal): void {
@@ -546,9 +546,9 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
   async function diskLow(): Promise<void> {
     for (const job of jobs.values()) {
       if (job.phase !== 'active') continue;
-      const token = job.token;
+      const turn = job.turn;
       const refusal = await diskRefusal(bytesMissing(job));
-      if (refusal && token === job.token && job.phase === 'active') tooLittleDisk(job, refusal);
+      if (refusal && turn === job.turn && job.phase === 'active') tooLittleDisk(job, refusal);
     }
   }
 
@@ -619,7 +619,7 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
       warning: null,
       stopping: null,
       final: null,
-      token: 0,
+      turn: 0,
     };
   }
 
@@ -687,7 +687,7 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
         case 'active': {
           // Stalled (or running): let go of the attempt without cancelling it and follow anew.
           if (managerRows().get(job.managerId!)?.status === 'queued') return rowOf(job);
-          job.token += 1;
+          job.turn += 1;
           job.attempt += 1;
           job.planChecked = false;
           job.warning = null;
@@ -793,7 +793,7 @@ export function createDownloadSupervisor(options: DownloadSupervisorOptions): Do
       for (const job of jobs.values()) {
         if (job.phase === 'active' || job.phase === 'final') continue;
         clearTimer(job);
-        job.token += 1;
+        job.turn += 1;
         if (mode === 'cancel') finalize(job, 'cancelled', 'Download cancelled: LM Studio Tray quit.', null);
         else record(job);
       }
