@@ -126,6 +126,16 @@ describe('download rows in the supervisor’s states', () => {
     expect(rows[0]!.textContent).toContain('then loads it');
   });
 
+  it('a finished download with Load when done says it is being loaded, not that it is ready to load', () => {
+    const { rows } = renderRows([
+      makeDownload({ id: 'a', status: 'completed', loadWhenDone: true, endedAt: NOW }),
+      makeDownload({ id: 'b', model: 'x/y', status: 'completed', endedAt: NOW }),
+    ]);
+    expect(rows[0]!.textContent).toContain('Load when done: LM Studio Tray loads it now.');
+    expect(rows[0]!.textContent).not.toContain('Ready to load');
+    expect(rows[1]!.textContent).toContain('Ready to load from Downloaded models.');
+  });
+
   it('says nothing of attempts or loading for a first attempt without Load when done', () => {
     const { rows } = renderRows([makeDownload()]);
     expect(rows[0]!.textContent).not.toContain('attempt');

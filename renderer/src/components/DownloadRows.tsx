@@ -152,7 +152,12 @@ function DownloadRow({ download }: { download: DownloadState }) {
   // (the user's click may start LM Studio; nothing automatic does).
   const retryNow = status === 'stalled' || status === 'retrying' || status === 'waiting';
   const failed = status === 'failed' || status === 'cancelled';
-  const fallback = status === 'waiting' ? WAITING_EXPLANATIONS[download.via] : STATUS_EXPLANATIONS[status];
+  const fallback =
+    status === 'waiting'
+      ? WAITING_EXPLANATIONS[download.via]
+      : succeeded && download.loadWhenDone
+        ? 'Load when done: LM Studio Tray loads it now.'
+        : STATUS_EXPLANATIONS[status];
   const explanation = download.message ?? fallback ?? null;
   // Why the last attempt failed, while that matters: on a failed row and before the next attempt.
   const kind =
