@@ -518,8 +518,14 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     downloads: downloads.list(),
     loading: models.loading(),
     kept: keepReady.list(),
+    activity: { state: 'unavailable', message: 'Not wired yet.', models: [] }, // WIRING(issue 10): activity.snapshot()
     settings: settingsView(),
-    app: { version: deps.appVersion, platform: environment.platform, transport: deps.transport },
+    app: {
+      version: deps.appVersion,
+      platform: environment.platform,
+      transport: deps.transport,
+      logFile: deps.logFile?.path ?? null,
+    },
   });
 
   const handlers: Handlers = {
@@ -598,6 +604,20 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     'downloads:dismiss': async ({ id }) => {
       downloads.dismiss(id);
       return null;
+    },
+    // WIRING(issue 10): the memory meter, the diagnostics report and the page's log lines.
+    'models:memory': async () => ({ known: false, reason: 'Not wired yet.' }),
+    'app:diagnostics': async () => {
+      throw new CoreError('unavailable', 'Not wired yet.');
+    },
+    'app:log': async () => null,
+    // The desktop shell answers these two itself (a save dialog, the file manager); a page in a
+    // browser downloads the report and shows the log's path instead.
+    'app:save-diagnostics': async () => {
+      throw new CoreError('unavailable', 'In a browser the report is saved as a download.');
+    },
+    'app:open-log-folder': async () => {
+      throw new CoreError('unavailable', 'In a browser, open the log file from the path shown in Settings.');
     },
     'settings:get': async () => settingsView(),
     'settings:update': async (patch) => {

@@ -13,11 +13,15 @@
  *   fit/disk.ts               DiskGuard        the models folder's free space, before and during downloads
  *   fit/memory.ts             MemoryEstimator  `lms load --estimate-only`, cached; the machine's memory
  *   models/keep-ready.ts      KeepReady        `Keep MODELKEY loaded`: reloads kept models, never fights
+ *   activity/monitor.ts       ActivityMonitor  `lms log stream`: what is generating, tokens/s, stuck requests
+ *   diagnostics/outages.ts    OutageHistory    outages.json: the outages of the last 7 days, across restarts
+ *   diagnostics/report.ts     (no interface)   the plain-text diagnostics report
  *   notifications/policy.ts   NotificationPolicy  which events become desktop notifications
  *   settings/store.ts         SettingsStore    settings.json, per-field validation, atomic writes
  *   app.ts                    TrayCore         all of the above behind the contract's commands
  */
 import type {
+  ActivitySnapshot,
   ApiGeneration,
   AppEvent,
   AppNotification,
@@ -37,6 +41,7 @@ import type {
   ModelEntry,
   ModelsSnapshot,
   Result,
+  ServerState,
   ServerStatus,
   Settings,
   SettingsPatch,
@@ -47,6 +52,7 @@ import type {
   DiskSpacePort,
   Environment,
   FileSystem,
+  LogFile,
   Logger,
   Notifier,
   SecretCodec,
@@ -231,6 +237,31 @@ export interface LmsEstimate {
   passesGuardrails: boolean;
 }
 
+/**
+ * One line of `lms log stream --json`, parsed where it is read: prompt and answer text never
+ * leave the parser (brief §8), only counts and timings.
+ */
+export type LogStreamEvent =
+  | { type: 'input'; at: number; modelIdentifier: string }
+  | {
+      type: 'output';
+      at: number;
+      modelIdentifier: string;
+      tokensPerSecond: number | null;
+      timeToFirstTokenSec: number | null;
+      promptTokens: number | null;
+      predictedTokens: number | null;
+    };
+
+/** A running `lms log stream`. */
+export interface LmsLogStream {
+  readonly pid: number | undefined;
+  /** Settles when the child has exited (0 after SIGINT/SIGTERM; null code when a signal ended it). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGINT (the stream stops and exits 0), then a kill after a grace; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
 /** What `lms runtime survey --json` said about the machine's memory (capacities only). */
 export interface RuntimeSurvey {
   ramBytes: number | null;
@@ -280,6 +311,15 @@ export interface LmsCli {
   ): Promise<{ supported: true; estimate: LmsEstimate } | { supported: false }>;
   /** `lms runtime survey --json`. Wakes LM Studio. */
   runtimeSurvey(): Promise<RuntimeSurvey>;
+  /**
+   * `lms log stream --source model --filter input,output --json`. Wakes LM Studio when it is not
+   * running: call only right after a non-waking check said it runs. Each JSON line becomes an
+   * event (other lines are dropped); each stderr line is passed on as it is (`Waking up…`, the
+   * banner, `WebSocket connection closed`), for the caller to act on.
+   */
+  logStream(handlers: { onEvent(event: LogStreamEvent): void; onStderrLine(line: string): void }): LmsLogStream;
+  /** LM Studio's version from the plain `lms daemon status` (`LM Studio v0.4.2 is running …`); never wakes it. Null when not running or not said. */
+  lmStudioVersion(): Promise<string | null>;
   /**
    * `lms ls --json`'s key and path of each downloaded model (ModelEntry has no path), for
    * `estimate`'s `--exact`. Wakes LM Studio. Optional: without it, estimates are made only for
@@ -475,13 +515,50 @@ export interface KeepReady {
   stop(): void;
 }
 
+/**
+ * Follows `lms log stream` while LM Studio runs locally (a non-waking check before each start,
+ * never more than one child, restarted with back-off, given up after three early exits) and
+ * turns its events into per-model activity.
+ */
+export interface ActivityMonitor {
+  snapshot(): ActivitySnapshot;
+  /** Coalesced; nothing while nothing happens. */
+  onChange(listener: (activity: ActivitySnapshot) => void): () => void;
+  /** A request possibly stuck (once per request), for a notification. */
+  onStuck(listener: (modelIdentifier: string, runningForMs: number) => void): () => void;
+  /** The server's status changed: start, keep or stop the stream. */
+  serverChanged(status: ServerStatus): void;
+  /** The loaded instances changed: a model that unloaded has its counts reset. */
+  loadedChanged(loaded: LoadedInstance[]): void;
+  stop(): Promise<void>;
+}
+
+/** One outage as seen while this app ran. */
+export interface OutageEntry {
+  /** Epoch ms the server left online (confirmed), and came back (null: not yet). */
+  from: number;
+  to: number | null;
+  /** The state it went to (`offline`, `not-responding`, ...). */
+  state: ServerState;
+  baseUrl: string;
+}
+
+/** outages.json in the config folder: at most 500 entries, 7 days, brief §8's rule for two processes. */
+export interface OutageHistory {
+  /** A confirmed transition (the monitor's `onTransition`). */
+  record(status: ServerStatus, previous: ServerStatus): Promise<void>;
+  /** The outages since `sinceMs`, oldest first. */
+  list(sinceMs: number): Promise<OutageEntry[]>;
+}
+
 export type PolicyInput =
   | { type: 'server'; status: ServerStatus; previous: ServerStatus; userInitiated: boolean }
   | { type: 'download-finished'; download: DownloadState }
   | { type: 'download-failed'; download: DownloadState }
   | { type: 'load-failed'; modelKey: string; message: string }
   /** The keeper could not reload a kept model (backing off), or turned its switch off, and why. */
-  | { type: 'kept-model'; modelKey: string; title: string; message: string };
+  | { type: 'kept-model'; modelKey: string; title: string; message: string }
+  | { type: 'request-stuck'; modelIdentifier: string; runningForMs: number };
 
 /** Pure decisions (state, but no side effects): which inputs become notifications. */
 export interface NotificationPolicy {
@@ -522,6 +599,8 @@ export interface TrayCoreDeps {
   diskSpace?: DiskSpacePort;
   /** The machine's RAM; Node's `os.totalmem`/`os.freemem` when left out. */
   systemMemory?: SystemMemoryPort;
+  /** This process's rotating log file, for the diagnostics report and the settings view; none in tests. */
+  logFile?: LogFile;
 }
 
 export interface TrayCore {

@@ -61,6 +61,17 @@ export interface DiskSpacePort {
 /** The machine's RAM as the OS counts it. */
 export type SystemMemoryPort = () => { totalBytes: number; freeBytes: number };
 
+/**
+ * This process's log file: size-capped and rotated (a few files), one per process (the desktop
+ * app and web mode each write their own). What the Logger writes goes there too, secrets and
+ * prompt text never.
+ */
+export interface LogFile {
+  readonly path: string;
+  /** The last `count` lines, oldest first (across the rotated files). */
+  lastLines(count: number): Promise<string[]>;
+}
+
 /** Shows a desktop notification: Electron's Notification in main, a WebSocket event in web mode. */
 export interface Notifier {
   show(notification: AppNotification): void;

@@ -72,6 +72,7 @@ export const NotificationTogglesSchema = v.object({
   downloadFailed: v.boolean(),
   loadFailed: v.boolean(),
   keptModel: v.boolean(),
+  requestStuck: v.boolean(),
 });
 
 /** At most this many kept models: each is a load the keeper may make. */
@@ -166,6 +167,16 @@ export const CommandSchemas = {
   'downloads:disk-space': NoPayload,
   'models:keep': v.object({ modelKey: ModelKeySchema, keep: v.boolean(), options: v.optional(LoadOptionsSchema) }),
   'models:estimate': v.object({ modelKey: ModelKeySchema, options: v.optional(LoadOptionsSchema) }),
+  'models:memory': NoPayload,
+  'app:diagnostics': v.optional(
+    v.object({ browser: v.optional(v.pipe(v.string(), v.maxLength(200, 'The browser name is too long.'))) }),
+  ),
+  'app:save-diagnostics': NoPayload,
+  'app:open-log-folder': NoPayload,
+  'app:log': v.object({
+    level: v.picklist(['warn', 'error']),
+    message: v.pipe(v.string(), v.maxLength(2000, 'A log message is at most 2,000 characters.')),
+  }),
   'settings:get': NoPayload,
   'settings:update': SettingsPatchSchema,
 } as const satisfies Record<CommandName, v.GenericSchema>;

@@ -332,6 +332,80 @@ export interface KeptModelState extends KeptModel {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Activity (from `lms log stream`): counts and timings only, never prompt or answer text
+// ---------------------------------------------------------------------------------------------
+
+/** One answer's figures, from the stream's `llm.prediction.output` `stats`. */
+export interface ActivitySample {
+  /** Epoch ms of the output line. */
+  at: number;
+  tokensPerSecond: number | null;
+  timeToFirstTokenSec: number | null;
+  promptTokens: number | null;
+  predictedTokens: number | null;
+}
+
+export interface ModelActivity {
+  /** The instance as the stream names it (`modelIdentifier`), e.g. `qwen/qwen3-4b` or `gemma-3-1b-it-qat:2`. */
+  identifier: string;
+  /**
+   * Requests in progress (inputs not yet followed by an output). Inputs and outputs cannot be
+   * paired, so this resets when the stream restarts and when the model unloads.
+   */
+  inProgress: number;
+  /** Since when the oldest request in progress has run (epoch ms), or null. */
+  busySince: number | null;
+  /** Requests that began in the last 5 minutes. */
+  requestsLast5Min: number;
+  last: ActivitySample | null;
+  medianTokensPerSecond: number | null;
+  medianTimeToFirstTokenSec: number | null;
+  /** The answers of the last 10 minutes, oldest first (the chart's points). */
+  recent: ActivitySample[];
+  /** A request has run over 10 minutes and far beyond this model's usual: possibly stuck (epoch ms it began). */
+  possiblyStuckSince: number | null;
+}
+
+export interface ActivitySnapshot {
+  /**
+   * following: the stream runs; waiting: LM Studio is not running (never woken for this);
+   * unavailable: no activity here (remote server, no lms, LM Studio too old, the stream kept
+   * exiting), `message` says why in one line.
+   */
+  state: 'following' | 'waiting' | 'unavailable';
+  message: string | null;
+  models: ModelActivity[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory at a glance (local servers only)
+// ---------------------------------------------------------------------------------------------
+
+export interface MemoryUse {
+  /** The loaded models' file sizes added up: "about" (their context caches are extra). */
+  modelsBytes: number;
+  /** `runtime survey`'s totalMemory when known, else the OS's RAM total. */
+  totalBytes: number;
+  totalFrom: 'runtime-survey' | 'os';
+  ramTotalBytes: number;
+  ramFreeBytes: number;
+  /** Null when no survey has said. */
+  vramTotalBytes: number | null;
+}
+export type MemoryUseAnswer = { known: true; memory: MemoryUse } | { known: false; reason: string };
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics
+// ---------------------------------------------------------------------------------------------
+
+export interface DiagnosticsReport {
+  /** The plain-text report, ready to paste into a bug report (no secret in it). */
+  text: string;
+  /** `lmstudio-tray-diagnostics-YYYYMMDD-HHMM.txt` */
+  fileName: string;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Settings
 // ---------------------------------------------------------------------------------------------
 
@@ -343,6 +417,8 @@ export const NOTIFICATION_KINDS = [
   'loadFailed',
   /** A kept model could not be loaded again, or its switch was turned off for a reason. */
   'keptModel',
+  /** A request has run far longer than that model's usual: possibly stuck. */
+  'requestStuck',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number] | 'serverUnstable';
 
@@ -363,6 +439,7 @@ export const DEFAULT_SETTINGS: Settings = {
     downloadFailed: true,
     loadFailed: true,
     keptModel: true,
+    requestStuck: true,
   },
   launchAtLogin: false,
   loadDefaults: {},
@@ -403,8 +480,15 @@ export interface AppSnapshot {
   downloads: DownloadState[];
   loading: LoadingState[];
   kept: KeptModelState[];
+  activity: ActivitySnapshot;
   settings: SettingsView;
-  app: { version: string; platform: string; transport: 'electron' | 'web' };
+  app: {
+    version: string;
+    platform: string;
+    transport: 'electron' | 'web';
+    /** This process's log file (the settings view shows it; the desktop opens its folder), or null. */
+    logFile: string | null;
+  };
 }
 
 /** An error as a value the page can show: what happened and what to do. */
@@ -455,6 +539,19 @@ export const COMMAND_NAMES = [
   'models:keep',
   /** `lms load --estimate-only` for a downloaded model and options (cached), with the machine's memory. */
   'models:estimate',
+  /** The loaded models' memory against the machine's, for the `Memory used by models` meter. */
+  'models:memory',
+  /** The plain-text diagnostics report; web mode sends the browser's name and version. */
+  'app:diagnostics',
+  /**
+   * Saves the report through a save dialog. The desktop shell answers this itself; web mode has
+   * no dialog (the page downloads the report) and refuses it.
+   */
+  'app:save-diagnostics',
+  /** Opens the log folder. The desktop shell answers this itself; web mode shows the path instead. */
+  'app:open-log-folder',
+  /** The page's own warnings and errors, for this process's log (rate- and size-limited). */
+  'app:log',
   'settings:get',
   'settings:update',
 ] as const;
@@ -484,6 +581,12 @@ export interface CommandResponses {
   'downloads:disk-space': DiskSpaceAnswer;
   'models:keep': KeptModelState[];
   'models:estimate': EstimateAnswer;
+  'models:memory': MemoryUseAnswer;
+  'app:diagnostics': DiagnosticsReport;
+  /** `path` is null when the user cancelled the dialog. */
+  'app:save-diagnostics': { path: string | null };
+  'app:open-log-folder': null;
+  'app:log': null;
   'settings:get': SettingsView;
   'settings:update': SettingsView;
 }
@@ -504,6 +607,8 @@ export interface EventPayloads {
   'downloads:changed': DownloadState[];
   'loads:changed': LoadingState[];
   'kept:changed': KeptModelState[];
+  /** Coalesced to a few a second at most; nothing while nothing happens. */
+  'activity:changed': ActivitySnapshot;
   'settings:changed': SettingsView;
   /** Web mode shows these with the browser's Notification; the desktop shows them from main. */
   'notification:show': AppNotification;
@@ -515,6 +620,7 @@ export const EVENT_NAMES: EventName[] = [
   'downloads:changed',
   'loads:changed',
   'kept:changed',
+  'activity:changed',
   'settings:changed',
   'notification:show',
 ];
@@ -525,6 +631,7 @@ export const STATE_EVENT_NAMES = [
   'downloads:changed',
   'loads:changed',
   'kept:changed',
+  'activity:changed',
   'settings:changed',
 ] as const satisfies readonly EventName[];
 export type AppEvent = { [E in EventName]: { name: E; payload: EventPayloads[E] } }[EventName];

@@ -6,6 +6,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
+  ActivitySnapshot,
   AppSnapshot,
   Bridge,
   CommandError,
@@ -64,6 +65,8 @@ export interface TrayState {
   loading: LoadingState[];
   /** The models kept loaded (`Keep MODELKEY loaded`) and how each is doing. */
   kept: KeptModelState[];
+  /** What is generating, from `lms log stream` (null until the first snapshot). */
+  activity: ActivitySnapshot | null;
   /** The models folder's free space as last asked (`downloads:disk-space`), or null before the first answer. */
   disk: DiskSpaceAnswer | null;
   /**
@@ -168,7 +171,10 @@ export function sameData(a: unknown, b: unknown): boolean {
 }
 
 /** The part of the state a snapshot sets. */
-type SnapshotFields = Pick<TrayState, 'status' | 'models' | 'downloads' | 'loading' | 'kept' | 'settings' | 'app'>;
+type SnapshotFields = Pick<
+  TrayState,
+  'status' | 'models' | 'downloads' | 'loading' | 'kept' | 'activity' | 'settings' | 'app'
+>;
 
 /**
  * Creates the store for one bridge. Call `start()` once at start-up. `firstSnapshot` is one the
@@ -255,6 +261,7 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
         ...(seen.has('downloads:changed') ? {} : { downloads: snapshot.downloads }),
         ...(seen.has('loads:changed') ? {} : { loading: snapshot.loading }),
         ...(seen.has('kept:changed') ? {} : { kept: snapshot.kept }),
+        ...(seen.has('activity:changed') ? {} : { activity: snapshot.activity }),
         ...(seen.has('settings:changed') ? {} : { settings: snapshot.settings }),
         app: snapshot.app,
         snapshotError: null,
@@ -274,10 +281,11 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
       downloads = [],
       loading = [],
       kept = [],
+      activity = null,
       settings = null,
       app = null,
     } = firstSnapshot ?? {};
-    const initial: SnapshotFields = { status, models, downloads, loading, kept, settings, app };
+    const initial: SnapshotFields = { status, models, downloads, loading, kept, activity, settings, app };
 
     /** The machine's memory as the last estimate's answer gave it (for the dialog's explanation). */
     let systemMemory: SystemMemory | null = null;
@@ -311,6 +319,7 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
           listen('downloads:changed', (downloads) => setChanged({ downloads })),
           listen('loads:changed', (loading) => setChanged({ loading })),
           listen('kept:changed', (kept) => setChanged({ kept })),
+          listen('activity:changed', (activity) => setChanged({ activity })),
           listen('settings:changed', (settings) => setChanged({ settings })),
         ];
         void reload();

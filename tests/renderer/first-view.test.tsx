@@ -33,7 +33,7 @@ function bigSnapshot() {
     lastUsedTime: NOW,
   });
   models[0] = { ...models[0]!, loadedInstances: [loaded] };
-  const snapshot = makeSnapshot({ app: { version: '0.1.0', platform: 'linux', transport: 'web' } });
+  const snapshot = makeSnapshot({ app: { version: '0.1.0', platform: 'linux', transport: 'web', logFile: null } });
   return { ...snapshot, models: { ...snapshot.models, models, loaded: [loaded] } };
 }
 
@@ -106,7 +106,7 @@ describe('the first view rendered on the server', () => {
 
   it('hydrates download rows as they are, then their countdown follows the page clock', async () => {
     const snapshot = makeSnapshot({
-      app: { version: '0.1.0', platform: 'linux', transport: 'web' },
+      app: { version: '0.1.0', platform: 'linux', transport: 'web', logFile: null },
       downloads: [
         makeDownload({ status: 'retrying', attempt: 2, nextRetryAt: NOW + 28_000 }),
         makeDownload({ id: 'd2', model: 'x/y', status: 'waiting' }),

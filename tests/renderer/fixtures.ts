@@ -122,8 +122,9 @@ export function makeSnapshot(overrides: Partial<AppSnapshot> = {}): AppSnapshot 
     downloads: [],
     loading: [],
     kept: [],
+    activity: { state: 'following', message: null, models: [] },
     settings: makeSettings(),
-    app: { version: '0.1.0', platform: 'linux', transport: 'electron' },
+    app: { version: '0.1.0', platform: 'linux', transport: 'electron', logFile: null },
     ...overrides,
   };
 }

@@ -85,6 +85,8 @@ export function createNotificationPolicy(options: { flapWindowMs?: number } = {}
             : [];
         case 'kept-model':
           return toggles.keptModel ? [{ kind: 'keptModel', title: input.title, body: input.message }] : [];
+        case 'request-stuck':
+          return toggles.requestStuck ? [requestStuckNotice(input.modelIdentifier, input.runningForMs)] : [];
       }
     },
   };
@@ -157,5 +159,14 @@ function downloadFailedNotice(download: DownloadState): AppNotification {
     kind: 'downloadFailed',
     title: `Download of ${download.model} failed`,
     body: download.message ?? 'LM Studio did not say why. Try again from the Downloads list.',
+  };
+}
+
+function requestStuckNotice(modelIdentifier: string, runningForMs: number): AppNotification {
+  const minutes = Math.round(runningForMs / 60_000);
+  return {
+    kind: 'requestStuck',
+    title: `${modelIdentifier} may be stuck`,
+    body: `A request has been running for ${minutes} minutes, far longer than this model usually takes. LM Studio may be stuck: check it, or unload the model.`,
   };
 }

@@ -63,6 +63,7 @@ const NOTIFICATION_LABELS: Record<(typeof NOTIFICATION_KINDS)[number], string> =
   downloadFailed: 'Download failed',
   loadFailed: 'Model failed to load',
   keptModel: 'A kept model could not be kept loaded',
+  requestStuck: 'A request may be stuck',
 };
 
 const QUIT_LABELS: Record<QuitBehaviour, string> = {

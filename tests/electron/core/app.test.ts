@@ -106,7 +106,7 @@ describe('TrayCore with the simulator', () => {
     await vi.waitFor(() => expect(h.core.snapshot().models.models.length).toBeGreaterThan(0), WAIT);
     const snap = await h.value('app:get-snapshot');
     expect(snap.models.loaded.map((i) => i.identifier)).toEqual(['qwen/qwen3-4b']);
-    expect(snap.app).toEqual({ version: '0.0.0-test', platform: process.platform, transport: 'web' });
+    expect(snap.app).toEqual({ version: '0.0.0-test', platform: process.platform, transport: 'web', logFile: null });
     expect(snap.settings).not.toHaveProperty('apiToken');
     expect(h.notifications).toEqual([]);
     expect(h.sim.state.wakeCount()).toBe(0);

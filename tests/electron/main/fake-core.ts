@@ -88,8 +88,9 @@ export function snapshot(
     downloads: options.downloads ?? [],
     loading: [],
     kept: options.kept ?? [],
+    activity: { state: 'following', message: null, models: [] },
     settings: { ...settings, apiTokenSet: false, messages: [], ...options.settings },
-    app: { version: '0.1.0', platform: 'linux', transport: 'electron' },
+    app: { version: '0.1.0', platform: 'linux', transport: 'electron', logFile: null },
   };
 }
 

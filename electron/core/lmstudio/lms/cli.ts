@@ -578,6 +578,11 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     lsPaths: () => runJson(['ls', '--json'], timeoutMs, parseLsPathsJson),
     estimate,
     runtimeSurvey: () => runJson(['runtime', 'survey', '--json'], timeoutMs, parseRuntimeSurveyJson),
+    // WIRING(issue 10): logStream and lmStudioVersion are built in the activity and diagnostics parts.
+    logStream: () => {
+      throw new CoreError('unavailable', 'Not wired yet.');
+    },
+    lmStudioVersion: async () => null,
     ps: () => runJson(['ps', '--json'], timeoutMs, parsePsJson),
     async serverStart(startOptions = {}) {
       const args = ['server', 'start'];

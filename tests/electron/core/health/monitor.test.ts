@@ -142,6 +142,11 @@ function fakeLms(state: LmsState) {
     unloadAll: waking('unload --all'),
     estimate: waking('load --estimate-only'),
     runtimeSurvey: waking('runtime survey'),
+    logStream: waking('log stream'),
+    async lmStudioVersion() {
+      calls.push('daemon status (plain)');
+      return null;
+    },
     get: waking('get'),
   };
   return { lms, woken, calls };
