@@ -26,7 +26,7 @@ import { recordTally } from '../tally';
 import { checkMessage, endLeftovers, expectOneOf, runnerFor, silent } from './checks';
 import { ENDLESS_MODEL } from './fake-lms';
 import { FAULTS, type Fault } from './faults';
-import { createJumpClock, type JumpClock, settleWithJumps } from './jump-clock';
+import { type JumpClock, settleWithJumps } from './jump-clock';
 import type { Outcome } from './operations';
 
 /** Short stall limits so a silent child is given up on within a few dozen jumps of the clock. */
@@ -244,9 +244,8 @@ async function jumpAhead(clock: JumpClock, rounds: number): Promise<void> {
 
 async function runSupervisedCase(fault: Fault, scenario: SupervisedScenario): Promise<string[]> {
   const label = `${fault.name} / ${scenario}`;
-  const { marker, registry, lms } = await runnerFor(fault, root, `supervised-${scenario}`);
-  // runnerFor's clock jumps only while a silent child is awaited; here every wait may need a retry's timer.
-  const clock = createJumpClock();
+  // One clock for the runner, the manager and the supervisor; every wait jumps it (a retry's timer, lms's limits).
+  const { marker, clock, registry, lms } = await runnerFor(fault, root, `supervised-${scenario}`);
   const manager = createDownloadManager({
     client: () => ({ isLocal: true }) as LmStudioClient,
     lms: () => lms,
