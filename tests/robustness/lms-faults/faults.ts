@@ -153,6 +153,11 @@ export const FAULTS: readonly Fault[] = [
       if (GETS.includes(operation)) return failed('get-failed', 'lms get was stopped by SIGKILL.');
       return failed('lms-failed', /^`lms [^`]+` was stopped by SIGKILL\.$/);
     },
+    // Its `Waking up` line is something said: the stop may reach it before it kills itself (seen under fuzz load).
+    alsoTrue: (operation) => {
+      if (operation === 'get, then cancel') return value({ kind: 'cancelled' });
+      return operation === 'get, then detach' ? value({ kind: 'continuing' }) : null;
+    },
   },
   ...Array.from({ length: scaled(1, 12) }, (_, index) => garbageFault(index + 1)),
   {
