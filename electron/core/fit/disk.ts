@@ -74,6 +74,16 @@ export function formatDiskSize(bytes: number, rounding: 'up' | 'down'): string {
   return megabytes >= 1000 ? '1 GB' : `${megabytes} MB`;
 }
 
+/**
+ * A folder as messages name it: LM Studio's settings may name one with any character but `/`,
+ * and a message stays one line, so control characters are shown escaped (`\n`, `\u001b`).
+ */
+function shownFolder(folder: string): string {
+  return folder.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) =>
+    char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
   const { fs, diskSpace, clock, logger } = options;
   const p = pathFor(options.platform);
@@ -146,7 +156,7 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
     } catch (error) {
       logger.warn(`Could not read the free space of ${folder}`, error);
       const detail = error instanceof Error ? error.message : String(error);
-      return { known: false, reason: `Could not read the free space of ${folder}: ${detail}` };
+      return { known: false, reason: shownFolder(`Could not read the free space of ${folder}: ${detail}`) };
     }
   }
 
@@ -154,6 +164,7 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
     const answer = await space();
     if (!answer.known) return null;
     const { folder, freeBytes } = answer.space;
+    const where = shownFolder(folder);
     const free = formatDiskSize(freeBytes, 'down');
     const sizeNeed = bytesMissing === null ? 0 : Math.max(0, bytesMissing) + marginFor(Math.max(0, bytesMissing));
     const neededBytes = Math.max(floorBytes, sizeNeed);
@@ -161,14 +172,14 @@ export function createDiskGuard(options: DiskGuardOptions): DiskGuard {
     // The download's own need, when it is what does not fit; else the floor, which says what to do.
     if (sizeNeed >= floorBytes) {
       return {
-        message: `Not enough disk space: it needs ${formatDiskSize(sizeNeed, 'up')}, ${free} is free in ${folder}.`,
+        message: `Not enough disk space: it needs ${formatDiskSize(sizeNeed, 'up')}, ${free} is free in ${where}.`,
         neededBytes,
         freeBytes,
         folder,
       };
     }
     return {
-      message: `Only ${free} is free in ${folder}: downloads need at least ${formatDiskSize(floorBytes, 'up')} free. Free some space, then try again.`,
+      message: `Only ${free} is free in ${where}: downloads need at least ${formatDiskSize(floorBytes, 'up')} free. Free some space, then try again.`,
       neededBytes,
       freeBytes,
       folder,

@@ -11,7 +11,8 @@
  *   `keep-ready.json` beside settings.json, under that file's lock, after re-reading the kept
  *   list (the other process may have turned the switch off) and the loaded list (it may have
  *   loaded the model): a second load would make a `:2` instance. The claim, not the lock, spans
- *   the load: a lock older than a minute counts as abandoned, and loads can take longer.
+ *   the load: a lock older than a minute counts as abandoned, and loads can take longer. A claim
+ *   whose process no longer runs (killed mid-load) holds nobody up.
  * - A failed load backs off 1, 2, 4 ... 30 minutes, with one notification per run of failures.
  * - Unloaded again within two minutes of its reload, twice in a row while LM Studio stayed up:
  *   something keeps evicting it, so the switch turns off, with a notification saying why.
@@ -23,6 +24,7 @@ import path from 'node:path';
 import type { KeptModel, KeptModelState, LoadOptions, ModelsSnapshot } from '../../shared/contract';
 import { toCommandError } from '../errors';
 import type { HealthMonitor, KeepReady, ModelService, PolicyInput, SettingsStore } from '../interfaces';
+import { isProcessAlive } from '../persistence/node-files';
 import { createSharedFile } from '../persistence/shared-file';
 import type { Clock, FileSystem, Logger } from '../ports';
 
@@ -56,6 +58,12 @@ export interface KeepReadyOptions {
   notify(input: Extract<PolicyInput, { type: 'kept-model' }>): void;
   /** The keeper re-read or saved settings.json: the core applies and announces them (`settings:changed`). */
   settingsChanged?(): void;
+  /**
+   * This process's id, written into its claims, and whether a claim's process still runs: a
+   * keeper killed mid-load leaves its claim behind, which must not hold the next keeper up until
+   * it expires. Default: `process.pid` and signal 0 (persistence/node-files.ts).
+   */
+  claimant?: { pid: number; isAlive(pid: number): boolean };
 }
 
 interface Tracker {
@@ -79,6 +87,8 @@ interface Claim {
   modelKey: string;
   owner: string;
   until: number;
+  /** The claiming process (absent in claims written before it was recorded). */
+  pid?: number;
 }
 
 type Decision =
@@ -88,6 +98,10 @@ type Decision =
 
 export function createKeepReady(options: KeepReadyOptions): KeepReady {
   const { models, monitor, settings, clock, logger } = options;
+  const claimant = options.claimant ?? { pid: process.pid, isAlive: isProcessAlive };
+  /** A claim that still holds: not expired, and its process still runs. */
+  const holds = (held: Claim, now: number): boolean =>
+    held.until > now && (held.pid === undefined || claimant.isAlive(held.pid));
   const claims = createSharedFile({ fs: options.fs, file: path.join(options.configDir, CLAIM_FILE_NAME), logger });
   const trackers = new Map<string, Tracker>();
   const listeners = new Set<(kept: KeptModelState[]) => void>();
@@ -210,14 +224,15 @@ export function createKeepReady(options: KeepReadyOptions): KeepReady {
       const kept = keptList().find((candidate) => candidate.modelKey === modelKey);
       if (!kept || tracker(modelKey).stopping) return { kind: 'not-kept' };
       const now = clock.now();
-      const live = parseClaims(await file.read()).filter((held) => held.until > now);
+      const live = parseClaims(await file.read()).filter((held) => holds(held, now));
       if (live.length > 0) return { kind: 'claimed' };
       // Read after the other keeper's load (if any) finished: it released its claim only then.
       const snapshot = await models.refresh({ fresh: true });
       if (monitor.current().state !== 'online' || unavailable()) return { kind: 'not-online' };
       if (isLoaded(snapshot, modelKey)) return { kind: 'loaded' };
       const owner = randomBytes(8).toString('hex');
-      await file.write(`${JSON.stringify({ loading: [{ modelKey, owner, until: now + CLAIM_MS }] })}\n`);
+      const claimed: Claim = { modelKey, owner, until: now + CLAIM_MS, pid: claimant.pid };
+      await file.write(`${JSON.stringify({ loading: [claimed] })}\n`);
       return { kind: 'go', options: kept.options, owner };
     });
   }
@@ -226,7 +241,7 @@ export function createKeepReady(options: KeepReadyOptions): KeepReady {
     try {
       await claims.locked(async (file) => {
         const now = clock.now();
-        const rest = parseClaims(await file.read()).filter((held) => held.owner !== owner && held.until > now);
+        const rest = parseClaims(await file.read()).filter((held) => held.owner !== owner && holds(held, now));
         await file.write(`${JSON.stringify({ loading: rest })}\n`);
       });
     } catch (error) {
@@ -432,7 +447,8 @@ function parseClaims(text: string | null): Claim[] {
         held !== null &&
         typeof held.modelKey === 'string' &&
         typeof held.owner === 'string' &&
-        typeof held.until === 'number',
+        typeof held.until === 'number' &&
+        (held.pid === undefined || Number.isSafeInteger(held.pid)),
     );
   } catch {
     return [];

@@ -164,8 +164,12 @@ function sideEffects() {
     notLms: spawned.filter((s) => s.command !== core.snapshot().status.lmsPath || s.shell),
     lmsInvocations: sim.state.lmsInvocations().filter((argv) => ['get', 'load', 'unload'].includes(argv[0] ?? '')),
     posts: sim.state.requests().filter((request) => request.method !== 'GET'),
+    // A kept model is saved in settings.json and loaded by the keeper later: a name must not get that far.
+    kept: core.snapshot().kept,
+    keptInSettings: core.snapshot().settings.keepLoaded,
   };
 }
+const NO_SIDE_EFFECTS = { lmsWithName: [], notLms: [], lmsInvocations: [], posts: [], kept: [], keptInSettings: [] };
 
 /** `invalid-input` with a message a person can read: short, plain, never the raw input echoed back. */
 function expectClearRefusal(result: Result<unknown>, what: string): void {
@@ -182,6 +186,9 @@ function expectClearRefusal(result: Result<unknown>, what: string): void {
 describe('the generator', () => {
   it('reads each payload’s fields from the contract’s schemas', () => {
     expect(payloadFields('downloads:start')).toEqual(['model', 'loadWhenDone']);
+    expect(payloadFields('models:keep')).toEqual(['modelKey', 'keep', 'options']);
+    expect(payloadFields('models:estimate')).toEqual(['modelKey', 'options']);
+    expect(payloadFields('downloads:disk-space')).toEqual([]);
     expect(payloadFields('models:load')).toEqual(['modelKey', 'options']);
     expect(payloadFields('settings:update')).toContain('pollIntervalMs');
     expect(payloadFields('server:start')).toEqual([]);
@@ -207,7 +214,7 @@ describe.each(Object.keys(entryPoints) as Array<keyof typeof entryPoints>)('host
       // Every command of the registry took part, today's and any added later.
       expect([...seen].sort()).toEqual([...COMMAND_NAMES].sort());
       counted.cases += cases;
-      expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+      expect(sideEffects()).toEqual(NO_SIDE_EFFECTS);
     },
     PART_TIMEOUT_MS,
   );
@@ -230,7 +237,7 @@ describe.each(Object.keys(entryPoints) as Array<keyof typeof entryPoints>)('host
         { seed: SEED, numRuns: MUTATED_NAMES, endOnFailure: true },
       );
       counted.cases += cases;
-      expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+      expect(sideEffects()).toEqual(NO_SIDE_EFFECTS);
     },
     PART_TIMEOUT_MS,
   );
@@ -254,7 +261,7 @@ describe('hostile command names through the WebSocket', () => {
         { seed: SEED, numRuns: UNKNOWN_NAMES, endOnFailure: true },
       );
       counted.cases += cases;
-      expect(sideEffects()).toEqual({ lmsWithName: [], notLms: [], lmsInvocations: [], posts: [] });
+      expect(sideEffects()).toEqual(NO_SIDE_EFFECTS);
     },
     PART_TIMEOUT_MS,
   );
@@ -270,6 +277,14 @@ describe('after the hostile input', () => {
       timeout: 10_000,
       interval: 25,
     });
+    expect(sideEffects().notLms).toEqual([]);
+    // And a real key does reach `lms load --estimate-only` and the kept list.
+    expect(
+      await entryPoints.IPC('models:estimate', { modelKey: 'qwen/qwen3-4b', options: { contextLength: 4096 } }),
+    ).toMatchObject({ ok: true });
+    expect(sideEffects().lmsWithName.some((s) => s.args.includes('--estimate-only'))).toBe(true);
+    expect(await entryPoints.IPC('models:keep', { modelKey: 'qwen/qwen3-4b', keep: true })).toMatchObject({ ok: true });
+    expect(sideEffects().keptInSettings.map((kept) => kept.modelKey)).toEqual(['qwen/qwen3-4b']);
     expect(sideEffects().notLms).toEqual([]);
 
     await core.shutdown({ cancelDownloads: true });

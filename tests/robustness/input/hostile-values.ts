@@ -181,6 +181,12 @@ export const refusedCommand: fc.Arbitrary<{ name: CommandName; payload: unknown 
 /** The commands that carry a model name to `lms` or LM Studio, and how each wraps it. */
 export const NAME_COMMANDS: ReadonlyArray<{ name: CommandName; payload: (value: string) => unknown }> = [
   { name: 'downloads:start', payload: (model) => ({ model }) },
+  // Load when done: the name would reach `lms load` (or LM Studio's load API) after the download.
+  { name: 'downloads:start', payload: (model) => ({ model, loadWhenDone: true }) },
   { name: 'models:load', payload: (modelKey) => ({ modelKey }) },
   { name: 'models:unload', payload: (identifier) => ({ identifier }) },
+  // Saved in settings.json's keepLoaded, then loaded by the keeper whenever the server is online.
+  { name: 'models:keep', payload: (modelKey) => ({ modelKey, keep: true, options: { contextLength: 4096 } }) },
+  // `lms load --estimate-only ... KEY`.
+  { name: 'models:estimate', payload: (modelKey) => ({ modelKey, options: { contextLength: 4096 } }) },
 ];

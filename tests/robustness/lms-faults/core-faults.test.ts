@@ -30,6 +30,8 @@ const COMMANDS: ReadonlyArray<{ name: CommandName; payload: unknown; operations:
   { name: 'models:load', payload: { modelKey: 'qwen/qwen3-4b' }, operations: [] },
   { name: 'models:unload', payload: { identifier: 'qwen/qwen3-4b' }, operations: ['unload'] },
   { name: 'models:unload-all', payload: undefined, operations: ['unload --all'] },
+  // `lms load --estimate-only`, `lms runtime survey`, `lms ls` for the path: why there is no estimate, in one line.
+  { name: 'models:estimate', payload: { modelKey: 'qwen/qwen3-4b', options: { contextLength: 4096 } }, operations: [] },
 ];
 
 let root: string;
@@ -109,6 +111,9 @@ async function runCase(fault: Fault): Promise<string[]> {
         continue;
       }
       try {
+        // An answer without an estimate says why, in a line fit to show.
+        const unavailable = result.ok ? (result.value as { unavailableReason?: unknown }).unavailableReason : null;
+        if (typeof unavailable === 'string') checkMessage(unavailable);
         if (!result.ok) {
           expect(ERROR_CODES).toContain(result.error.code);
           checkMessage(result.error.message);

@@ -38,7 +38,10 @@ answer() {
     version) printf '{"version":"f13588d"}\n' ;;
     ls) printf '${LS_JSON}\n' "$BAD" ;;
     ps) printf '${PS_JSON}\n' "$BAD" ;;
-    load) cat "$FIX/load-current.stdout.fixture.txt"; cat "$FIX/load-current.stderr.fixture.txt" >&2 ;;
+    load)
+      if [ "$2" = --estimate-only ]; then cat "$FIX/estimate-gib-pass.stderr.fixture.txt" >&2
+      else cat "$FIX/load-current.stdout.fixture.txt"; cat "$FIX/load-current.stderr.fixture.txt" >&2; fi ;;
+    runtime) cat "$FIX/runtime-survey-integrated.stdout.fixture.txt" ;;
     unload)
       if [ "$2" = --all ]; then printf 'Unloading "qwen/qwen3-4b"...\nUnloaded 1 model.\n' >&2
       else printf 'Model "%s" unloaded.\n' "$2" >&2; fi ;;

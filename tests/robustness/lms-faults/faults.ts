@@ -30,6 +30,8 @@ const JSON_COMMANDS: Record<string, string> = {
   version: 'lms version --json',
   ls: 'lms ls --json',
   ps: 'lms ps --json',
+  'runtime survey': 'lms runtime survey --json',
+  'ls (paths)': 'lms ls --json',
 };
 const RUN_COMMANDS: Record<string, string> = {
   ...JSON_COMMANDS,
@@ -37,6 +39,7 @@ const RUN_COMMANDS: Record<string, string> = {
   'server stop': 'lms server stop',
   unload: 'lms unload qwen/qwen3-4b',
   'unload --all': 'lms unload --all',
+  'load --estimate-only': 'lms load --estimate-only --yes --context-length 4096 --gpu max qwen/qwen3-4b',
 };
 const QUICK = ['server status', 'daemon status', 'version'];
 const GETS = ['get', 'get, then cancel', 'get, then detach'];
@@ -150,6 +153,11 @@ export const FAULTS: readonly Fault[] = [
       if (GETS.includes(operation)) return failed('get-failed', 'lms get was stopped by SIGKILL.');
       return failed('lms-failed', /^`lms [^`]+` was stopped by SIGKILL\.$/);
     },
+    // Its `Waking up` line is something said: the stop may reach it before it kills itself (seen under fuzz load).
+    alsoTrue: (operation) => {
+      if (operation === 'get, then cancel') return value({ kind: 'cancelled' });
+      return operation === 'get, then detach' ? value({ kind: 'continuing' }) : null;
+    },
   },
   ...Array.from({ length: scaled(1, 12) }, (_, index) => garbageFault(index + 1)),
   {
@@ -190,7 +198,8 @@ export const FAULTS: readonly Fault[] = [
       String.raw`case "$1" in
   version) printf 'lms - LM Studio CLI - v0.0.47\n' ;;
   daemon) printf "error: unknown command 'daemon'\n" >&2; exit 1 ;;
-  load) cat "$FIX/load-legacy.stdout.fixture.txt"; cat "$FIX/load-legacy.stderr.fixture.txt" >&2 ;;
+  load) if [ "$2" = --estimate-only ]; then cat "$FIX/estimate-unknown-option.stderr.fixture.txt" >&2; exit 1; fi
+    cat "$FIX/load-legacy.stdout.fixture.txt"; cat "$FIX/load-legacy.stderr.fixture.txt" >&2 ;;
   server) if [ "$2" = status ]; then printf 'The server is running on port 1234.\n' >&2; else answer "$@"; fi ;;
   get) if [ "$3" = qwen/qwen3-4b ]; then cat "$FIX/get-legacy-search.stdout.fixture.txt"; cat "$FIX/get-legacy-search.stderr.fixture.txt" >&2; else answer "$@"; fi ;;
   *) answer "$@" ;;
@@ -209,6 +218,9 @@ esac`,
           );
         case 'load':
           return value({ identifier: 'qwen3-4b' });
+        // Before LM Studio 0.3.27: commander's unknown-option error, read as "no estimates here".
+        case 'load --estimate-only':
+          return value({ supported: false });
         default:
           return normal(operation);
       }

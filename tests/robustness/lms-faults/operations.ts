@@ -79,6 +79,12 @@ export const OPERATIONS: readonly Operation[] = [
   { name: 'server start', run: (lms) => settle(() => lms.serverStart({ port: 1234 })) },
   { name: 'server stop', run: (lms) => settle(() => lms.serverStop()) },
   { name: 'load', run: (lms) => settle(() => lms.load('qwen/qwen3-4b', { contextLength: 4096 }, () => {})) },
+  {
+    name: 'load --estimate-only',
+    run: (lms) => settle(() => lms.estimate('qwen/qwen3-4b', { contextLength: 4096, gpuOffload: 'max' })),
+  },
+  { name: 'runtime survey', run: (lms) => settle(() => lms.runtimeSurvey()) },
+  { name: 'ls (paths)', run: (lms) => settle(() => lms.lsPaths!()) },
   { name: 'unload', run: (lms) => settle(() => lms.unload('qwen/qwen3-4b')) },
   { name: 'unload --all', run: (lms) => settle(() => lms.unloadAll()) },
   getOperation('get', 'qwen/qwen3-4b', null),
@@ -102,6 +108,25 @@ export const NORMAL_OUTCOMES: Record<string, Outcome> = {
   'server start': { ok: true, value: undefined },
   'server stop': { ok: true, value: undefined },
   load: { ok: true, value: { identifier: 'qwen/qwen3-4b' } },
+  'load --estimate-only': {
+    ok: true,
+    value: {
+      supported: true,
+      estimate: {
+        model: 'qwen/qwen3-4b',
+        gpuBytes: 5_583_457_485,
+        totalBytes: 5_583_457_485,
+        confidence: 'high',
+        passesGuardrails: true,
+      },
+    },
+  },
+  // An Apple Silicon Mac: its GPU's memory is the RAM it shares (runtime-survey-integrated).
+  'runtime survey': {
+    ok: true,
+    value: { ramBytes: null, vramBytes: 51_539_607_552, gpus: [{ name: 'Apple M2 Max', vramBytes: 51_539_607_552 }] },
+  },
+  'ls (paths)': { ok: true, value: [{ modelKey: 'qwen/qwen3-4b', path: null }] },
   unload: { ok: true, value: undefined },
   'unload --all': { ok: true, value: 1 },
   get: { ok: true, value: { kind: 'completed' } },

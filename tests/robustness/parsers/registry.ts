@@ -9,10 +9,19 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { classifyDownloadFailure } from '../../../electron/core/downloads/failure-kind';
 import { createDownloadJournal, JournalEntrySchema } from '../../../electron/core/downloads/journal';
 import { CoreError } from '../../../electron/core/errors';
+import { createDiskGuard } from '../../../electron/core/fit/disk';
+import { guardrailRefusalMessage, isGuardrailRefusal } from '../../../electron/core/lmstudio/guardrails';
 import { readLastServerConfig } from '../../../electron/core/lmstudio/home';
 import { lmsErrorLine, lmsErrorMessage } from '../../../electron/core/lmstudio/lms/cli';
+import {
+  isEstimateUnsupported,
+  parseEstimateOutput,
+  parseMemorySize,
+  parseRuntimeSurveyJson,
+} from '../../../electron/core/lmstudio/lms/estimate-parsers';
 import {
   cleanLine,
   createGetOutputParser,
@@ -25,14 +34,15 @@ import {
   parseLoadProgressLine,
   parseLoadStatusLine,
   parseLsJson,
+  parseLsPathsJson,
   parsePsJson,
   parseServerStatusJson,
   parseSize,
   parseVersionJson,
 } from '../../../electron/core/lmstudio/lms/parsers';
-import type { FileSystem } from '../../../electron/core/ports';
+import type { DiskSpacePort, FileSystem } from '../../../electron/core/ports';
 import { createSettingsStore } from '../../../electron/core/settings/store';
-import { DEFAULT_SETTINGS } from '../../../electron/shared/contract';
+import { DEFAULT_SETTINGS, DOWNLOAD_FAILURE_KINDS } from '../../../electron/shared/contract';
 import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
 import { isModelKey } from '../../../electron/shared/model-names';
 
@@ -45,6 +55,13 @@ const Message = v.pipe(
   v.string(),
   v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'contains a control character'),
   v.maxLength(MAX_MESSAGE_CHARS),
+);
+/** An error's message (a CoreError's, a refusal shown in an alert): one clean line, at most 600 characters. */
+const ErrorMessage = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'contains a control character'),
+  v.maxLength(600),
 );
 /** A count of bytes, seconds, tokens...: unknown (null), or finite and not negative. */
 const Count = v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0)));
@@ -116,6 +133,23 @@ const ModelEntry = v.strictObject({
   loadedInstances: v.array(LoadedInstance),
 });
 const { apiToken: _token, ...viewFields } = SettingsFieldSchemas;
+/** Bytes that are known: a safe integer, not negative (JSON carries it exactly). */
+const Bytes = v.pipe(v.number(), v.safeInteger(), v.minValue(0));
+/** A name shown as it is (a model's, a GPU's): no control characters, not empty. */
+const Name = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'contains a control character'),
+);
+const Estimate = v.nullable(
+  v.strictObject({
+    model: Name,
+    gpuBytes: v.nullable(Bytes),
+    totalBytes: Bytes,
+    confidence: v.picklist(['high', 'low']),
+    passesGuardrails: v.boolean(),
+  }),
+);
 const SettingsView = v.strictObject({
   ...viewFields,
   apiTokenSet: v.boolean(),
@@ -187,6 +221,45 @@ const JOURNAL_RECORDED = `${JSON.stringify(
 )}\n`;
 
 const bytes = (...texts: string[]) => texts.map((text) => Buffer.from(text));
+
+/** The recordings whose file name starts with `prefix` (`estimate-`, `runtime-survey-`). */
+const recordedNamed = (prefix: string): Buffer[] =>
+  readdirSync(FIXTURES)
+    .filter((name) => name.startsWith(prefix) && name.endsWith('.fixture.txt'))
+    .sort()
+    .map((name) => readFileSync(new URL(name, FIXTURES)));
+const ESTIMATE_RECORDED = recordedNamed('estimate-');
+const SURVEY_RECORDED = recordedNamed('runtime-survey-');
+
+/** LM Studio's refusal of a load over its guardrails (lmstudio-protocol-2.md §5): lms's stack, the REST body. */
+const GUARDRAIL_RECORDED = [
+  ...recordedNamed('load-guardrail'),
+  ...bytes(
+    '{"error":{"type":"model_load_failed","message":"Error loading model. Model loading was stopped due to insufficient system resources. Under the current settings, this model requires approximately 273.25 GB of memory, and continuing to load it would likely overload your system and cause it to freeze."}}',
+  ),
+];
+
+/** What failed download attempts said: lms's stderr, the runner's and the client's words. */
+const FAILURE_RECORDED = [
+  ...recordedNamed('get-'),
+  ...bytes(
+    'Error: Cannot find variant q9_k.',
+    'lms get exited with code 1 without saying why.',
+    'lms get was stopped by SIGKILL.',
+    'Error: ENOSPC: no space left on device, write',
+    'LM Studio found no model called qwen/nope to download.',
+    'Could not reach LM Studio: fetch failed (ECONNREFUSED 127.0.0.1:1234)',
+  ),
+];
+
+/** LM Studio's own settings.json, as far as the disk guard reads it (`downloadsFolder`). */
+const LMSTUDIO_SETTINGS_RECORDED = bytes(
+  '{"downloadsFolder":"/mnt/models","developer":{"showExperimentalFeatures":false}}',
+  '{"developer":{}}',
+  '{"downloadsFolder":"models"}',
+  // A folder name may hold any character but `/`: the messages naming it stay one line.
+  '{"downloadsFolder":"/mnt/new\\nmodels\\u001b[2J"}',
+);
 
 // ---------------------------------------------------------------------------------------------
 // The parsers
@@ -400,6 +473,126 @@ export const PARSERS: readonly ParserEntry[] = [
       }).read(),
     // Each entry exactly what the journal promises: nothing more, every field in its range.
     result: v.array(v.strictObject(JournalEntrySchema.entries)),
+  },
+  {
+    name: 'parseMemorySize',
+    recorded: bytes('5.20 GiB', '65.68 GB', '0 Bytes', '1.5 TiB'),
+    streamed: false,
+    run: ([t]) => parseMemorySize(t!),
+    result: v.nullable(Bytes),
+  },
+  {
+    name: 'parseEstimateOutput (`lms load --estimate-only`, stderr)',
+    recorded: ESTIMATE_RECORDED,
+    streamed: false,
+    run: ([t]) => parseEstimateOutput(t!),
+    result: Estimate,
+  },
+  {
+    name: 'isEstimateUnsupported',
+    recorded: ESTIMATE_RECORDED,
+    streamed: false,
+    run: ([t]) => isEstimateUnsupported(t!),
+    result: v.boolean(),
+  },
+  {
+    name: 'parseRuntimeSurveyJson (`lms runtime survey --json`)',
+    recorded: SURVEY_RECORDED,
+    streamed: false,
+    run: ([t]) => parseRuntimeSurveyJson(t!),
+    result: v.strictObject({
+      ramBytes: v.nullable(v.pipe(Bytes, v.minValue(1))),
+      vramBytes: v.nullable(v.pipe(v.number(), v.finite(), v.minValue(1))),
+      gpus: v.array(v.strictObject({ name: v.pipe(Name, v.maxLength(120)), vramBytes: v.pipe(Bytes, v.minValue(1)) })),
+    }),
+    throws: ['lms-failed'],
+  },
+  {
+    name: 'parseLsPathsJson (`lms ls --json`, for `--exact`)',
+    recorded: bytes(LS_RECORDED, '[]\n', `W a warning first\n${LS_RECORDED}`),
+    streamed: false,
+    run: ([t]) => parseLsPathsJson(t!),
+    result: v.array(
+      v.strictObject({
+        modelKey: v.pipe(v.string(), v.minLength(1)),
+        path: v.nullable(v.pipe(v.string(), v.minLength(1))),
+      }),
+    ),
+    throws: ['lms-failed'],
+  },
+  {
+    name: "guardrailRefusalMessage (LM Studio's guardrail refusal of a load)",
+    recorded: GUARDRAIL_RECORDED,
+    streamed: false,
+    run: ([t]) => {
+      const message = guardrailRefusalMessage('qwen/qwen3-4b', t!);
+      if ((message !== null) !== isGuardrailRefusal(t!)) throw new Error('the recogniser and the message disagree');
+      return message;
+    },
+    result: v.nullable(ErrorMessage),
+  },
+  {
+    name: 'classifyDownloadFailure (a failed attempt -> its kind)',
+    recorded: FAILURE_RECORDED,
+    streamed: false,
+    // The same words from every source: lms with and without an exit code, REST's failed and lost jobs.
+    run: ([t]) =>
+      [{}, { exitCode: 1 }, { exitCode: null }, { job: 'failed' as const }, { job: 'lost' as const }].map((source) =>
+        classifyDownloadFailure({ message: t!, ...source }),
+      ),
+    result: v.array(v.picklist(DOWNLOAD_FAILURE_KINDS)),
+  },
+  {
+    name: "LM Studio's settings.json (the disk guard's models folder)",
+    recorded: LMSTUDIO_SETTINGS_RECORDED,
+    streamed: false,
+    run: async ([t]) => {
+      const guardOver = (diskSpace: DiskSpacePort) =>
+        createDiskGuard({
+          fs: memoryFs({ '/home/me/.lmstudio/settings.json': t! }),
+          diskSpace,
+          clock: { now: () => 1, setTimeout: () => 0, clearTimeout() {}, setInterval: () => 0, clearInterval() {} },
+          logger: silent,
+          platform: 'linux',
+          home: () => '/home/me/.lmstudio',
+          isLocal: () => true,
+          enabled: () => true,
+        });
+      const guard = guardOver({ freeSpace: async () => ({ freeBytes: 3_000_000_000, totalBytes: 500_000_000_000 }) });
+      // The OS's refusal names the folder, as Node's errors do.
+      const unreadable = guardOver({
+        freeSpace: async (folder) => {
+          throw Object.assign(new Error(`EACCES: permission denied, statfs '${folder}'`), { code: 'EACCES' });
+        },
+      });
+      // What it measures, what it says when a 12.1 GB download will not fit there, and when it cannot measure.
+      return {
+        space: await guard.space(),
+        refusal: await guard.refusal(12_100_000_000),
+        unreadable: await unreadable.space(),
+      };
+    },
+    result: v.strictObject({
+      space: v.strictObject({
+        known: v.literal(true),
+        space: v.strictObject({
+          folder: v.pipe(v.string(), v.startsWith('/')),
+          freeBytes: Bytes,
+          totalBytes: Bytes,
+          checkedAt: Bytes,
+        }),
+      }),
+      refusal: v.strictObject({
+        message: ErrorMessage,
+        neededBytes: Bytes,
+        freeBytes: Bytes,
+        folder: v.pipe(v.string(), v.startsWith('/')),
+      }),
+      unreadable: v.strictObject({
+        known: v.literal(false),
+        reason: v.pipe(v.string(), v.regex(/^[^\u0000-\u001f\u007f-\u009f]+$/)),
+      }),
+    }),
   },
 ];
 

@@ -94,6 +94,46 @@ const HOSTILE_VALUES: HostileValue[] = [
     json: '{"contextLength":-1}',
     reason: /Context length is a whole number/,
   },
+  // Kept models (issue 9): each key reaches `lms load` or LM Studio's load API whenever the server is online.
+  ...(
+    [
+      ['a path as a key', '[{"modelKey":"../../etc/passwd","options":{}}]', /must not contain "\." or "\.\."/],
+      ['shell syntax in a key', '[{"modelKey":"qwen/qwen3-4b; rm -rf ~","options":{}}]', /must not contain spaces/],
+      ['a bidi control in a key', JSON.stringify([{ modelKey: 'qwen/\u202eqwen3-4b', options: {} }]), /U\+202E/],
+      ['a 10 KB key', JSON.stringify([{ modelKey: `qwen/${TEN_KB}`, options: {} }]), /longer than 200 characters/],
+      [
+        '10,000 entries',
+        JSON.stringify(Array.from({ length: 10_000 }, (_, i) => ({ modelKey: `owner/model-${i}`, options: {} }))),
+        /Keep at most 32 models loaded/,
+      ],
+      [
+        'the same model twice',
+        '[{"modelKey":"qwen/qwen3-4b","options":{}},{"modelKey":"qwen/qwen3-4b","options":{"contextLength":8192}}]',
+        /Each kept model is listed once/,
+      ],
+      // Read with JSON.parse it is an own key, never the prototype: the entry has no model key of its own.
+      [
+        'an entry whose key hides in __proto__',
+        '[{"__proto__":{"modelKey":"qwen/qwen3-4b"},"options":{}}]',
+        /must be|modelKey/,
+      ],
+      ['__proto__ instead of a list', '{"__proto__":[{"modelKey":"qwen/qwen3-4b","options":{}}]}', /must be/],
+      ['a string', '"qwen/qwen3-4b"', /must be/],
+      ['null inside', '[null]', /must be/],
+      ['an entry without options', '[{"modelKey":"qwen/qwen3-4b"}]', /must be|options/],
+      [
+        'a negative context',
+        '[{"modelKey":"qwen/qwen3-4b","options":{"contextLength":-1}}]',
+        /Context length is a whole number/,
+      ],
+    ] as const
+  ).map(([name, json, reason]): HostileValue => ({ field: 'keepLoaded', name, json, reason })),
+  // The switches of issue 9: only true or false
+  ...(['retryDownloads', 'checkDiskSpace', 'estimateMemory'] as const).flatMap((field): HostileValue[] => [
+    { field, name: 'a string', json: '"false"', reason: /must be/ },
+    { field, name: 'a number', json: '0', reason: /must be/ },
+    { field, name: 'null', json: 'null', reason: /must be/ },
+  ]),
   { field: 'apiToken', name: '10 KB', json: JSON.stringify(TEN_KB), reason: /Invalid length/ },
   { field: 'apiToken', name: 'a number', json: '42', reason: /must be/ },
 ];

@@ -28,13 +28,16 @@ const ESTIMATE_UNITS: Record<string, number> = {
   TiB: 1024 ** 4,
 };
 
-/** `5.20 GiB` -> 5583457485, `65.68 GB` -> 65680000000; null when unreadable. */
+/**
+ * `5.20 GiB` -> 5583457485, `65.68 GB` -> 65680000000; null when unreadable, and when past 2^53
+ * bytes (no memory is that large, and the product may be Infinity, which JSON turns into null).
+ */
 export function parseMemorySize(text: string): number | null {
   const match = /^(\d+(?:\.\d+)?)\s*(Bytes|B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/.exec(text.trim());
   if (!match) return null;
-  const value = Number(match[1]);
   const unit = ESTIMATE_UNITS[match[2]!];
-  return Number.isFinite(value) && unit !== undefined ? Math.round(value * unit) : null;
+  const bytes = unit === undefined ? Number.NaN : Math.round(Number(match[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : null;
 }
 
 const PASSES = 'This model may be loaded based on your resource guardrails settings.';

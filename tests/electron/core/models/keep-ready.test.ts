@@ -531,6 +531,26 @@ describe('keep-ready: the desktop app and web mode at once', () => {
     expect(fs.files.has(path.join(CONFIG, CLAIM_FILE_NAME))).toBe(true);
   });
 
+  it("waits for a claim whose process runs, but not for a killed keeper's (it would hold the load up for 15 min)", async () => {
+    const { world, app, fs } = await setUp();
+    const claimFile = path.join(CONFIG, CLAIM_FILE_NAME);
+    const claimBy = (pid: number) =>
+      JSON.stringify({ loading: [{ modelKey: KEY, owner: 'other', until: Date.now() + 10 * MIN, pid }] });
+    // This test's own process stands for a keeper that runs.
+    fs.files.set(claimFile, claimBy(process.pid));
+    app.keeper.start();
+    await elapse(LOAD_MS);
+    expect(world.loads).toEqual([]);
+    expect(app.state()?.message).toMatch(/The other LM Studio Tray .* is loading a kept model/);
+    // That keeper is killed mid-load: its claim stays in the file, its process is gone.
+    fs.files.set(claimFile, claimBy(2 ** 31 - 1));
+    await elapse(CLAIMED_RETRY_MS);
+    await elapse(LOAD_MS);
+    expect(world.loads.map((load) => load.modelKey)).toEqual([KEY]);
+    expect(app.state()?.state).toBe('ready');
+    expect(JSON.parse(fs.files.get(claimFile)!)).toEqual({ loading: [] });
+  });
+
   it('re-reads the loaded list right before loading: a load the other process finished is seen', async () => {
     const { world, app } = await setUp();
     // The other process loaded it after this one's last list was read.
