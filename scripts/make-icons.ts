@@ -10,6 +10,8 @@
  * monochrome):
  *   idle         ring with a dot: the server is up, nothing loaded
  *   loaded       a solid disc: a model is in memory
+ *   generating   the disc with three dots cut out ("…", as a chat shows an answer on its way): a
+ *                loaded model is answering (static: no animation, changed at most once a second)
  *   downloading  an arrow into a tray
  *   offline      a ring struck through
  *   attention    a triangle with "!" cut out: a token is needed, or another program has the port
@@ -77,6 +79,8 @@ export function glyph(state: TrayIconState): { ink: Shape; cut?: Shape } {
       return { ink: union(ring(8, 8, 5.6, 1.9), disc(8, 8, 1.9)) };
     case 'loaded':
       return { ink: disc(8, 8, 6.6) };
+    case 'generating':
+      return { ink: disc(8, 8, 6.6), cut: union(disc(4.7, 8, 1.2), disc(8, 8, 1.2), disc(11.3, 8, 1.2)) };
     case 'downloading':
       return {
         ink: union(
@@ -107,6 +111,7 @@ export function glyph(state: TrayIconState): { ink: Shape; cut?: Shape } {
 export const STATE_COLORS: Record<TrayIconState, { dark: Rgb; light: Rgb }> = {
   idle: { dark: [61, 220, 132], light: [24, 140, 78] },
   loaded: { dark: [61, 220, 132], light: [24, 140, 78] },
+  generating: { dark: [192, 132, 252], light: [126, 34, 206] },
   downloading: { dark: [96, 165, 250], light: [37, 99, 235] },
   offline: { dark: [176, 176, 176], light: [96, 96, 96] },
   attention: { dark: [251, 191, 36], light: [200, 110, 0] },

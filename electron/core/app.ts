@@ -44,6 +44,7 @@ import { startThenLoad } from './downloads/then-load';
 import { CoreError, toCommandError } from './errors';
 import { createDiskGuard } from './fit/disk';
 import { createMemoryEstimator } from './fit/memory';
+import { readMemoryUse } from './fit/memory-use';
 import { createHealthMonitor, type HealthMonitorOptions } from './health/monitor';
 import type {
   LmStudioClient,
@@ -181,10 +182,11 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     logger,
     loadDefaults: () => settings.get().loadDefaults,
   });
+  const systemMemory = deps.systemMemory ?? nodeSystemMemory;
   const estimator = createMemoryEstimator({
     lms,
     status: () => monitor.current(),
-    systemMemory: deps.systemMemory ?? nodeSystemMemory,
+    systemMemory,
     enabled: () => settings.get().estimateMemory,
     logger,
   });
@@ -598,6 +600,15 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       keepReady.set(modelKey, keep, keptOptions ?? settings.get().loadDefaults),
     'models:estimate': ({ modelKey, options: estimateOptions }) =>
       estimator.estimate(modelKey, { ...settings.get().loadDefaults, ...estimateOptions }),
+    // The loaded models' sizes against the machine's memory, with the estimates' runtime survey.
+    'models:memory': () =>
+      readMemoryUse({
+        status: () => monitor.current(),
+        models: () => models.snapshot(),
+        runtimeSurvey: () => estimator.runtimeSurvey(),
+        systemMemory,
+        logger,
+      }),
     'downloads:start': ({ model, loadWhenDone }) => downloads.start(model, { loadWhenDone }),
     'downloads:cancel': ({ id }) => downloads.cancel(id),
     'downloads:retry': ({ id }) => downloads.retry(id),
@@ -605,8 +616,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       downloads.dismiss(id);
       return null;
     },
-    // WIRING(issue 10): the memory meter, the diagnostics report and the page's log lines.
-    'models:memory': async () => ({ known: false, reason: 'Not wired yet.' }),
+    // WIRING(issue 10): the diagnostics report and the page's log lines.
     'app:diagnostics': async () => {
       throw new CoreError('unavailable', 'Not wired yet.');
     },

@@ -266,6 +266,8 @@ export interface LmsLogStream {
 export interface RuntimeSurvey {
   ramBytes: number | null;
   vramBytes: number | null;
+  /** `memoryInfo.totalMemory`: what LM Studio counts as the machine's memory (RAM and VRAM together). */
+  totalMemoryBytes: number | null;
   gpus: Array<{ name: string; vramBytes: number }>;
 }
 

@@ -174,6 +174,7 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
   trayIcon = new Tray(trayIconPath(paths.assets, 'offline', platform, theme()));
   const tray = setupTray({
     tray: trayIcon,
+    clock: ports.clock,
     buildMenu: (template) => Menu.buildFromTemplate(template),
     core,
     popup: shownPopup,

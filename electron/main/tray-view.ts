@@ -9,12 +9,14 @@ import {
   type AppSnapshot,
   type DownloadState,
   FINISHED_DOWNLOAD_STATUSES,
+  type ModelActivity,
   SERVER_STATE_LABELS,
   type ServerState,
+  type ServerStatus,
 } from '../shared/contract';
 
-/** The five looks of the tray icon, one glyph each (see scripts/make-icons.ts). */
-export const TRAY_ICON_STATES = ['idle', 'loaded', 'downloading', 'offline', 'attention'] as const;
+/** The six looks of the tray icon, one glyph each (see scripts/make-icons.ts). */
+export const TRAY_ICON_STATES = ['idle', 'loaded', 'generating', 'downloading', 'offline', 'attention'] as const;
 export type TrayIconState = (typeof TRAY_ICON_STATES)[number];
 
 /** States where the user must act before anything works: a token, or another program on the port. */
@@ -25,17 +27,42 @@ export function activeDownloads(snapshot: AppSnapshot): DownloadState[] {
   return snapshot.downloads.filter((download) => !FINISHED_DOWNLOAD_STATUSES.includes(download.status));
 }
 
+/** Nothing answers, or `lms` said LM Studio is not running: nothing downloads, answers or stays loaded. */
+function lmStudioDown(status: ServerStatus): boolean {
+  return status.state === 'offline' || status.lmStudioClosed;
+}
+
 /**
- * The icon for a snapshot. A problem the user must fix wins, then a running download (it may run
- * while the HTTP server is stopped: `lms get` talks to LM Studio directly), then offline, then
+ * The models answering a request now, from `lms log stream`. Only while the stream is followed
+ * and LM Studio is up: counts kept from an earlier stream say nothing about now.
+ */
+export function generatingModels(snapshot: AppSnapshot): ModelActivity[] {
+  if (snapshot.activity.state !== 'following' || lmStudioDown(snapshot.status)) return [];
+  return snapshot.activity.models.filter((model) => model.inProgress > 0);
+}
+
+/**
+ * The icon for a snapshot: offline > attention > downloading > generating > loaded > idle.
+ * LM Studio down wins (a download waiting for it does not run); then a problem the user must
+ * fix; then a running download (it may run while the HTTP server is stopped: `lms get` talks to
+ * LM Studio directly); then a request being answered (`lms chat` works without the server too);
+ * then any other state without the server (stopped, not answering, checking) is offline; then
  * whether a model is loaded.
  */
 export function trayIconState(snapshot: AppSnapshot): TrayIconState {
-  const { state } = snapshot.status;
-  if (ATTENTION_STATES.includes(state)) return 'attention';
+  const { status } = snapshot;
+  if (lmStudioDown(status)) return 'offline';
+  if (ATTENTION_STATES.includes(status.state)) return 'attention';
   if (activeDownloads(snapshot).length > 0) return 'downloading';
-  if (state !== 'online') return 'offline';
+  if (generatingModels(snapshot).length > 0) return 'generating';
+  if (status.state !== 'online') return 'offline';
   return loadedNow(snapshot).length > 0 ? 'loaded' : 'idle';
+}
+
+/** Tokens per second as the popup shows them: one decimal below 100 (`41.2`, `42.0`), whole above (`131`). */
+export function formatTokensPerSecond(tokensPerSecond: number): string {
+  const tenths = Math.round(tokensPerSecond * 10) / 10;
+  return tenths < 100 ? tenths.toFixed(1) : String(Math.round(tokensPerSecond));
 }
 
 /** "qwen3-4b" for "qwen/qwen3-4b": the tray has little room, the popup shows full keys. */
@@ -56,6 +83,15 @@ function loadedPhrase(snapshot: AppSnapshot): string | null {
   return `${loaded.length} models loaded`;
 }
 
+/** `generating (last 41.2 tok/s)`: the last answer's speed of the model answering now. */
+function generatingPhrase(snapshot: AppSnapshot): string | null {
+  const busy = generatingModels(snapshot);
+  if (busy.length === 0) return null;
+  if (busy.length > 1) return `${busy.length} models generating`;
+  const last = busy[0]!.last?.tokensPerSecond ?? null;
+  return last === null ? 'generating' : `generating (last ${formatTokensPerSecond(last)} tok/s)`;
+}
+
 function downloadPhrase(snapshot: AppSnapshot, withPercent: boolean): string | null {
   const active = activeDownloads(snapshot);
   if (active.length === 0) return null;
@@ -64,10 +100,15 @@ function downloadPhrase(snapshot: AppSnapshot, withPercent: boolean): string | n
   return withPercent && percent !== null ? `downloading ${Math.floor(percent)}%` : 'downloading';
 }
 
-/** The state in words, e.g. "LM Studio: online · qwen3-4b loaded · downloading 42%". */
+/** The state in words, e.g. "LM Studio: online · qwen3-4b loaded · generating (last 41.2 tok/s) · downloading 42%". */
 export function trayTooltip(snapshot: AppSnapshot): string {
   const label = SERVER_STATE_LABELS[snapshot.status.state].toLowerCase();
-  const parts = [`LM Studio: ${label}`, loadedPhrase(snapshot), downloadPhrase(snapshot, true)];
+  const parts = [
+    `LM Studio: ${label}`,
+    loadedPhrase(snapshot),
+    generatingPhrase(snapshot),
+    downloadPhrase(snapshot, true),
+  ];
   if (snapshot.status.unstable) parts.push('connection unstable');
   return parts.filter((part): part is string => part !== null).join(' · ');
 }
@@ -81,6 +122,26 @@ export interface TrayMenuActions {
   startServer(): void;
   stopServer(): void;
   quit(options: { cancelDownloads: boolean }): void;
+}
+
+/**
+ * What a loaded model is doing, from the stream: `qwen3-4b · Generating`, `qwen3-4b · idle ·
+ * 42.0 tok/s` (its last answer's speed). Null while the stream is not followed: unknown then.
+ */
+function modelStateLine(snapshot: AppSnapshot, identifier: string): string | null {
+  if (snapshot.activity.state !== 'following' || lmStudioDown(snapshot.status)) return null;
+  const activity = snapshot.activity.models.find((model) => model.identifier === identifier);
+  const parts = [shortName(identifier)];
+  if (activity && activity.inProgress > 0) {
+    parts.push('Generating');
+    if (activity.inProgress > 1) parts.push(`${activity.inProgress} requests`);
+    if (activity.possiblyStuckSince !== null) parts.push('possibly stuck');
+  } else {
+    parts.push('idle');
+    const last = activity?.last?.tokensPerSecond ?? null;
+    if (last !== null) parts.push(`${formatTokensPerSecond(last)} tok/s`);
+  }
+  return parts.join(' · ');
 }
 
 /** Why Start server or Stop server cannot work, for its sublabel (the status line says the state). */
@@ -121,6 +182,11 @@ export function trayMenuTemplate(snapshot: AppSnapshot, actions: TrayMenuActions
     // also turns its Keep loaded switch off.
     const kept = new Set(snapshot.kept.map((entry) => entry.modelKey));
     items.push({ type: 'separator' }, { id: 'loaded-header', label: header, enabled: false });
+    // What each model is doing, as lines to read (disabled), above the actions.
+    for (const instance of loaded) {
+      const line = modelStateLine(snapshot, instance.identifier);
+      if (line !== null) items.push({ id: `state:${instance.identifier}`, label: line, enabled: false });
+    }
     for (const instance of loaded) {
       items.push({
         id: `unload:${instance.identifier}`,

@@ -1,9 +1,15 @@
 /**
  * The tray icon: its image, tooltip and context menu follow the core's snapshot. The menu's
  * items run core commands or open the popup.
+ *
+ * The icon's state changes at most once every ICON_MIN_INTERVAL_MS: a chat answers request after
+ * request, and an icon flipping between generating and loaded for each would flicker. A change
+ * that comes too soon waits for the end of that second and shows the state as it is then (a
+ * blip that is over by then never shows). The tooltip and menu follow at once.
  */
 import type { Menu, MenuItemConstructorOptions, NativeImage, Rectangle } from 'electron';
 import type { TrayCore } from '../core/interfaces';
+import type { Clock } from '../core/ports';
 import type { AppSnapshot } from '../shared/contract';
 import { type TrayTheme, trayIconPath } from './icons';
 import type { Popup } from './popup';
@@ -27,8 +33,13 @@ export interface TrayLike {
   on(event: 'right-click', listener: (event: unknown, bounds: Rectangle) => void): unknown;
 }
 
+/** The icon's state changes at most this often (a theme switch of the same state is not a change). */
+export const ICON_MIN_INTERVAL_MS = 1000;
+
 export interface TrayOptions {
   tray: TrayLike;
+  /** Times the icon's changes (tests pass fake timers). */
+  clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   buildMenu(template: MenuItemConstructorOptions[]): Menu;
   core: Pick<TrayCore, 'snapshot' | 'onEvent' | 'invoke'>;
   popup: Pick<Popup, 'show' | 'toggle'>;
@@ -73,19 +84,54 @@ export function setupTray(options: TrayOptions): TrayController {
     quit: (quitOptions) => options.quit(quitOptions),
   };
 
+  const { clock } = options;
   let shownImage = '';
   let shownTooltip = '';
   let shownMenu = '';
-  let icon: TrayIconState = 'offline';
+  /** The state the icon shows, and the one the snapshot asks for (they differ while a change waits). */
+  let shownIcon: TrayIconState | null = null;
+  let wantedIcon: TrayIconState = 'offline';
+  let iconChangedAt = Number.NEGATIVE_INFINITY;
+  let iconTimer: unknown = null;
   let menu: Menu | null = null;
 
-  const render = (snapshot: AppSnapshot) => {
-    icon = trayIconState(snapshot);
-    const image = trayIconPath(options.assetsDir, icon, options.platform, options.theme());
+  /** Shows the wanted state in the current theme's image. */
+  const showIcon = () => {
+    if (wantedIcon !== shownIcon) {
+      shownIcon = wantedIcon;
+      iconChangedAt = clock.now();
+    }
+    const image = trayIconPath(options.assetsDir, wantedIcon, options.platform, options.theme());
     if (image !== shownImage) {
       tray.setImage(image);
       shownImage = image;
     }
+  };
+
+  const updateIcon = (wanted: TrayIconState) => {
+    wantedIcon = wanted;
+    if (wanted === shownIcon) {
+      // Back to what shows before the wait was over: nothing to change (but a new theme, at once).
+      if (iconTimer !== null) clock.clearTimeout(iconTimer);
+      iconTimer = null;
+      showIcon();
+      return;
+    }
+    // A change already waits: it shows whatever is wanted when its time comes.
+    if (iconTimer !== null) return;
+    const wait = iconChangedAt + ICON_MIN_INTERVAL_MS - clock.now();
+    if (wait <= 0) {
+      showIcon();
+      return;
+    }
+    iconTimer = clock.setTimeout(() => {
+      iconTimer = null;
+      showIcon();
+    }, wait);
+  };
+
+  const render = (snapshot: AppSnapshot) => {
+    updateIcon(trayIconState(snapshot));
     const tooltip = trayTooltip(snapshot);
     if (tooltip !== shownTooltip) {
       tray.setToolTip(tooltip);
@@ -118,7 +164,11 @@ export function setupTray(options: TrayOptions): TrayController {
 
   return {
     refresh,
-    current: () => ({ icon, tooltip: shownTooltip }),
-    dispose: unsubscribe,
+    current: () => ({ icon: shownIcon ?? wantedIcon, tooltip: shownTooltip }),
+    dispose: () => {
+      unsubscribe();
+      if (iconTimer !== null) clock.clearTimeout(iconTimer);
+      iconTimer = null;
+    },
   };
 }

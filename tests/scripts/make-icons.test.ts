@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { TRAY_ICON_STATES } from '../../electron/main/tray-view';
 import { iconFiles } from '../../scripts/make-icons';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -39,7 +40,7 @@ describe('make-icons', () => {
 
   it('template images are black with alpha, anti-aliased, and each state has its own shape', () => {
     const alphas = new Set<string>();
-    for (const state of ['idle', 'loaded', 'downloading', 'offline', 'attention']) {
+    for (const state of TRAY_ICON_STATES) {
       const { rgba } = decode(files.get(`electron/main/assets/tray/${state}Template@2x.png`)!);
       const alpha: number[] = [];
       for (let i = 0; i < rgba.length; i += 4) {
@@ -50,6 +51,36 @@ describe('make-icons', () => {
       expect(alpha.some((a) => a > 0 && a < 255)).toBe(true);
       alphas.add(alpha.join(','));
     }
-    expect(alphas.size).toBe(5);
+    expect(alphas.size).toBe(TRAY_ICON_STATES.length);
+  });
+
+  it('writes every state in the macOS template and both themes, at 1x and 2x', () => {
+    const tray = [...files.keys()].filter((file) => file.startsWith('electron/main/assets/tray/'));
+    expect(tray).toHaveLength(TRAY_ICON_STATES.length * 6);
+    for (const name of ['generatingTemplate', 'generating-dark', 'generating-light']) {
+      expect(decode(files.get(`electron/main/assets/tray/${name}.png`)!)).toMatchObject({ width: 16, height: 16 });
+      expect(decode(files.get(`electron/main/assets/tray/${name}@2x.png`)!)).toMatchObject({ width: 32, height: 32 });
+    }
+  });
+
+  it("generating is the loaded disc with a chat's three dots cut out: the same outline, holes inside", () => {
+    const alpha = (state: string) => {
+      const { rgba } = decode(files.get(`electron/main/assets/tray/${state}Template@2x.png`)!);
+      return (x: number, y: number) => rgba[(y * 32 + x) * 4 + 3]!;
+    };
+    const loaded = alpha('loaded');
+    const generating = alpha('generating');
+    // Row 16 crosses the three dots (at x = 4.7, 8, 11.3 units, 2 px a unit); the edge is the disc's.
+    for (const x of [9, 16, 23]) {
+      expect(loaded(x, 16)).toBe(255);
+      expect(generating(x, 16)).toBe(0);
+    }
+    for (const [x, y] of [
+      [16, 4],
+      [16, 28],
+      [4, 10],
+    ] as const) {
+      expect(generating(x, y)).toBe(loaded(x, y));
+    }
   });
 });

@@ -13,7 +13,7 @@
  *   without `--estimate-only` (LM Studio before 0.3.27) is found out once, from its
  *   unknown-option error, and never asked again (another lms, set in Settings, is asked afresh).
  * - RAM from the OS on every answer; VRAM totals from `lms runtime survey --json`, once per LM
- *   Studio session (`sessionEnded`).
+ *   Studio session (`sessionEnded`). The memory meter reads the same survey (`runtimeSurvey`).
  * Every answer without an estimate says why in one line (`unavailableReason`).
  */
 import { fuzzyMatches } from '../../shared/availability';
@@ -38,6 +38,15 @@ export const LMS_NOT_FOUND = "LM Studio's lms command was not found, so memory c
 export const NOT_RUNNING = 'LM Studio is not running: start it to see how much memory this model needs.';
 export const TOO_OLD = 'This LM Studio is too old for estimates (0.3.27 or later).';
 
+export interface MemoryEstimatorWithSurvey extends MemoryEstimator {
+  /**
+   * This LM Studio session's `lms runtime survey` (run now if it has not run yet, the same run
+   * the estimates use), or null when there is none: a remote server, no lms, LM Studio not
+   * running (never woken for this: `lms daemon status` first) or a survey that failed.
+   */
+  runtimeSurvey(): Promise<RuntimeSurvey | null>;
+}
+
 /**
  * What one estimate came to: an estimate, or why there is none. `keep`: what LM Studio said about
  * this model and these options, cached like an estimate (a passing reason, such as LM Studio not
@@ -52,7 +61,7 @@ class Unavailable extends Error {}
 
 type ModelPath = { modelKey: string; path: string | null };
 
-export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEstimator {
+export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEstimatorWithSurvey {
   const { logger } = options;
   /** Cleared when the loaded set changes or LM Studio quits or starts. */
   const cache = new Map<string, Outcome>();
@@ -78,6 +87,14 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
     survey = null;
     surveyRun = null;
     surveyDone = false;
+  }
+
+  /** Another lms (a new path in Settings) is asked afresh: its support and this session's readings are forgotten. */
+  function use(lms: LmsCli): void {
+    if (lms === lmsInUse) return;
+    lmsInUse = lms;
+    unsupported = false;
+    forgetSession();
   }
 
   function memory(): SystemMemory {
@@ -230,11 +247,7 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
       }
       const lms = options.lms();
       if (!lms) return unavailable(LMS_NOT_FOUND);
-      if (lms !== lmsInUse) {
-        lmsInUse = lms;
-        unsupported = false;
-        forgetSession();
-      }
+      use(lms);
       if (unsupported) return unavailable(TOO_OLD);
       if (status.state === 'offline' || status.lmStudioClosed) return unavailable(NOT_RUNNING);
 
@@ -259,6 +272,16 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
         running = promise;
       }
       return answer(await running, loadOptions);
+    },
+    async runtimeSurvey() {
+      const status = options.status();
+      const lms = options.lms();
+      if (status.remote || !lms) return null;
+      use(lms);
+      // Closed as far as the status knows: what this session surveyed still holds, nothing runs.
+      if (status.state === 'offline' || status.lmStudioClosed) return survey;
+      await ensureSurvey(lms);
+      return survey;
     },
     loadedChanged() {
       generation += 1;

@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../../e2e/simulator/index';
+import {
+  DEFAULT_GPU,
+  DEFAULT_RAM_BYTES,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from '../../../e2e/simulator/index';
 import { modelPath } from '../../../e2e/simulator/shapes';
 import { createTrayCore } from '../../../electron/core/app';
 import type { TrayCore } from '../../../electron/core/interfaces';
@@ -425,5 +431,43 @@ describe('TrayCore with the simulator', () => {
     expect((await h.value('models:estimate', { modelKey: 'qwen/qwen3-4b' })).unavailableReason).toBe(
       'Memory estimates are turned off in Settings.',
     );
+  });
+
+  it("models:memory: the loaded models' sizes against the survey's total, the survey run once, never waking LM Studio", async () => {
+    const h = await harness();
+    await vi.waitFor(() => expect(h.core.snapshot().models.models.length).toBeGreaterThan(0), WAIT);
+    const surveys = () => h.sim.state.lmsInvocations().filter((argv) => argv[0] === 'runtime' && argv[1] === 'survey');
+
+    expect(await h.value('models:memory')).toMatchObject({
+      known: true,
+      memory: { modelsBytes: 0, totalBytes: DEFAULT_RAM_BYTES + DEFAULT_GPU.vramBytes, totalFrom: 'runtime-survey' },
+    });
+    await h.value('models:load', { modelKey: 'qwen/qwen3-4b' });
+    await vi.waitFor(() => expect(h.core.snapshot().models.loaded).toHaveLength(1), WAIT);
+    const qwen = h.sim.state.models().find((m) => m.key === 'qwen/qwen3-4b')!;
+    const answer = await h.value('models:memory');
+    expect(answer).toEqual({
+      known: true,
+      memory: {
+        modelsBytes: qwen.sizeBytes,
+        totalBytes: DEFAULT_RAM_BYTES + DEFAULT_GPU.vramBytes,
+        totalFrom: 'runtime-survey',
+        ramTotalBytes: os.totalmem(),
+        ramFreeBytes: expect.any(Number),
+        vramTotalBytes: DEFAULT_GPU.vramBytes,
+      },
+    });
+    expect(surveys()).toHaveLength(1);
+
+    await h.sim.quitApp();
+    await vi.waitFor(() => expect(h.core.snapshot().status.state).toBe('offline'), WAIT);
+    await vi.waitFor(() => expect(h.core.snapshot().status.lmStudioClosed).toBe(true), WAIT);
+    // Closed: nothing in memory, the OS total (the survey belonged to that session), nothing run.
+    expect(await h.value('models:memory')).toMatchObject({
+      known: true,
+      memory: { modelsBytes: 0, totalBytes: os.totalmem(), totalFrom: 'os' },
+    });
+    expect(surveys()).toHaveLength(1);
+    expect(h.sim.state.wakeCount()).toBe(0);
   });
 });

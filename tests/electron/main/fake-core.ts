@@ -10,6 +10,7 @@ import {
   type DownloadState,
   type KeptModelState,
   type LoadedInstance,
+  type ModelActivity,
   type Result,
   type ServerState,
   type ServerStatus,
@@ -45,6 +46,22 @@ export function loaded(identifier: string): LoadedInstance {
   };
 }
 
+/** One model's activity as the stream reports it: idle, nothing answered yet, unless overridden. */
+export function activity(identifier: string, overrides: Partial<ModelActivity> = {}): ModelActivity {
+  return {
+    identifier,
+    inProgress: 0,
+    busySince: null,
+    requestsLast5Min: 0,
+    last: null,
+    medianTokensPerSecond: null,
+    medianTimeToFirstTokenSec: null,
+    recent: [],
+    possiblyStuckSince: null,
+    ...overrides,
+  };
+}
+
 export function download(model: string, overrides: Partial<DownloadState> = {}): DownloadState {
   return {
     id: `d-${model.replace(/[^A-Za-z0-9]/g, '')}`,
@@ -77,6 +94,8 @@ export function snapshot(
     loaded?: string[];
     downloads?: DownloadState[];
     kept?: KeptModelState[];
+    /** The stream's models (followed), or the whole activity snapshot. */
+    activity?: ModelActivity[] | AppSnapshot['activity'];
     settings?: Partial<AppSnapshot['settings']>;
   } = {},
 ): AppSnapshot {
@@ -88,7 +107,9 @@ export function snapshot(
     downloads: options.downloads ?? [],
     loading: [],
     kept: options.kept ?? [],
-    activity: { state: 'following', message: null, models: [] },
+    activity: Array.isArray(options.activity)
+      ? { state: 'following', message: null, models: options.activity }
+      : (options.activity ?? { state: 'following', message: null, models: [] }),
     settings: { ...settings, apiTokenSet: false, messages: [], ...options.settings },
     app: { version: '0.1.0', platform: 'linux', transport: 'electron', logFile: null },
   };

@@ -62,7 +62,8 @@ describe('the shell with the real core', () => {
     if (!shell) throw new Error('the shell did not start');
     const tray = Tray.instances[0]!;
     await vi.waitFor(() => expect(tray.toolTip).toBe('LM Studio: online · qwen3-4b loaded'), WAIT);
-    expect(tray.image).toMatch(/loaded-(dark|light)\.png$/);
+    // The icon changes at most once a second: it may follow the tooltip a moment later.
+    await vi.waitFor(() => expect(tray.image).toMatch(/loaded-(dark|light)\.png$/), WAIT);
 
     const popup = BrowserWindow.instances[0]!;
     const fromPopup = { sender: popup.webContents, senderFrame: popup.webContents.mainFrame };
@@ -90,7 +91,7 @@ describe('the shell with the real core', () => {
     // The server goes away: offline icon and a notification from main.
     await sim.stopServer();
     await vi.waitFor(() => expect(tray.toolTip).toMatch(/^LM Studio: (server stopped|offline)/), WAIT);
-    expect(tray.image).toMatch(/offline-(dark|light)\.png$/);
+    await vi.waitFor(() => expect(tray.image).toMatch(/offline-(dark|light)\.png$/), WAIT);
     await vi.waitFor(() => expect(Notification.instances.filter((n) => n.shown)).toHaveLength(1), WAIT);
     // Clicking it opens the popup.
     Notification.instances[0]!.emit('click');

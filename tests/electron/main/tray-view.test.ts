@@ -1,13 +1,24 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
+  formatTokensPerSecond,
+  generatingModels,
   menuKey,
   type TrayMenuActions,
   trayIconState,
   trayMenuTemplate,
   trayTooltip,
 } from '../../../electron/main/tray-view';
-import type { ServerState } from '../../../electron/shared/contract';
-import { download, snapshot } from './fake-core';
+import type { ActivitySample, ServerState } from '../../../electron/shared/contract';
+import { activity, download, snapshot } from './fake-core';
+
+/** A finished answer at this speed. */
+function sample(tokensPerSecond: number | null): ActivitySample {
+  return { at: 0, tokensPerSecond, timeToFirstTokenSec: 0.3, promptTokens: 19, predictedTokens: 200 };
+}
+
+/** The model is answering a request. */
+const busy = (identifier: string, last: number | null = null) =>
+  activity(identifier, { inProgress: 1, busySince: 0, last: last === null ? null : sample(last) });
 
 function actions(): TrayMenuActions & { calls: string[] } {
   const calls: string[] = [];
@@ -50,8 +61,77 @@ describe('trayIconState', () => {
       snapshot({ state: 'online', downloads: [download('b', { status: 'completed', percent: 100 })] }),
       'idle',
     ],
+    ['generating', snapshot({ loaded: ['qwen/qwen3-4b'], activity: [busy('qwen/qwen3-4b')] }), 'generating'],
+    [
+      'loaded, its last answer done',
+      snapshot({ loaded: ['a'], activity: [activity('a', { last: sample(40) })] }),
+      'loaded',
+    ],
+    [
+      'generating by a model the lists do not show yet',
+      snapshot({ loaded: [], activity: [busy('just-in-time')] }),
+      'generating',
+    ],
+    [
+      'downloading wins over generating',
+      snapshot({ loaded: ['a'], activity: [busy('a')], downloads: [download('b')] }),
+      'downloading',
+    ],
+    [
+      'attention wins over generating',
+      snapshot({ state: 'unauthorized', loaded: ['a'], activity: [busy('a')] }),
+      'attention',
+    ],
+    [
+      'generating with the server stopped (lms chat needs no server)',
+      snapshot({ state: 'server-stopped', loaded: ['a'], activity: [busy('a')] }),
+      'generating',
+    ],
+    [
+      'offline wins over a download waiting for LM Studio',
+      snapshot({ state: 'offline', downloads: [download('b')] }),
+      'offline',
+    ],
+    [
+      'LM Studio closed wins over everything',
+      snapshot({
+        state: 'offline',
+        status: { lmStudioClosed: true },
+        loaded: ['a'],
+        activity: [busy('a')],
+        downloads: [download('b')],
+      }),
+      'offline',
+    ],
+    [
+      'counts from a stream no longer followed say nothing',
+      snapshot({ loaded: ['a'], activity: { state: 'waiting', message: null, models: [busy('a')] } }),
+      'loaded',
+    ],
   ])('%s', (_name, s, expected) => {
     expect(trayIconState(s)).toBe(expected);
+  });
+});
+
+describe('formatTokensPerSecond', () => {
+  it.each<[number, string]>([
+    [41.23, '41.2'],
+    [42, '42.0'],
+    [0.04, '0.0'],
+    [99.94, '99.9'],
+    [99.96, '100'],
+    [131.135, '131'],
+  ])('%s -> %s', (value, text) => {
+    expect(formatTokensPerSecond(value)).toBe(text);
+  });
+});
+
+describe('generatingModels', () => {
+  it('the models with a request in progress, only while the stream is followed and LM Studio is up', () => {
+    const models = [busy('a'), activity('b'), busy('c')];
+    expect(generatingModels(snapshot({ activity: models })).map((m) => m.identifier)).toEqual(['a', 'c']);
+    expect(generatingModels(snapshot({ activity: { state: 'unavailable', message: 'x', models } }))).toEqual([]);
+    expect(generatingModels(snapshot({ state: 'offline', activity: models }))).toEqual([]);
   });
 });
 
@@ -73,6 +153,32 @@ describe('trayTooltip', () => {
     expect(trayTooltip(snapshot({ state }))).toBe(expected);
   });
 
+  it("adds what is generating, with the last answer's speed", () => {
+    expect(trayTooltip(snapshot({ loaded: ['qwen/qwen3-4b'], activity: [busy('qwen/qwen3-4b', 41.23)] }))).toBe(
+      'LM Studio: online · qwen3-4b loaded · generating (last 41.2 tok/s)',
+    );
+    // Nothing answered yet: no speed to tell.
+    expect(trayTooltip(snapshot({ loaded: ['a'], activity: [busy('a')] }))).toBe(
+      'LM Studio: online · a loaded · generating',
+    );
+    expect(
+      trayTooltip(
+        snapshot({
+          loaded: ['a', 'b'],
+          activity: [busy('a', 30), busy('b', 131.4)],
+          downloads: [download('x', { percent: 42 })],
+        }),
+      ),
+    ).toBe('LM Studio: online · 2 models loaded · 2 models generating · downloading 42%');
+    // Idle models add nothing; a stream no longer followed adds nothing.
+    expect(trayTooltip(snapshot({ loaded: ['a'], activity: [activity('a', { last: sample(42) })] }))).toBe(
+      'LM Studio: online · a loaded',
+    );
+    expect(
+      trayTooltip(snapshot({ loaded: ['a'], activity: { state: 'waiting', message: null, models: [busy('a', 40)] } })),
+    ).toBe('LM Studio: online · a loaded');
+  });
+
   it('counts several models and downloads, shows a download without progress yet, and instability', () => {
     expect(trayTooltip(snapshot({ loaded: ['a', 'b'], downloads: [download('x'), download('y')] }))).toBe(
       'LM Studio: online · 2 models loaded · downloading 2 models',
@@ -87,11 +193,13 @@ describe('trayTooltip', () => {
 });
 
 describe('trayMenuTemplate', () => {
-  it('online with models: status line, unload each, unload all, stop server', () => {
+  it('online with models: status line, what each does, unload each, unload all, stop server', () => {
     expect(labels(snapshot({ state: 'online', loaded: ['qwen/qwen3-4b', 'gemma-3-1b:2'] }))).toEqual([
       'Open LM Studio Tray',
       'Online · 2 models loaded (disabled)',
       'Loaded models (disabled)',
+      'qwen3-4b · idle (disabled)',
+      'gemma-3-1b:2 · idle (disabled)',
       'Unload qwen/qwen3-4b',
       'Unload gemma-3-1b:2',
       'Unload all',
@@ -114,6 +222,8 @@ describe('trayMenuTemplate', () => {
       'Open LM Studio Tray',
       'Online · 2 models loaded (disabled)',
       'Loaded models (disabled)',
+      'qwen3-4b · idle (disabled)',
+      'gemma-3-1b:2 · idle (disabled)',
       'Unload qwen/qwen3-4b · Kept loaded',
       'Unload gemma-3-1b:2',
       'Unload all',
@@ -129,6 +239,66 @@ describe('trayMenuTemplate', () => {
     expect(labels(snapshot({ state: 'offline', kept: [{ ...kept, state: 'waiting' }] }))).not.toContainEqual(
       expect.stringContaining('Kept'),
     );
+  });
+
+  it("shows each loaded model's state from the stream, beside Kept loaded", () => {
+    const kept = {
+      modelKey: 'qwen/qwen3-4b',
+      options: {},
+      state: 'ready' as const,
+      message: null,
+      nextAttemptAt: null,
+    };
+    const s = snapshot({
+      loaded: ['qwen/qwen3-4b', 'gemma-3-1b:2', 'nomic-embed'],
+      kept: [kept],
+      activity: [busy('qwen/qwen3-4b', 37.5), activity('gemma-3-1b:2', { last: sample(42) })],
+    });
+    expect(labels(s)).toEqual([
+      'Open LM Studio Tray',
+      'Online · 3 models loaded (disabled)',
+      'Loaded models (disabled)',
+      'qwen3-4b · Generating (disabled)',
+      'gemma-3-1b:2 · idle · 42.0 tok/s (disabled)',
+      'nomic-embed · idle (disabled)',
+      'Unload qwen/qwen3-4b · Kept loaded',
+      'Unload gemma-3-1b:2',
+      'Unload nomic-embed',
+      'Unload all',
+      'Stop server',
+      'Settings…',
+      'Quit',
+    ]);
+  });
+
+  it('says how many requests a model is answering, and one possibly stuck', () => {
+    const s = snapshot({
+      loaded: ['a', 'b'],
+      activity: [
+        activity('a', { inProgress: 3, busySince: 0 }),
+        activity('b', { inProgress: 1, busySince: 0, possiblyStuckSince: 0 }),
+      ],
+    });
+    expect(labels(s).slice(3, 5)).toEqual([
+      'a · Generating · 3 requests (disabled)',
+      'b · Generating · possibly stuck (disabled)',
+    ]);
+  });
+
+  it('no state lines while the stream is not followed (what the models do is unknown then)', () => {
+    for (const state of ['waiting', 'unavailable'] as const) {
+      const s = snapshot({ loaded: ['a'], activity: { state, message: 'x', models: [busy('a', 40)] } });
+      expect(labels(s)).toEqual([
+        'Open LM Studio Tray',
+        'Online · a loaded (disabled)',
+        'Loaded models (disabled)',
+        'Unload a',
+        'Unload all',
+        'Stop server',
+        'Settings…',
+        'Quit',
+      ]);
+    }
   });
 
   it('online and idle', () => {
@@ -184,6 +354,7 @@ describe('trayMenuTemplate', () => {
       'Open LM Studio Tray',
       'Not responding · qwen3-4b loaded (disabled)',
       'Loaded models · last known (disabled)',
+      'qwen3-4b · idle (disabled)',
       'Unload qwen/qwen3-4b (disabled)',
       'Unload all (disabled)',
       'LM Studio is not answering. Wait for it, or restart it. (disabled)',
@@ -245,6 +416,10 @@ describe('menuKey', () => {
     expect(at(10)).toBe(at(90));
     expect(menuKey(trayMenuTemplate(snapshot({ loaded: ['a'] }), a))).not.toBe(
       menuKey(trayMenuTemplate(snapshot(), a)),
+    );
+    // A model starting or ending an answer changes what the menu shows.
+    expect(menuKey(trayMenuTemplate(snapshot({ loaded: ['a'], activity: [busy('a')] }), a))).not.toBe(
+      menuKey(trayMenuTemplate(snapshot({ loaded: ['a'] }), a)),
     );
   });
 });

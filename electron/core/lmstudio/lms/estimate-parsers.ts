@@ -132,7 +132,8 @@ function chosenEngine(engines: Json[]): Json | null {
 /**
  * `lms runtime survey --json` -> the machine's memory capacities (protocol-2 §4). RAM is
  * `memoryInfo.ramCapacity`; VRAM is `memoryInfo.vramCapacity`, else the GPUs' memory added up;
- * each GPU's is its dedicated memory, else its total (integrated GPUs share RAM). Any part may
+ * each GPU's is its dedicated memory, else its total (integrated GPUs share RAM); the total is
+ * `memoryInfo.totalMemory` as LM Studio gives it (never added up here). Any part may
  * be missing: what is missing is null or left out, never an error. Throws only for output that
  * is not JSON at all.
  */
@@ -154,10 +155,12 @@ export function parseRuntimeSurveyJson(text: string): RuntimeSurvey {
   }
   const ram = bytes(memory.ramCapacity);
   const vram = bytes(memory.vramCapacity);
+  const total = bytes(memory.totalMemory);
   const gpuTotal = gpus.reduce((sum, gpu) => sum + gpu.vramBytes, 0);
   return {
     ramBytes: ram !== null && ram > 0 ? ram : null,
     vramBytes: vram !== null && vram > 0 ? vram : gpuTotal > 0 ? gpuTotal : null,
+    totalMemoryBytes: total !== null && total > 0 ? total : null,
     gpus,
   };
 }

@@ -24,6 +24,7 @@ const QWEN_PATH = 'lmstudio-community/Qwen3-4B-GGUF/Qwen3-4B-Q4_K_M.gguf';
 const SURVEY: RuntimeSurvey = {
   ramBytes: 64 * GiB,
   vramBytes: 24 * GiB,
+  totalMemoryBytes: 88 * GiB,
   gpus: [{ name: 'NVIDIA GeForce RTX 4090', vramBytes: 24 * GiB }],
 };
 const WAKING = ['lsPaths', 'ls', 'runtimeSurvey', 'estimate'];
@@ -500,6 +501,78 @@ describe('where no estimate can be had', () => {
     memory.loadedChanged();
     await memory.estimate('qwen/qwen3-4b', {});
     expect(fake.names().filter((name) => name === 'runtimeSurvey')).toHaveLength(1);
+  });
+});
+
+describe('the survey for the memory meter (runtimeSurvey)', () => {
+  it("is the estimates' survey: run once a session (after the non-waking check), shared both ways", async () => {
+    const fake = fakeLms();
+    const memory = estimator(fake.lms);
+    expect(await memory.runtimeSurvey()).toEqual(SURVEY);
+    expect(fake.names()).toEqual(['daemonStatus', 'runtimeSurvey']);
+    expect(await memory.runtimeSurvey()).toEqual(SURVEY);
+    await memory.estimate('qwen/qwen3-4b', {});
+    expect(fake.names().filter((name) => name === 'runtimeSurvey')).toHaveLength(1);
+
+    // The other way round: a survey an estimate ran is read without running anything.
+    const afterEstimate = fakeLms();
+    const estimated = estimator(afterEstimate.lms);
+    await estimated.estimate('qwen/qwen3-4b', {});
+    const before = afterEstimate.calls.length;
+    expect(await estimated.runtimeSurvey()).toEqual(SURVEY);
+    expect(afterEstimate.calls).toHaveLength(before);
+
+    memory.sessionEnded();
+    await memory.runtimeSurvey();
+    expect(fake.names().filter((name) => name === 'runtimeSurvey')).toHaveLength(2);
+  });
+
+  it('never wakes LM Studio: nothing runs while the status says it is closed, only the check when lms says so', async () => {
+    const fake = fakeLms();
+    for (const closed of [status({ state: 'offline' }), status({ state: 'server-stopped', lmStudioClosed: true })]) {
+      expect(await estimator(fake.lms, { status: () => closed }).runtimeSurvey()).toBeNull();
+    }
+    expect(fake.calls).toEqual([]);
+    fake.state.running = false;
+    const memory = estimator(fake.lms);
+    expect(await memory.runtimeSurvey()).toBeNull();
+    expect(fake.names()).toEqual(['daemonStatus']);
+    // Started since: the next reading surveys.
+    fake.state.running = true;
+    expect(await memory.runtimeSurvey()).toEqual(SURVEY);
+  });
+
+  it('keeps what this session surveyed while the status says closed, until the session ends', async () => {
+    const fake = fakeLms();
+    let current = status();
+    const memory = estimator(fake.lms, { status: () => current });
+    await memory.runtimeSurvey();
+    current = status({ state: 'offline' });
+    expect(await memory.runtimeSurvey()).toEqual(SURVEY);
+    memory.sessionEnded();
+    expect(await memory.runtimeSurvey()).toBeNull();
+    expect(fake.names()).toEqual(['daemonStatus', 'runtimeSurvey']);
+  });
+
+  it('a remote server or no lms: null, nothing run; the estimates setting does not matter', async () => {
+    const fake = fakeLms();
+    const remote = status({ remote: true, baseUrl: 'http://studio.lan:1234' });
+    expect(await estimator(fake.lms, { status: () => remote }).runtimeSurvey()).toBeNull();
+    expect(await estimator(null).runtimeSurvey()).toBeNull();
+    expect(fake.calls).toEqual([]);
+    expect(await estimator(fake.lms, { enabled: () => false }).runtimeSurvey()).toEqual(SURVEY);
+  });
+
+  it('a failed survey is null for the session and not run again', async () => {
+    const fake = fakeLms({
+      survey: async () => {
+        throw new CoreError('lms-failed', "error: unknown command 'survey'");
+      },
+    });
+    const memory = estimator(fake.lms);
+    expect(await memory.runtimeSurvey()).toBeNull();
+    expect(await memory.runtimeSurvey()).toBeNull();
+    expect(fake.names()).toEqual(['daemonStatus', 'runtimeSurvey']);
   });
 });
 

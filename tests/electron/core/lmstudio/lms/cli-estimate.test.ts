@@ -164,6 +164,7 @@ describe('runtimeSurvey and lsPaths', () => {
     expect(await lms.runtimeSurvey()).toEqual({
       ramBytes: 66_206_793_728,
       vramBytes: 34_208_743_424,
+      totalMemoryBytes: 100_415_537_152,
       gpus: [{ name: 'AMD Radeon RX 7900 XTX', vramBytes: 25_753_026_560 }],
     });
     expect(calls).toEqual([['runtime', 'survey', '--json']]);

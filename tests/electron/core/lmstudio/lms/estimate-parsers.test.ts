@@ -145,10 +145,11 @@ describe('isEstimateUnsupported', () => {
 });
 
 describe('parseRuntimeSurveyJson', () => {
-  it('current casing: RAM and VRAM from memoryInfo, each GPU with its dedicated memory; llama.cpp over an incompatible MLX', () => {
+  it('current casing: RAM, VRAM and the total from memoryInfo, each GPU with its dedicated memory; llama.cpp over an incompatible MLX', () => {
     expect(parseRuntimeSurveyJson(fixtureText('runtime-survey-current.stdout'))).toEqual({
       ramBytes: 66_206_793_728,
       vramBytes: 38_642_122_752,
+      totalMemoryBytes: 104_848_916_480,
       gpus: [
         { name: 'NVIDIA GeForce RTX 4090', vramBytes: 25_757_220_864 },
         { name: 'NVIDIA GeForce RTX 3060', vramBytes: 12_884_901_888 },
@@ -160,6 +161,7 @@ describe('parseRuntimeSurveyJson', () => {
     expect(parseRuntimeSurveyJson(fixtureText('runtime-survey-capitalised.stdout'))).toEqual({
       ramBytes: 66_206_793_728,
       vramBytes: 34_208_743_424,
+      totalMemoryBytes: 100_415_537_152,
       gpus: [{ name: 'AMD Radeon RX 7900 XTX', vramBytes: 25_753_026_560 }],
     });
   });
@@ -168,14 +170,16 @@ describe('parseRuntimeSurveyJson', () => {
     expect(parseRuntimeSurveyJson(fixtureText('runtime-survey-no-gpu.stdout'))).toEqual({
       ramBytes: 16_777_216_000,
       vramBytes: null,
+      totalMemoryBytes: 16_777_216_000,
       gpus: [],
     });
   });
 
-  it('without memoryInfo, an integrated GPU counts its total memory and VRAM adds up the GPUs', () => {
+  it('without memoryInfo, an integrated GPU counts its total memory and VRAM adds up the GPUs (no total)', () => {
     expect(parseRuntimeSurveyJson(fixtureText('runtime-survey-integrated.stdout'))).toEqual({
       ramBytes: null,
       vramBytes: 48 * GiB,
+      totalMemoryBytes: null,
       gpus: [{ name: 'Apple M2 Max', vramBytes: 48 * GiB }],
     });
   });
@@ -202,6 +206,7 @@ describe('parseRuntimeSurveyJson', () => {
     expect(parseRuntimeSurveyJson(JSON.stringify(json, null, 2))).toEqual({
       ramBytes: null,
       vramBytes: null,
+      totalMemoryBytes: null,
       gpus: [],
     });
   });
@@ -213,6 +218,7 @@ describe('parseRuntimeSurveyJson', () => {
     expect(parseRuntimeSurveyJson(`Waking up LM Studio service...\n${JSON.stringify(json, null, 2)}\n`)).toEqual({
       ramBytes: null,
       vramBytes: GiB,
+      totalMemoryBytes: null,
       gpus: [{ name: 'GPU', vramBytes: GiB }],
     });
   });
