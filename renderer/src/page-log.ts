@@ -19,7 +19,7 @@ export interface PageLogHost {
   now: () => number;
 }
 
-function describe(reason: unknown): string {
+function describeReason(reason: unknown): string {
   if (reason instanceof Error) return reason.stack ?? `${reason.name}: ${reason.message}`;
   return typeof reason === 'string' ? reason : String(reason);
 }
@@ -64,10 +64,10 @@ export function startPageLog(
 
   const onError = (event: Event) => {
     const { message, filename, lineno, error } = event as ErrorEvent;
-    log('error', error ? describe(error) : `${message} (${filename}:${lineno})`);
+    log('error', error ? describeReason(error) : `${message} (${filename}:${lineno})`);
   };
   const onRejection = (event: Event) =>
-    log('error', `Unhandled rejection: ${describe((event as PromiseRejectionEvent).reason)}`);
+    log('error', `Unhandled rejection: ${describeReason((event as PromiseRejectionEvent).reason)}`);
   host.target.addEventListener('error', onError);
   host.target.addEventListener('unhandledrejection', onRejection);
 
