@@ -21,8 +21,8 @@ const LoadAnywayDialog = lazy(() => loadLoadAnyway().then((module) => ({ default
 
 /**
  * Fetches what loads on demand (settings, a row's load options, the name rules, the download rows,
- * the server state's fix, a load's progress, the load-anyway dialog, the activity and memory meter) once the first view is on screen
- * and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
+ * the server state's fix, a load's progress, the load-anyway dialog, the activity and memory meter)
+ * once the first view is on screen and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
  * once: each module loads once.
  */
 export function preloadOnDemand(): void {
@@ -45,7 +45,8 @@ export function preloadOnDemand(): void {
 
 /**
  * Loads the on-demand parts of the first view that `snapshot` shows (its download rows, its server
- * state's fix, its loads in progress, its activity and memory meter), so that view renders, or hydrates the server's markup, in one pass.
+ * state's fix, its loads in progress, its activity and memory meter), so that view renders, or
+ * hydrates the server's markup, in one pass.
  */
 export function loadFirstViewParts(snapshot: AppSnapshot): Promise<unknown> {
   return Promise.all([
