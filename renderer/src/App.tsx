@@ -22,8 +22,8 @@ const LoadAnywayDialog = lazy(() => loadLoadAnyway().then((module) => ({ default
 /**
  * Fetches what loads on demand (settings, a row's load options, the name rules, the download rows,
  * the server state's fix, a load's progress, the load-anyway dialog, the activity and memory meter)
- * once the first view is on screen and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
- * once: each module loads once.
+ * once the first view is on screen and the page is idle, so the gear and a disclosure open without
+ * a wait. Safe to call more than once: each module loads once.
  */
 export function preloadOnDemand(): void {
   const start = () => {
