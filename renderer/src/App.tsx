@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useRef } from 'react';
 import type { AppSnapshot } from '../../electron/shared/contract';
+import { Activity, activityParts } from './components/Activity';
 import { DownloadedModels, loadingParts, loadOptionsPanel } from './components/DownloadedModels';
 import { Downloads, downloadRows } from './components/Downloads';
 import { ErrorList, Notice } from './components/ErrorList';
@@ -20,9 +21,9 @@ const LoadAnywayDialog = lazy(() => loadLoadAnyway().then((module) => ({ default
 
 /**
  * Fetches what loads on demand (settings, a row's load options, the name rules, the download rows,
- * the server state's fix, a load's progress, the load-anyway dialog) once the first view is on screen
- * and the page is idle, so the gear and a disclosure open without a wait. Safe to call more than
- * once: each module loads once.
+ * the server state's fix, a load's progress, the load-anyway dialog, the activity and memory meter)
+ * once the first view is on screen and the page is idle, so the gear and a disclosure open without
+ * a wait. Safe to call more than once: each module loads once.
  */
 export function preloadOnDemand(): void {
   const start = () => {
@@ -34,6 +35,7 @@ export function preloadOnDemand(): void {
       statusFixes.load,
       loadingParts.load,
       loadLoadAnyway,
+      activityParts.load,
     ];
     for (const load of loads) void load().catch(() => undefined);
   };
@@ -43,13 +45,15 @@ export function preloadOnDemand(): void {
 
 /**
  * Loads the on-demand parts of the first view that `snapshot` shows (its download rows, its server
- * state's fix, its loads in progress), so that view renders, or hydrates the server's markup, in one pass.
+ * state's fix, its loads in progress, its activity and memory meter), so that view renders, or
+ * hydrates the server's markup, in one pass.
  */
 export function loadFirstViewParts(snapshot: AppSnapshot): Promise<unknown> {
   return Promise.all([
     snapshot.downloads.length > 0 ? downloadRows.load() : null,
     needsStatusFix(snapshot.status) ? statusFixes.load() : null,
     snapshot.loading.length > 0 ? loadingParts.load() : null,
+    activityParts.load(),
   ]);
 }
 
@@ -134,6 +138,7 @@ function Popup() {
         <ErrorList />
         <Notice />
         <LoadedModels />
+        <Activity />
         <Downloads />
         <DownloadedModels />
         <GetModels />

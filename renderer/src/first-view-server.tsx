@@ -10,6 +10,8 @@ import { StrictMode } from 'react';
 import { renderToString } from 'react-dom/server';
 import type { AppSnapshot, Bridge } from '../../electron/shared/contract';
 import { App } from './App';
+import { activityParts } from './components/Activity';
+import * as activityModule from './components/ActivityParts';
 import { loadingParts } from './components/DownloadedModels';
 import * as rowsModule from './components/DownloadRows';
 import { downloadRows } from './components/Downloads';
@@ -25,6 +27,9 @@ import { createTrayStore } from './store';
 downloadRows.provide(rowsModule);
 statusFixes.provide(fixModule);
 loadingParts.provide(loadingModule);
+// Its memory meter renders nothing here (its figures come from a command this render never sends),
+// as in the page until the first answer: the markup matches.
+activityParts.provide(activityModule);
 
 /** The server's store only renders: it never starts, so nothing is ever sent through this. */
 const RENDER_ONLY_BRIDGE: Bridge = {

@@ -104,3 +104,9 @@ export function formatPercent(percent: number | null | undefined): string {
   if (percent == null || !Number.isFinite(percent)) return '';
   return `${Math.floor(Math.min(100, Math.max(0, percent)))}%`;
 }
+
+/** Tokens per second as people read a speed: `37.5` below 100, `112` above (no false precision). */
+export function formatRate(perSecond: number): string {
+  const fine = perSecond.toFixed(1);
+  return Number(fine) < 100 ? fine : String(Math.round(perSecond));
+}

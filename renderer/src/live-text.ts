@@ -51,6 +51,9 @@ export function RenderedAsOf({ atMs, children }: { atMs: number; children: React
   return createElement(RenderClock.Provider, { value: clock }, children);
 }
 
+/** The clock to render by: the snapshot's time while a server-rendered first view hydrates, else the real one. */
+export const useRenderClock = (): (() => number) => useContext(RenderClock);
+
 /**
  * `textAt(now)`, re-rendering the calling component only when that text changes. `textAt` must
  * be stable while its inputs are (wrap it in useCallback): a new one starts a new schedule.

@@ -8,20 +8,17 @@ import { createRoot, hydrateRoot } from 'react-dom/client';
 import { App, loadFirstViewParts, preloadOnDemand } from './App';
 import { getBridge } from './bridge';
 import { firstViewTime, readFirstSnapshot } from './first-snapshot';
-import { startWebNotifications } from './notifications';
 import { createTrayStore } from './store';
 import { followViewHash } from './view-from-hash';
-import { reportPopupVisibility } from './visibility';
 import './styles.css';
 
 const bridge = getBridge();
 const firstSnapshot = readFirstSnapshot();
 const store = createTrayStore(bridge, firstSnapshot);
 store.getState().start();
-startWebNotifications(bridge);
 followViewHash(store);
-// The desktop shell reports its window's show/hide itself; a browser tab only knows its visibility.
-if (bridge.transport === 'web') reportPopupVisibility(bridge);
+// Web notifications, the tab's visibility and the page's log load beside the first view, not in it.
+void import('./start-later').then(({ startLater }) => startLater(bridge, store));
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');

@@ -126,6 +126,11 @@ export interface TrayActions {
   updateSettings(patch: SettingsPatch): Promise<Result<SettingsView>>;
   dismissError(id: number): void;
   showView(view: TrayView): void;
+  /**
+   * Sends a command whose answer the caller shows where it belongs (the memory meter, the
+   * diagnostics buttons): a refusal is returned, not added to the page's alerts.
+   */
+  ask<C extends CommandName>(name: C, payload?: CommandRequest<C>): Promise<Result<CommandResponse<C>>>;
   /** Escape reached the page unhandled: asks to close the popup (the desktop hides it; web mode ignores it). */
   dismissPopup(): void;
 }
@@ -425,6 +430,8 @@ export function createTrayStore(bridge: Bridge, firstSnapshot: AppSnapshot | nul
       showView(view) {
         set({ view });
       },
+
+      ask: (name, payload) => run(name, payload, { quiet: true }),
 
       dismissPopup() {
         void run('popup:dismiss', undefined, { quiet: true });

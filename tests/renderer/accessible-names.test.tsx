@@ -8,7 +8,16 @@ import { SERVER_STATE_LABELS, type ServerState } from '../../electron/shared/con
 import { App } from '../../renderer/src/App';
 import { createTrayStore } from '../../renderer/src/store';
 import { createFakeBridge, fail, ok } from './fake-bridge';
-import { makeDownload, makeInstance, makeLoading, makeModel, makeSnapshot, makeStatus } from './fixtures';
+import {
+  makeDownload,
+  makeInstance,
+  makeLoading,
+  makeMemoryUse,
+  makeModel,
+  makeModelActivity,
+  makeSnapshot,
+  makeStatus,
+} from './fixtures';
 import { renderPopup } from './render';
 
 afterEach(cleanup);
@@ -300,6 +309,38 @@ describe('§4 issue 9 names', () => {
       expect(within(row).queryByRole('button', { name: 'Dismiss download of google/gemma-3-12b' })).toBeNull();
     });
   }
+});
+
+describe('§4 issue 10 names', () => {
+  it('has the region "Activity", and a loaded model’s row says "Generating" while it answers', async () => {
+    const snapshot = makeSnapshot({
+      activity: { state: 'following', message: null, models: [makeModelActivity({ inProgress: 1 })] },
+    });
+    snapshot.models.loaded = [makeInstance()];
+    const { bridge } = await renderPopup(snapshot);
+    const region = screen.getByRole('region', { name: 'Activity' });
+    expect(region.textContent).toContain('qwen/qwen3-4b · 3 requests in 5 min · 42.0 tok/s median · TTFT 0.3 s');
+    const row = within(screen.getByRole('region', { name: 'Loaded models' })).getByRole('listitem');
+    expect(within(row).getByText('Generating')).toBeTruthy();
+    act(() => bridge.emit('activity:changed', { ...snapshot.activity, models: [makeModelActivity()] }));
+    expect(within(row).queryByText('Generating')).toBeNull();
+  });
+
+  it('has the meter "Memory used by models"', async () => {
+    await renderPopup(makeSnapshot(), (b) =>
+      b.handle('models:memory', () => ok({ known: true, memory: makeMemoryUse() })),
+    );
+    const meter = await screen.findByRole('meter', { name: 'Memory used by models' });
+    expect(meter.getAttribute('aria-valuetext')).toContain('used by models');
+  });
+
+  it('has "Copy diagnostics" and "Save diagnostics" in the view the "Settings" button opens', async () => {
+    await renderPopup();
+    expect(screen.queryByRole('button', { name: 'Copy diagnostics' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    expect(await screen.findByRole('button', { name: 'Copy diagnostics' })).toBeTruthy();
+    expect(screen.getAllByRole('button', { name: 'Save diagnostics' })).toHaveLength(1);
+  });
 });
 
 describe('§4 errors', () => {

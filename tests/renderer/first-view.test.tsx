@@ -18,6 +18,7 @@ import {
   makeLoading,
   makeManyModels,
   makeModel,
+  makeModelActivity,
   makeSnapshot,
   makeStatus,
   NOW,
@@ -102,6 +103,47 @@ describe('the first view rendered on the server', () => {
     expect(html).toContain('aria-label="Retry download of google/gemma-3-12b"');
     expect(html).toContain('Start server');
     expect(html).toContain('Loading via lms · 50%');
+  });
+
+  it('renders the Activity region at once, its chart drawn as of the snapshot’s time, and hydrates it as it is', async () => {
+    const snapshot = makeSnapshot({
+      app: { version: '0.1.0', platform: 'linux', transport: 'web', logFile: null },
+      activity: {
+        state: 'following',
+        message: null,
+        models: [makeModelActivity({ inProgress: 1, possiblyStuckSince: NOW - 14 * 60_000 })],
+      },
+    });
+    snapshot.models.loaded = [makeInstance()];
+    snapshot.status.checkedAt = NOW;
+    const html = renderFirstView(snapshot);
+    expect(html).toContain('aria-labelledby="activity-heading"');
+    expect(html).toContain('qwen/qwen3-4b · 3 requests in 5 min · 42.0 tok/s median · TTFT 0.3 s');
+    expect(html).toContain('Generating');
+    // React separates text parts with empty comments.
+    expect(html.replaceAll('<!-- -->', '')).toContain('Possibly stuck: a request has run for 14 min');
+    expect(html).not.toMatch(/\sstyle=/);
+    container.innerHTML = html;
+    const chart = container.querySelector('svg.chart');
+    expect(chart).not.toBeNull();
+    const recoverable = vi.fn();
+    await loadFirstViewParts(snapshot);
+    // The page's clock is 5 minutes on: the hydrating render still draws as of the snapshot.
+    vi.useFakeTimers({ now: NOW + 5 * 60_000, toFake: ['Date'] });
+    const store = createTrayStore(createFakeBridge(snapshot), snapshot);
+    await act(async () => {
+      root = hydrateRoot(
+        container,
+        <StrictMode>
+          <App store={store} renderedAsOf={firstViewTime(snapshot)} />
+        </StrictMode>,
+        { onRecoverableError: recoverable },
+      );
+    });
+    expect(recoverable).not.toHaveBeenCalled();
+    // Adopted, not rebuilt; then the page's own clock takes over.
+    expect(container.querySelector('svg.chart')).toBe(chart);
+    expect(container.textContent).toContain('Possibly stuck: a request has run for 19 min');
   });
 
   it('hydrates download rows as they are, then their countdown follows the page clock', async () => {

@@ -1,10 +1,13 @@
 /** Builders for the contract's data, with overrides, so each test states only what it is about. */
 import {
+  type ActivitySample,
   type AppSnapshot,
   DEFAULT_SETTINGS,
   type DownloadState,
   type LoadedInstance,
   type LoadingState,
+  type MemoryUse,
+  type ModelActivity,
   type ModelEntry,
   type ServerStatus,
   type SettingsView,
@@ -125,6 +128,46 @@ export function makeSnapshot(overrides: Partial<AppSnapshot> = {}): AppSnapshot 
     activity: { state: 'following', message: null, models: [] },
     settings: makeSettings(),
     app: { version: '0.1.0', platform: 'linux', transport: 'electron', logFile: null },
+    ...overrides,
+  };
+}
+
+export function makeSample(overrides: Partial<ActivitySample> = {}): ActivitySample {
+  return {
+    at: NOW - 60_000,
+    tokensPerSecond: 42,
+    timeToFirstTokenSec: 0.3,
+    promptTokens: 19,
+    predictedTokens: 120,
+    ...overrides,
+  };
+}
+
+export function makeModelActivity(overrides: Partial<ModelActivity> = {}): ModelActivity {
+  return {
+    identifier: 'qwen/qwen3-4b',
+    inProgress: 0,
+    busySince: null,
+    requestsLast5Min: 3,
+    last: makeSample({ tokensPerSecond: 37.52 }),
+    medianTokensPerSecond: 42,
+    medianTimeToFirstTokenSec: 0.3,
+    recent: [makeSample({ at: NOW - 240_000 }), makeSample({ at: NOW - 60_000, tokensPerSecond: 37.52 })],
+    possiblyStuckSince: null,
+    ...overrides,
+  };
+}
+
+const GIB = 1024 ** 3;
+
+export function makeMemoryUse(overrides: Partial<MemoryUse> = {}): MemoryUse {
+  return {
+    modelsBytes: 9.8 * GIB,
+    totalBytes: 64 * GIB,
+    totalFrom: 'os',
+    ramTotalBytes: 64 * GIB,
+    ramFreeBytes: 21.3 * GIB,
+    vramTotalBytes: null,
     ...overrides,
   };
 }

@@ -117,6 +117,7 @@ describe('repeated events', () => {
       bridge.emit('models:changed', structuredClone(snapshot.models));
       bridge.emit('downloads:changed', structuredClone(snapshot.downloads));
       bridge.emit('loads:changed', []);
+      bridge.emit('activity:changed', structuredClone(snapshot.activity));
       bridge.emit('settings:changed', structuredClone(snapshot.settings));
     });
     expect(commits()).toBe(before);

@@ -1,10 +1,11 @@
-import { useCallback } from 'react';
+import { Suspense, useCallback } from 'react';
 import type { LoadedInstance } from '../../../electron/shared/contract';
 import { availability, blockedProps, listTag } from '../availability';
 import { useActions, useTray } from '../context';
-import { formatBytes, formatTokens, formatTtl } from '../format';
+import { formatBytes, formatRate, formatTokens, formatTtl } from '../format';
 import { useLiveText } from '../live-text';
 import { pendingKey } from '../store';
+import { activityParts } from './Activity';
 
 const EMPTY: LoadedInstance[] = [];
 const REASON_ID = 'loaded-reason';
@@ -85,12 +86,23 @@ function LoadedRow({ instance, reason }: { instance: LoadedInstance; reason: str
   const ttl = useLiveText(useCallback((now) => formatTtl(ttlMs, lastUsedTime, now), [ttlMs, lastUsedTime]));
   const unloading = useTray((s) => s.pending[pendingKey.unload(instance.identifier)] === true);
   const kept = useTray((s) => s.kept.some((k) => k.modelKey === instance.modelKey));
+  const id = instance.identifier;
+  // What the stream says about this instance: a new object only when an activity event changed something.
+  const following = useTray((s) => s.activity?.state === 'following');
+  const mine = useTray((s) => s.activity?.models.find((m) => m.identifier === id));
+  const generating = (mine?.inProgress ?? 0) > 0;
+  const rate = mine?.last?.tokensPerSecond ?? null;
+  const stuckSince = mine?.possiblyStuckSince ?? null;
+  // While the stream is followed it says what is busy, live; else `lms ps` does, as last read.
+  const state = following ? null : instance.activity;
+  const badge = generating || state === 'generating' ? 'Generating' : state !== 'idle' && state;
   const blocked = blockedProps(reason, REASON_ID);
   const context = formatTokens(instance.contextLength);
   const meta = [
-    instance.modelKey !== instance.identifier ? instance.modelKey : null,
+    instance.modelKey !== id ? instance.modelKey : null,
     formatBytes(instance.sizeBytes),
     context ? `${context} context` : null,
+    rate === null ? null : `last ${formatRate(rate)} tok/s`,
     ttl,
   ].filter(Boolean);
 
@@ -101,15 +113,18 @@ function LoadedRow({ instance, reason }: { instance: LoadedInstance; reason: str
           <span className="row__name mono" title={instance.identifier}>
             {instance.identifier}
           </span>
-          {instance.activity && instance.activity !== 'idle' && (
-            <span className="badge badge--accent">{instance.activity}</span>
-          )}
+          {badge && <span className="badge badge--accent">{badge}</span>}
           {kept && <span className="badge badge--accent">Kept loaded</span>}
         </div>
         {meta.length > 0 && (
           <div className="row__meta" title={meta.join(' · ')}>
             {meta.join(' · ')}
           </div>
+        )}
+        {stuckSince !== null && (
+          <Suspense fallback={null}>
+            <Stuck since={stuckSince} />
+          </Suspense>
         )}
       </div>
       <div className="row__actions">
@@ -126,4 +141,10 @@ function LoadedRow({ instance, reason }: { instance: LoadedInstance; reason: str
       </div>
     </li>
   );
+}
+
+/** Rare, so its words load with the activity's (on demand). */
+function Stuck({ since }: { since: number }) {
+  const { StuckLine } = activityParts.read();
+  return <StuckLine since={since} />;
 }

@@ -16,6 +16,7 @@ import {
   parseLoadOptions,
 } from '../load-options';
 import { pendingKey } from '../store';
+import { Diagnostics } from './Diagnostics';
 
 type NotificationToggles = SettingsViewData['notifications'];
 type QuitBehaviour = (typeof QUIT_BEHAVIOURS)[number];
@@ -140,11 +141,15 @@ export function buildSettingsPatch(
   return { patch, errors };
 }
 
-/** The second view: every setting, saved through `settings:update`. */
+/** The second view: every setting, saved through `settings:update`, then the diagnostics. */
 export function SettingsView() {
   const settings = useTray((s) => s.settings);
-  if (!settings) return <p className="empty">Reading settings…</p>;
-  return <SettingsForm settings={settings} />;
+  return (
+    <>
+      {settings ? <SettingsForm settings={settings} /> : <p className="empty">Reading settings…</p>}
+      <Diagnostics />
+    </>
+  );
 }
 
 function SettingsForm({ settings }: { settings: SettingsViewData }) {
