@@ -5,6 +5,7 @@
 import { StrictMode } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot, hydrateRoot } from 'react-dom/client';
+import type { AppNotification } from '../../electron/shared/contract';
 import { App, loadFirstViewParts, preloadOnDemand } from './App';
 import { getBridge } from './bridge';
 import { firstViewTime, readFirstSnapshot } from './first-snapshot';
@@ -18,7 +19,13 @@ const store = createTrayStore(bridge, firstSnapshot);
 store.getState().start();
 followViewHash(store);
 // Web notifications, the tab's visibility and the page's log load beside the first view, not in it.
-void import('./start-later').then(({ startLater }) => startLater(bridge, store));
+// A notification that arrives meanwhile (the first "down" of an outage) is kept and shown then.
+const early: AppNotification[] = [];
+const stopKeeping = bridge.on('notification:show', (notification) => early.push(notification));
+void import('./start-later').then(({ startLater }) => {
+  startLater(bridge, store, early);
+  stopKeeping();
+});
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');

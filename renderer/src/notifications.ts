@@ -3,7 +3,7 @@
  * the page shows them with the browser's `Notification`. (On the desktop main shows them, and
  * `bridge.showsNotifications` is false.)
  */
-import type { Bridge } from '../../electron/shared/contract';
+import type { AppNotification, Bridge } from '../../electron/shared/contract';
 
 /** The slice of the browser we use, injectable for tests. */
 export interface NotificationHost {
@@ -21,11 +21,13 @@ const GESTURES = ['pointerdown', 'keydown'] as const;
 /**
  * Shows the core's notifications with the browser's `Notification`. Permission is asked once, on
  * the first click or key press (Chromium ignores or quiets requests made without a gesture);
- * a refusal is respected silently. Returns the function that stops it.
+ * a refusal is respected silently. `early` are notifications the page kept while this module was
+ * loading: they are shown first. Returns the function that stops it.
  */
 export function startWebNotifications(
   bridge: Bridge,
   host: NotificationHost = { Notification: globalThis.Notification ?? null, target: window },
+  early: readonly AppNotification[] = [],
 ): () => void {
   const Api = host.Notification;
   if (!bridge.showsNotifications || !Api) return () => {};
@@ -45,14 +47,16 @@ export function startWebNotifications(
     for (const gesture of GESTURES) host.target.addEventListener(gesture, askOnce);
   }
 
-  const unsubscribe = bridge.on('notification:show', ({ title, body }) => {
+  const show = ({ title, body }: AppNotification): void => {
     if (Api.permission !== 'granted') return;
     try {
       new Api(title, { body });
     } catch {
       // Some browsers only allow notifications from a service worker; the popup shows the state anyway.
     }
-  });
+  };
+  const unsubscribe = bridge.on('notification:show', show);
+  for (const notification of early) show(notification);
 
   return () => {
     removeGestureListeners();

@@ -43,6 +43,23 @@ describe('web notifications', () => {
     expect(shown).toEqual([{ title: notice.title, body: notice.body }]);
   });
 
+  it('shows first the notifications kept while it was loading, then what the core sends', () => {
+    const bridge = createFakeBridge(makeSnapshot(), { showsNotifications: true, transport: 'web' });
+    const { host, shown } = fakeHost('granted');
+    const back = {
+      kind: 'serverUp' as const,
+      title: 'LM Studio server is back',
+      body: 'Port 1234 is answering again.',
+    };
+    startWebNotifications(bridge, host, [notice]);
+    expect(shown).toEqual([{ title: notice.title, body: notice.body }]);
+    bridge.emit('notification:show', back);
+    expect(shown).toEqual([
+      { title: notice.title, body: notice.body },
+      { title: back.title, body: back.body },
+    ]);
+  });
+
   it('stays quiet when permission is denied', () => {
     const bridge = createFakeBridge(makeSnapshot(), { showsNotifications: true });
     const { host, shown, target, requests } = fakeHost('denied');
