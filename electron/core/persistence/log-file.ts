@@ -1,0 +1,225 @@
+/**
+ * This process's log file (ports.ts `LogFile`): `<configDir>/logs/<process>.log`, one per
+ * process (`desktop`, `web`) so the two never write the same file (design brief §8).
+ *
+ * - Appends are buffered and written by one asynchronous write at a time: a burst of log lines
+ *   never blocks the event loop on the disk. `flushSync` writes what is left when the process exits.
+ * - Size-capped: past `maxBytes` the file becomes `<name>.1` (and `.1` becomes `.2`, ...), so the
+ *   folder never holds more than (1 + `keep`) × `maxBytes`.
+ * - The folder is created `0700`, the files `0600`.
+ * - Every line goes through `redactLogText`: secrets never reach the disk, nor control characters
+ *   (a forged line, a terminal escape) nor a line long enough to fill the file on its own.
+ */
+import { closeSync, constants as fsConstants, promises as fsp, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { LogFile } from '../ports';
+
+export const LOG_FOLDER_NAME = 'logs';
+export const DEFAULT_LOG_MAX_BYTES = 1024 * 1024;
+export const DEFAULT_LOG_KEEP = 2;
+/** One line of the file at most this long (a stack trace keeps its lines, each capped). */
+export const MAX_LOG_LINE_CHARS = 2_000;
+/** One entry (a message and its details) at most this many lines. */
+export const MAX_ENTRY_LINES = 60;
+/** Lines waiting for the disk beyond this are dropped (and counted): a stuck disk cannot grow memory. */
+const MAX_PENDING_CHARS = 4 * 1024 * 1024;
+
+export interface RotatingLogFile extends LogFile {
+  /** The folder of the log files (the desktop opens it). */
+  readonly dir: string;
+  /** Appends one entry (its lines are redacted and capped here). */
+  append(entry: string): void;
+  /** A value that must never be written (web mode's token): replaced wherever it appears. */
+  addSecret(value: string): void;
+  /** Resolves once everything appended so far is on disk (or failed to be). */
+  flush(): Promise<void>;
+  /** Writes what is still pending, synchronously: for the process's `exit`. */
+  flushSync(): void;
+}
+
+export interface LogFileOptions {
+  /** The config folder; the file goes to its `logs` folder. */
+  configDir: string;
+  process: 'desktop' | 'web';
+  maxBytes?: number;
+  /** How many rotated files are kept (`.1` … `.keep`). */
+  keep?: number;
+  /** Where the file's own failures go (stderr in production: the log cannot log its own failure). */
+  onError?: (message: string) => void;
+}
+
+export function createLogFile(options: LogFileOptions): RotatingLogFile {
+  const dir = path.join(options.configDir, LOG_FOLDER_NAME);
+  const file = path.join(dir, `${options.process}.log`);
+  const maxBytes = options.maxBytes ?? DEFAULT_LOG_MAX_BYTES;
+  const keep = options.keep ?? DEFAULT_LOG_KEEP;
+  const onError = options.onError ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const secrets = new Set<string>();
+
+  let pending = '';
+  let dropped = 0;
+  /** Bytes in the current file as far as this process knows (null: not looked yet). */
+  let size: number | null = null;
+  let writing: Promise<void> | null = null;
+  let failedOnce = false;
+
+  async function rotate(): Promise<void> {
+    for (let index = keep; index >= 1; index--) {
+      const from = index === 1 ? file : `${file}.${index - 1}`;
+      await fsp.rename(from, `${file}.${index}`).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    }
+    size = 0;
+  }
+
+  async function writeChunk(chunk: string): Promise<void> {
+    if (size === null) {
+      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      size = await fsp.stat(file).then(
+        (status) => status.size,
+        () => 0,
+      );
+    }
+    const bytes = Buffer.byteLength(chunk);
+    if (size > 0 && size + bytes > maxBytes) await rotate();
+    await fsp.appendFile(file, chunk, { mode: 0o600 });
+    size += bytes;
+  }
+
+  function drain(): Promise<void> {
+    if (writing) return writing;
+    writing = (async () => {
+      while (pending !== '') {
+        const chunk = takePending();
+        try {
+          await writeChunk(chunk);
+        } catch (error) {
+          size = null;
+          if (!failedOnce) onError(`Could not write the log file ${file}: ${(error as Error).message}`);
+          failedOnce = true;
+        }
+      }
+      writing = null;
+    })();
+    return writing;
+  }
+
+  function takePending(): string {
+    let chunk = pending;
+    if (dropped > 0) {
+      chunk = `${new Date().toISOString()} WARN ${dropped} log lines dropped: the disk did not keep up\n${chunk}`;
+      dropped = 0;
+    }
+    pending = '';
+    return chunk;
+  }
+
+  async function flush(): Promise<void> {
+    await drain();
+    // A line appended while the last write ran is taken by the same loop; wait for that too.
+    if (writing) await writing;
+  }
+
+  async function readLines(name: string): Promise<string[]> {
+    try {
+      const text = await fsp.readFile(name, 'utf8');
+      return text.split('\n').filter((line) => line !== '');
+    } catch {
+      return [];
+    }
+  }
+
+  return {
+    path: file,
+    dir,
+    append(entry) {
+      const text = formatEntry(entry, secrets);
+      if (pending.length + text.length > MAX_PENDING_CHARS) {
+        dropped++;
+        return;
+      }
+      pending += text;
+      // Written after this turn of the event loop, so a burst of lines is one write.
+      if (!writing) queueMicrotask(() => void drain());
+    },
+    addSecret(value) {
+      if (value.length >= 4) secrets.add(value);
+    },
+    flush,
+    flushSync() {
+      if (pending === '') return;
+      const chunk = takePending();
+      let fd: number | undefined;
+      try {
+        fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o600);
+        writeSync(fd, chunk);
+      } catch {
+        // Exiting: nowhere left to say so.
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
+    async lastLines(count) {
+      await flush();
+      const lines: string[] = [];
+      for (let index = 0; index <= keep && lines.length < count; index++) {
+        const name = index === 0 ? file : `${file}.${index}`;
+        lines.unshift(...(await readLines(name)));
+      }
+      return lines.slice(Math.max(0, lines.length - count));
+    },
+  };
+}
+
+/**
+ * An entry as it is written: redacted, control characters gone, each line capped, continuation
+ * lines (a stack trace) indented so every entry still starts with its timestamp.
+ */
+export function formatEntry(entry: string, secrets: Iterable<string> = []): string {
+  const lines = redactLogText(entry, secrets)
+    .replace(/\r\n?/g, '\n')
+    .replace(/\n+$/, '')
+    .split('\n')
+    .map((line) => capLine(stripControl(line)));
+  const kept = lines.slice(0, MAX_ENTRY_LINES);
+  if (lines.length > kept.length) kept.push(`(${lines.length - kept.length} more lines)`);
+  return `${kept.map((line, index) => (index === 0 ? line : `    ${line.trimStart()}`)).join('\n')}\n`;
+}
+
+// biome-ignore lint/complexity/useRegexLiterals: the escape character is clearer spelled out
+const ESCAPE_SEQUENCE = new RegExp(
+  '\\u001b(?:\\[[0-?]*[ -/]*[@-~]|\\][^\\u0007\\u001b]*(?:\\u0007|\\u001b\\\\)?|.)',
+  'g',
+);
+/** C0 (tab included: it becomes a space), DEL and C1 controls; newlines are split on before this. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+function stripControl(line: string): string {
+  return line.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, ' ');
+}
+
+function capLine(line: string): string {
+  if (line.length <= MAX_LOG_LINE_CHARS) return line;
+  let end = MAX_LOG_LINE_CHARS;
+  if (/[\ud800-\udbff]/.test(line[end - 1]!)) end -= 1; // never half of a surrogate pair
+  return `${line.slice(0, end)}… (${line.length - end} more characters)`;
+}
+
+/**
+ * Replaces what must never be written, whoever logged it: the given secrets (as they are and
+ * URL-encoded), `Authorization`/`Bearer` values, `token=`/`signin=` query values, LM Studio's
+ * API tokens (`sk-lm-…`) and JSON fields named like a token.
+ */
+export function redactLogText(text: string, secrets: Iterable<string> = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('(secret)');
+  }
+  return out
+    .replace(/\b(authorization["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+)?[^\s"',;]+/gi, '$1(secret)')
+    .replace(/\bbearer\s+[^\s"',;]+/gi, 'Bearer (secret)')
+    .replace(/([?&](?:token|signin|api[_-]?key|access_token)=)[^&#\s"']+/gi, '$1(secret)')
+    .replace(/\bsk-lm-[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)?/g, '(secret)')
+    .replace(/("(?:api)?[Tt]oken"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"(secret)"');
+}
