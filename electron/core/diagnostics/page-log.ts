@@ -59,7 +59,6 @@ export function createPageLog(options: { logger: Logger; clock: Clock; perMinute
 
 /** One line, no control characters, capped. */
 export function pageMessage(message: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   const flat = message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   if (flat.length <= PAGE_LOG_MAX_CHARS) return flat;
   let end = PAGE_LOG_MAX_CHARS;
