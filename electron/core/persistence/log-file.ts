@@ -2,15 +2,15 @@
  * This process's log file (ports.ts `LogFile`): `<configDir>/logs/<process>.log`, one per
  * process (`desktop`, `web`) so the two never write the same file (design brief §8).
  *
- * - Appends are buffered and written by one asynchronous write at a time: a burst of log lines
- *   never blocks the event loop on the disk. `flushSync` writes what is left when the process exits.
+ * - Appends are buffered: what a turn of the event loop logged is one append, after that turn
+ *   (a burst of lines never means a write per line). `flushSync` writes what is left at exit.
  * - Size-capped: past `maxBytes` the file becomes `<name>.1` (and `.1` becomes `.2`, ...), so the
  *   folder never holds more than (1 + `keep`) × `maxBytes`.
  * - The folder is created `0700`, the files `0600`.
  * - Every line goes through `redactLogText`: secrets never reach the disk, nor control characters
  *   (a forged line, a terminal escape) nor a line long enough to fill the file on its own.
  */
-import { closeSync, constants as fsConstants, promises as fsp, openSync, writeSync } from 'node:fs';
+import { closeSync, promises as fsp, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { LogFile } from '../ports';
 
@@ -21,7 +21,7 @@ export const DEFAULT_LOG_KEEP = 2;
 export const MAX_LOG_LINE_CHARS = 2_000;
 /** One entry (a message and its details) at most this many lines. */
 export const MAX_ENTRY_LINES = 60;
-/** Lines waiting for the disk beyond this are dropped (and counted): a stuck disk cannot grow memory. */
+/** Lines logged in one turn of the event loop beyond this are dropped (and counted): a loop that logs cannot grow memory. */
 const MAX_PENDING_CHARS = 4 * 1024 * 1024;
 
 export interface RotatingLogFile extends LogFile {
@@ -58,67 +58,60 @@ export function createLogFile(options: LogFileOptions): RotatingLogFile {
 
   let pending = '';
   let dropped = 0;
-  /** Bytes in the current file as far as this process knows (null: not looked yet). */
-  let size: number | null = null;
-  let writing: Promise<void> | null = null;
+  let scheduled = false;
+  /** The open file and its size as far as this process knows; null until the first write. */
+  let fd: number | null = null;
+  let size = 0;
   let failedOnce = false;
 
-  async function rotate(): Promise<void> {
+  function open(): number {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const opened = openSync(file, 'a', 0o600);
+    size = fstatSync(opened).size;
+    return opened;
+  }
+
+  function rotate(): void {
+    if (fd !== null) closeSync(fd);
+    fd = null;
     for (let index = keep; index >= 1; index--) {
       const from = index === 1 ? file : `${file}.${index - 1}`;
-      await fsp.rename(from, `${file}.${index}`).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
-    }
-    size = 0;
-  }
-
-  async function writeChunk(chunk: string): Promise<void> {
-    if (size === null) {
-      await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-      size = await fsp.stat(file).then(
-        (status) => status.size,
-        () => 0,
-      );
-    }
-    const bytes = Buffer.byteLength(chunk);
-    if (size > 0 && size + bytes > maxBytes) await rotate();
-    await fsp.appendFile(file, chunk, { mode: 0o600 });
-    size += bytes;
-  }
-
-  function drain(): Promise<void> {
-    if (writing) return writing;
-    writing = (async () => {
-      while (pending !== '') {
-        const chunk = takePending();
-        try {
-          await writeChunk(chunk);
-        } catch (error) {
-          size = null;
-          if (!failedOnce) onError(`Could not write the log file ${file}: ${(error as Error).message}`);
-          failedOnce = true;
-        }
+      try {
+        renameSync(from, `${file}.${index}`);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
-      writing = null;
-    })();
-    return writing;
-  }
-
-  function takePending(): string {
-    let chunk = pending;
-    if (dropped > 0) {
-      chunk = `${new Date().toISOString()} WARN ${dropped} log lines dropped: the disk did not keep up\n${chunk}`;
-      dropped = 0;
     }
-    pending = '';
-    return chunk;
   }
 
-  async function flush(): Promise<void> {
-    await drain();
-    // A line appended while the last write ran is taken by the same loop; wait for that too.
-    if (writing) await writing;
+  /**
+   * Writes everything logged since the last write in one append. Synchronous on purpose: it is
+   * one write to the page cache per turn of the event loop (microseconds), and a line logged
+   * right before the process exits is never lost in a write still in flight.
+   */
+  function writePending(): void {
+    scheduled = false;
+    if (pending === '' && dropped === 0) return;
+    let chunk = pending;
+    if (dropped > 0)
+      chunk += `${new Date().toISOString()} WARN ${dropped} log lines dropped: the log file could not keep up\n`;
+    pending = '';
+    dropped = 0;
+    try {
+      fd ??= open();
+      const bytes = Buffer.byteLength(chunk);
+      if (size > 0 && size + bytes > maxBytes) {
+        rotate();
+        fd = open();
+      }
+      writeSync(fd, chunk);
+      size += bytes;
+    } catch (error) {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+      if (!failedOnce) onError(`Could not write the log file ${file}: ${(error as Error).message}`);
+      failedOnce = true;
+    }
   }
 
   async function readLines(name: string): Promise<string[]> {
@@ -140,28 +133,21 @@ export function createLogFile(options: LogFileOptions): RotatingLogFile {
         return;
       }
       pending += text;
-      // Written after this turn of the event loop, so a burst of lines is one write.
-      if (!writing) queueMicrotask(() => void drain());
+      // Written once this turn of the event loop is over: a burst of lines is one write.
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(writePending);
+      }
     },
     addSecret(value) {
       if (value.length >= 4) secrets.add(value);
     },
-    flush,
-    flushSync() {
-      if (pending === '') return;
-      const chunk = takePending();
-      let fd: number | undefined;
-      try {
-        fd = openSync(file, fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT, 0o600);
-        writeSync(fd, chunk);
-      } catch {
-        // Exiting: nowhere left to say so.
-      } finally {
-        if (fd !== undefined) closeSync(fd);
-      }
+    async flush() {
+      writePending();
     },
+    flushSync: writePending,
     async lastLines(count) {
-      await flush();
+      writePending();
       const lines: string[] = [];
       for (let index = 0; index <= keep && lines.length < count; index++) {
         const name = index === 0 ? file : `${file}.${index}`;
