@@ -37,6 +37,9 @@ import {
   type ValidCommandRequest,
 } from '../shared/contract';
 import { parseCommand } from '../shared/contract-schemas';
+import { createOutageHistory, OUTAGE_DAYS } from './diagnostics/outages';
+import { createPageLog } from './diagnostics/page-log';
+import { buildDiagnosticsReport, currentSystem, REPORT_LOG_LINES } from './diagnostics/report';
 import { createDownloadJournal } from './downloads/journal';
 import { createDownloadManager } from './downloads/manager';
 import { createDownloadSupervisor, type DownloadSupervisorOptions } from './downloads/supervisor';
@@ -225,6 +228,12 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   });
   /** The unfinished downloads this app started, in downloads.json (never settings.json), for the next start. */
   const journal = createDownloadJournal({ fs, configDir: deps.configDir, logger });
+  /** outages.json: the last week's outages for the diagnostics report, shared with the other process. */
+  const outages = createOutageHistory({ fs, configDir: deps.configDir, logger, now: () => clock.now() });
+  /** Saves in flight, awaited at shutdown (record never rejects). */
+  let outageWrites: Promise<void> = Promise.resolve();
+  /** `app:log`: the page's warnings and errors, rate- and size-limited. */
+  const pageLog = createPageLog({ logger, clock });
   const manager = createDownloadManager({
     client: () => client,
     lms,
@@ -389,6 +398,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       // After a settings change, the policy sees the new server's state as found at start-up.
       const baseline = muteNextTransition ? { ...previous, state: 'checking' as const } : previous;
       notify({ type: 'server', status, previous: baseline, userInitiated });
+      outageWrites = outageWrites.then(() => outages.record(status, baseline));
     }),
     models.onChange((snapshot) => {
       // LM Studio counts what is loaded in an estimate: a new loaded set makes the cached ones stale.
@@ -616,11 +626,38 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       downloads.dismiss(id);
       return null;
     },
-    // WIRING(issue 10): the diagnostics report and the page's log lines.
-    'app:diagnostics': async () => {
-      throw new CoreError('unavailable', 'Not wired yet.');
+    'app:diagnostics': async (payload) => {
+      const status = monitor.current();
+      const local = lms();
+      // Neither wakes LM Studio: the plain daemon status looks for a running app, `version` reads lms itself.
+      const [lmStudioVersion, lmsVersion, outageList, logLines] = await Promise.all([
+        local ? local.lmStudioVersion().catch(() => null) : null,
+        local ? local.version().catch(() => null) : null,
+        outages.list(clock.now() - OUTAGE_DAYS * 24 * 60 * 60 * 1000),
+        deps.logFile ? deps.logFile.lastLines(REPORT_LOG_LINES).catch(() => []) : [],
+      ]);
+      return buildDiagnosticsReport({
+        now: new Date(clock.now()),
+        appVersion: deps.appVersion,
+        transport: deps.transport,
+        platform: environment.platform,
+        system: currentSystem(),
+        browser: payload?.browser ?? null,
+        status,
+        lmStudioVersion,
+        lmsVersion,
+        settings: settings.get(),
+        envTokenSet: Boolean(environment.env.LM_API_TOKEN),
+        settingsMessages: settingsView().messages,
+        outages: outageList,
+        logPath: deps.logFile?.path ?? null,
+        logLines,
+      });
     },
-    'app:log': async () => null,
+    'app:log': async ({ level, message }) => {
+      pageLog.write(level, message);
+      return null;
+    },
     // The desktop shell answers these two itself (a save dialog, the file manager); a page in a
     // browser downloads the report and shows the log's path instead.
     'app:save-diagnostics': async () => {
@@ -693,6 +730,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       stopped = true;
       monitor.stop();
       keepReady.stop();
+      pageLog.stop();
       cancelModelsRefresh();
       if (followPortTimer !== null) clock.clearTimeout(followPortTimer);
       const cancel = shutdownOptions?.cancelDownloads ?? settings.get().quitBehaviour === 'cancel-downloads';
@@ -700,6 +738,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         await downloads.shutdown(cancel ? 'cancel' : 'leave-running');
       } finally {
         await registry.endAll();
+        await outageWrites;
         for (const unsubscribe of unsubscribers) unsubscribe();
         listeners.clear();
       }

@@ -9,6 +9,7 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import which from 'which';
+import { createLogFile, type RotatingLogFile } from './persistence/log-file';
 import { removeLeftovers, withFileLock, writeFileAtomic } from './persistence/node-files';
 import type { Clock, DiskSpacePort, Environment, FileSystem, Logger, SpawnFn, SystemMemoryPort } from './ports';
 
@@ -23,21 +24,51 @@ export interface NodePorts {
   which: (name: string) => Promise<string | null>;
   diskSpace: DiskSpacePort;
   systemMemory: SystemMemoryPort;
+  /** This process's log file, when asked for: the logger writes there too. */
+  logFile?: RotatingLogFile;
+}
+
+export interface NodePortsOptions {
+  logLevel?: LogLevel;
+  /**
+   * Also log to `<configDir>/logs/<process>.log` (the default config folder when `configDir` is
+   * null). `secrets` are never written there (web mode's token).
+   */
+  logFile?: { configDir: string | null; process: 'desktop' | 'web'; secrets?: readonly string[] };
 }
 
 /** Node's timers, the file system, `child_process.spawn` (never a shell) and `which`. */
-export function createNodePorts(options: { logLevel?: LogLevel } = {}): NodePorts {
+export function createNodePorts(options: NodePortsOptions = {}): NodePorts {
   const environment: Environment = {
     platform: process.platform,
     homedir: os.homedir(),
     env: process.env,
     uid: process.getuid?.(),
   };
+  const level = options.logLevel ?? logLevelFrom(process.env);
+  let logger = createConsoleLogger(level);
+  let logFile: RotatingLogFile | undefined;
+  if (options.logFile) {
+    const { configDir, secrets = [] } = options.logFile;
+    logFile = createLogFile({
+      configDir: configDir ?? defaultConfigDir(environment),
+      process: options.logFile.process,
+    });
+    for (const secret of secrets) logFile.addSecret(secret);
+    logger = teeLoggers(
+      logger,
+      createConsoleLogger(fileLogLevel(level), (line) => logFile?.append(line)),
+    );
+    // What is still buffered when the process exits (an error just before `process.exit(1)`).
+    const pending = logFile;
+    process.once('exit', () => pending.flushSync());
+  }
   return {
+    ...(logFile ? { logFile } : {}),
     clock: systemClock,
     spawn: spawnWithoutShell,
     fs: nodeFileSystem,
-    logger: createConsoleLogger(options.logLevel ?? logLevelFrom(process.env)),
+    logger,
     environment,
     which: (name) => which(name, { nothrow: true }),
     diskSpace: nodeDiskSpace,
@@ -129,6 +160,24 @@ export function createConsoleLogger(level: LogLevel, write: (line: string) => vo
       if (LEVELS.indexOf(name) < threshold) return;
       const extra = details.map(formatDetail).join(' ');
       write(`${new Date().toISOString()} ${name.toUpperCase()} ${message}${extra ? ` ${extra}` : ''}\n`);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/**
+ * The file keeps info and above whatever the console shows (`LMSTUDIO_TRAY_LOG=silent` quiets the
+ * terminal, not the diagnostics), and debug lines when they were asked for.
+ */
+export function fileLogLevel(consoleLevel: LogLevel): LogLevel {
+  return consoleLevel === 'debug' ? 'debug' : 'info';
+}
+
+/** One logger that writes to each of `loggers`. */
+export function teeLoggers(...loggers: Logger[]): Logger {
+  const at =
+    (name: keyof Logger) =>
+    (message: string, ...details: unknown[]) => {
+      for (const logger of loggers) logger[name](message, ...details);
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

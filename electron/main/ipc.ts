@@ -23,8 +23,22 @@ export interface IpcOptions {
   onPageReady(): void;
   /** `popup:dismiss`: Escape reached the page unhandled, so the popup closes (main's job, not the core's). */
   onDismiss(): void;
+  /** `app:save-diagnostics`: the report through a save dialog (diagnostics.ts; web mode has no dialog). */
+  saveDiagnostics(): Promise<Result<{ path: string | null }>>;
+  /** `app:open-log-folder`: the file manager on the log folder (diagnostics.ts). */
+  openLogFolder(): Promise<Result<null>>;
   onRefused?(name: CommandName, event: IpcMainInvokeEvent): void;
 }
+
+/** Commands main answers itself: they need the window or the desktop, which the core has not. */
+const ANSWERED_BY_MAIN: Partial<Record<CommandName, (options: IpcOptions) => Promise<Result<unknown>>>> = {
+  'popup:dismiss': async (options) => {
+    options.onDismiss();
+    return { ok: true, value: null };
+  },
+  'app:save-diagnostics': (options) => options.saveDiagnostics(),
+  'app:open-log-folder': (options) => options.openLogFolder(),
+};
 
 export const FOREIGN_SENDER_MESSAGE = 'This request did not come from the LM Studio Tray popup and was refused.';
 
@@ -37,14 +51,14 @@ export function setupIpc(options: IpcOptions): () => void {
         return { ok: false, error: { code: 'forbidden', message: FOREIGN_SENDER_MESSAGE } };
       }
       if (name === 'app:get-snapshot') options.onPageReady();
-      if (name === 'popup:dismiss') {
-        // Answered here, not by the core, so checked against the contract here too.
-        const parsed = parseCommand(name, payload);
-        if (!parsed.ok) return parsed;
-        options.onDismiss();
-        return { ok: true, value: null };
-      }
+      const answeredHere = ANSWERED_BY_MAIN[name];
       try {
+        if (answeredHere) {
+          // Answered here, not by the core, so checked against the contract here too.
+          const parsed = parseCommand(name, payload);
+          if (!parsed.ok) return parsed;
+          return await answeredHere(options);
+        }
         return await options.core.invoke(name, payload);
       } catch (error) {
         // core.invoke returns errors as values; this only catches a bug, still as a value.

@@ -9,12 +9,14 @@ import { createNodePorts } from '../core/node-ports';
 import { parseLaunchOptions } from './launch-options';
 import { startShell } from './shell';
 
-const ports = createNodePorts();
+const launch = parseLaunchOptions(process.argv.slice(1), process.cwd());
+// The desktop app's own log file (web mode writes web.log): `<configDir>/logs/desktop.log`.
+const ports = createNodePorts({ logFile: { configDir: launch.configDir, process: 'desktop' } });
 startShell({
   createCore: createTrayCore,
   ports,
   mainDir: path.dirname(fileURLToPath(import.meta.url)),
-  launch: parseLaunchOptions(process.argv.slice(1), process.cwd()),
+  launch,
 }).catch((error: unknown) => {
   ports.logger.error('LM Studio Tray could not start.', error);
   process.exit(1);

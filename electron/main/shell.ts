@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   app,
   BrowserWindow,
+  dialog,
   ipcMain,
   Menu,
   Notification,
@@ -21,6 +22,7 @@ import {
 } from 'electron';
 import type { TrayCore, TrayCoreDeps } from '../core/interfaces';
 import { defaultConfigDir, type NodePorts } from '../core/node-ports';
+import { createDiagnosticsActions } from './diagnostics';
 import { trayIconPath, trayTheme } from './icons';
 import { setupIpc } from './ipc';
 import type { LaunchOptions } from './launch-options';
@@ -153,12 +155,21 @@ export async function startShell(options: ShellOptions): Promise<ShellHandle | n
     },
   });
   popup = shownPopup;
+  const diagnostics = createDiagnosticsActions({
+    core,
+    dialog,
+    shell,
+    downloadsDir: () => app.getPath('downloads'),
+    logDir: ports.logFile?.dir ?? null,
+  });
   setupIpc({
     ipcMain,
     core,
     isTrustedSender: (event) => isTrustedSender(event, shownPopup.window.webContents),
     onPageReady: () => shownPopup.markReady(),
     onDismiss: () => shownPopup.hide(),
+    saveDiagnostics: () => diagnostics.save(),
+    openLogFolder: () => diagnostics.openLogFolder(),
     onRefused: (name, event) => logger.warn(`Refused ${name} from a foreign sender.`, event.senderFrame?.url ?? null),
   });
   core.onEvent((event) => {

@@ -53,7 +53,10 @@ export async function runWebMode({ argv, projectRoot, firstViewModule }: RunWebM
     return;
   }
   const { options } = parsed;
-  const ports = createNodePorts();
+  // Its own log file (the desktop app writes desktop.log); the token printed below is never written there.
+  const ports = createNodePorts({
+    logFile: { configDir: options.configDir, process: 'web', secrets: [options.token] },
+  });
   const { logger } = ports;
   for (const warning of parsed.warnings) logger.warn(warning);
 

@@ -26,6 +26,7 @@ export function createWebCore(
     which: ports.which,
     diskSpace: ports.diskSpace,
     systemMemory: ports.systemMemory,
+    ...(ports.logFile ? { logFile: ports.logFile } : {}),
     notifier: { show: (n) => ports.logger.info(`Notification: ${n.title}${n.body ? ` — ${n.body}` : ''}`) },
     configDir: options.configDir ?? defaultConfigDir(ports.environment),
     overrides,

@@ -332,6 +332,23 @@ export const shell = {
     shell.opened.push(url);
     return Promise.resolve();
   },
+  /** Folders and files opened with `openPath`; it answers `openPathFailure` ('' is success, as in Electron). */
+  openedPaths: [] as string[],
+  openPathFailure: '',
+  openPath(target: string): Promise<string> {
+    shell.openedPaths.push(target);
+    return Promise.resolve(shell.openPathFailure);
+  },
+};
+
+/** A fake `dialog`: records each save dialog's options and answers with `saveAnswer`. */
+export const dialog = {
+  saveDialogs: [] as Array<Record<string, unknown>>,
+  saveAnswer: { canceled: true } as { canceled: boolean; filePath?: string },
+  showSaveDialog(options: Record<string, unknown>): Promise<{ canceled: boolean; filePath?: string }> {
+    dialog.saveDialogs.push(options);
+    return Promise.resolve(dialog.saveAnswer);
+  },
 };
 
 type PermissionRequestHandler = (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
@@ -414,6 +431,10 @@ export function resetElectron(): void {
   nativeTheme.shouldUseDarkColors = false;
   powerMonitor.removeAllListeners();
   shell.opened.length = 0;
+  shell.openedPaths.length = 0;
+  shell.openPathFailure = '';
+  dialog.saveDialogs.length = 0;
+  dialog.saveAnswer = { canceled: true };
   const s = session.defaultSession;
   s.permissionRequestHandler = null;
   s.permissionCheckHandler = null;

@@ -72,6 +72,28 @@ describe('createNodePorts', () => {
   });
 });
 
+describe('createNodePorts with a log file', () => {
+  it('logs to <configDir>/logs/<process>.log as well, info and above even with the console silent, its secrets never', async () => {
+    const ports = createNodePorts({
+      logLevel: 'silent',
+      logFile: { configDir: dir, process: 'web', secrets: ['web-token-never-written'] },
+    });
+    ports.logger.debug('not asked for');
+    ports.logger.info('LM Studio is online');
+    ports.logger.warn('the page sent web-token-never-written back');
+    await ports.logFile?.flush();
+    expect(ports.logFile?.path).toBe(path.join(dir, 'logs', 'web.log'));
+    const lines = (await readFile(path.join(dir, 'logs', 'web.log'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO LM Studio is online$/);
+    expect(lines[1]).toMatch(/WARN the page sent \(secret\) back$/);
+  });
+
+  it('has no log file unless asked', () => {
+    expect(createNodePorts({ logLevel: 'silent' }).logFile).toBeUndefined();
+  });
+});
+
 describe('logger', () => {
   it('filters below its level and formats errors', () => {
     const lines: string[] = [];

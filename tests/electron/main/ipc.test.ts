@@ -11,6 +11,7 @@ let popupContents: FakeWebContents;
 let readyCalls: number;
 let dismissCalls: number;
 let refused: string[];
+let mainAnswered: string[];
 
 function wire() {
   const core = createFakeCore(snapshot());
@@ -25,6 +26,14 @@ function wire() {
     isTrustedSender: (event) => isTrustedSender(event, popupContents as unknown as WebContents),
     onPageReady: () => readyCalls++,
     onDismiss: () => dismissCalls++,
+    saveDiagnostics: async () => {
+      mainAnswered.push('app:save-diagnostics');
+      return { ok: true, value: { path: '/home/u/Downloads/report.txt' } };
+    },
+    openLogFolder: async () => {
+      mainAnswered.push('app:open-log-folder');
+      return { ok: true, value: null };
+    },
     onRefused: (name) => refused.push(name),
   });
   return { core, dispose };
@@ -40,6 +49,7 @@ beforeEach(() => {
   readyCalls = 0;
   dismissCalls = 0;
   refused = [];
+  mainAnswered = [];
 });
 
 describe('setupIpc', () => {
@@ -67,6 +77,27 @@ describe('setupIpc', () => {
     const result = await ipcMain.invoke('popup:dismiss', eventFrom(popupContents, popupContents.mainFrame));
     expect(result).toEqual({ ok: true, value: null });
     expect(dismissCalls).toBe(1);
+    expect(core.invocations).toEqual([]);
+  });
+
+  it('answers the diagnostics save and the log folder itself, payloads checked, only for our popup', async () => {
+    const { core } = wire();
+    const ours = eventFrom(popupContents, popupContents.mainFrame);
+    expect(await ipcMain.invoke('app:save-diagnostics', ours)).toEqual({
+      ok: true,
+      value: { path: '/home/u/Downloads/report.txt' },
+    });
+    expect(await ipcMain.invoke('app:open-log-folder', ours)).toEqual({ ok: true, value: null });
+    expect(await ipcMain.invoke('app:open-log-folder', ours, { path: '/etc' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-input' },
+    });
+    const other = new FakeWebContents('app://popup/index.html');
+    expect(await ipcMain.invoke('app:save-diagnostics', eventFrom(other, other.mainFrame))).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
+    expect(mainAnswered).toEqual(['app:save-diagnostics', 'app:open-log-folder']);
     expect(core.invocations).toEqual([]);
   });
 

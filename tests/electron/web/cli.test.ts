@@ -4,7 +4,7 @@
  * share two runs: one stopped with SIGINT, one with SIGTERM.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -119,6 +119,11 @@ describe('npm run web (the real CLI)', () => {
       const children = childrenOf(pid);
       process.kill(pid, signal);
       expect(await run.exited).toEqual({ code: 0, signal: null });
+      // Its own log file holds what it logged, up to the stop, and never the token it printed.
+      const log = readFileSync(path.join(configDir, 'logs', 'web.log'), 'utf8');
+      expect(log).toContain(`${signal}: stopping LM Studio Tray`);
+      expect(log).not.toContain(token);
+      expect(log).not.toContain(encodeURIComponent(token));
       await vi.waitFor(
         () => {
           expect(processGroup(pid)).toEqual([]);

@@ -133,6 +133,9 @@ beforeAll(async () => {
     isTrustedSender: () => true,
     onPageReady() {},
     onDismiss() {},
+    // Only refused payloads reach these here: a call would be a side effect the suite catches.
+    saveDiagnostics: () => Promise.reject(new Error('saveDiagnostics ran for a refused payload')),
+    openLogFolder: () => Promise.reject(new Error('openLogFolder ran for a refused payload')),
   });
   server = await startWebServer({
     core,

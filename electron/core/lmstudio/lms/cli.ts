@@ -18,6 +18,7 @@ import {
   createLoadOutputParser,
   messageText,
   parseDaemonStatusJson,
+  parseDaemonStatusVersion,
   parseLsJson,
   parseLsPathsJson,
   parsePsJson,
@@ -582,7 +583,11 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     logStream: () => {
       throw new CoreError('unavailable', 'Not wired yet.');
     },
-    lmStudioVersion: async () => null,
+    async lmStudioVersion() {
+      // The plain form (the JSON one has no version); like `--json`, it looks for a running app and never wakes it.
+      const result = await run(['daemon', 'status'], QUICK_TIMEOUT_MS);
+      return parseDaemonStatusVersion(result.stdout);
+    },
     ps: () => runJson(['ps', '--json'], timeoutMs, parsePsJson),
     async serverStart(startOptions = {}) {
       const args = ['server', 'start'];

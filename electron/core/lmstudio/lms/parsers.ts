@@ -468,6 +468,20 @@ export function parseDaemonStatusJson(text: string): { running: boolean; pid: nu
   return { running, pid: running ? (parsed.pid ?? null) : null };
 }
 
+/**
+ * The plain `lms daemon status` (protocol-2 §9): `LM Studio v0.4.2 is running (PID: 1234)`, or
+ * `llmster v0.4.2 is running (PID: 1234)` for the headless daemon: LM Studio's own version, the
+ * one place it is said without waking the app. Null for `LM Studio is not running` and anything
+ * else (a build that words it otherwise says nothing we can trust).
+ */
+export function parseDaemonStatusVersion(text: string): string | null {
+  for (const raw of text.split(/\r?\n/)) {
+    const match = /^(?:LM Studio|llmster) v(\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?) is running\b/.exec(cleanLine(raw));
+    if (match) return match[1]!;
+  }
+  return null;
+}
+
 /** `lms version --json`: `{"version":"<commit hash>"}` (older builds: a semver such as `0.0.47`). */
 export function parseVersionJson(text: string): string {
   const schema = v.object({ version: v.pipe(v.string(), v.trim(), v.nonEmpty()) });

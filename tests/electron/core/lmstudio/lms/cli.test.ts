@@ -186,6 +186,15 @@ describe('createLmsCli: commands', () => {
     expect(await cli('no-json-flag').version()).toBeNull();
   });
 
+  it("reads LM Studio's version from the plain daemon status, which never wakes it", async () => {
+    expect(await cli().lmStudioVersion()).toBe('0.4.2');
+    expect(await cli('app-not-running').lmStudioVersion()).toBeNull();
+    expect((await invocations()).map((call) => call.args)).toEqual([
+      ['daemon', 'status'],
+      ['daemon', 'status'],
+    ]);
+  });
+
   it('lists models and loaded instances', async () => {
     const lms = cli();
     expect((await lms.ls()).map((model) => model.key)).toEqual(['qwen/qwen3-4b']);

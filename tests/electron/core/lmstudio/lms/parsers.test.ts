@@ -9,6 +9,7 @@ import {
   type LoadStatusEvent,
   messageText,
   parseDaemonStatusJson,
+  parseDaemonStatusVersion,
   parseEta,
   parseGetLine,
   parseLsJson,
@@ -385,6 +386,16 @@ describe('JSON parsers', () => {
     expect(parseDaemonStatusJson('{"status":"not-running"}\n')).toEqual({ running: false, pid: null });
     expect(parseVersionJson('{"version":"f13588d"}\n')).toBe('f13588d');
     expect(parseVersionJson('{"version":"0.0.47"}')).toBe('0.0.47');
+  });
+
+  it("reads LM Studio's version from the plain daemon status (§9)", () => {
+    expect(parseDaemonStatusVersion(fixtureText('daemon-status-app.stdout'))).toBe('0.4.2');
+    expect(parseDaemonStatusVersion(fixtureText('daemon-status-llmster.stdout'))).toBe('0.4.1-beta.2');
+    expect(parseDaemonStatusVersion(fixtureText('daemon-status-not-running.stdout'))).toBeNull();
+    // Colours and Windows line ends do not hide it; a version in some other sentence is not taken.
+    expect(parseDaemonStatusVersion('\u001b[32mLM Studio v0.3.31\u001b[39m is running (PID: 4242)\r\n')).toBe('0.3.31');
+    expect(parseDaemonStatusVersion('Update to LM Studio v0.4.3 is running late\n')).toBeNull();
+    expect(parseDaemonStatusVersion('')).toBeNull();
   });
 
   it.each([
