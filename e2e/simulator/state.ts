@@ -335,6 +335,8 @@ export class SimState {
 
   /** Starts queued predictions while the instance has free slots (LM Studio's parallel predictions). */
   private admit(instance: Instance): void {
+    // An unloaded instance starts nothing more (its queued requests are dropped with it).
+    if (!this.instances.includes(instance)) return;
     const slots = instance.parallel ?? 1;
     for (const p of instance.predictions as RunningPrediction[]) {
       if (instance.predictions.filter((q) => q.phase !== 'queued').length >= slots) return;

@@ -46,6 +46,8 @@ export async function logStream(ctx: Context, args: string[]): Promise<number> {
   await ensureAwake(ctx);
   const types = build === 'no-source' ? ['input'] : predictionTypes(build, source as Source, options);
 
+  // Subscribed before the banner (lms subscribes just after it), so whoever waits for the banner misses no event.
+  let cursor = build === 'early-exit' ? null : await rpc('logSubscribe', {}).catch(lost);
   log.info('Streaming logs from LM Studio\n');
   // `await using client` disposed the client as the action returned: those builds end here.
   if (build === 'early-exit') return 0;
@@ -59,18 +61,19 @@ export async function logStream(ctx: Context, args: string[]): Promise<number> {
     if (options.json) printLine(JSON.stringify(schemaOrdered(event)));
     else printHuman(event, options.stats === true, build === 'no-source');
   };
-  try {
-    let cursor = await rpc('logSubscribe', {});
-    while (cursor !== null) {
-      const next = await rpc('logNext', cursor);
-      for (const event of next.events) print(event);
-      cursor = next.closed ? null : { session: cursor.session, seq: next.seq };
-    }
-  } catch (error) {
-    if (!(error instanceof ControlLostError)) throw error;
+  while (cursor !== null) {
+    const next = await rpc('logNext', cursor).catch(lost);
+    for (const event of next?.events ?? []) print(event);
+    cursor = next === null || next.closed ? null : { session: cursor.session, seq: next.seq };
   }
   log.warn(WEBSOCKET_CLOSED_WARNING);
   return 0;
+}
+
+/** The simulator itself went away: to the stream, a dropped socket like a quit. */
+function lost(error: unknown): null {
+  if (error instanceof ControlLostError) return null;
+  throw error;
 }
 
 /** The checks after connecting (exit 1 with lms's message) and the `llm.prediction.*` types shown. */
