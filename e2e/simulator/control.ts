@@ -76,6 +76,8 @@ export async function startControlServer(sim: SimController, secret: string): Pr
       })();
     });
   });
+  // A `logNext` long poll may wait for hours: no request timeout on this loopback-only server.
+  server.requestTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('unexpected control server address');

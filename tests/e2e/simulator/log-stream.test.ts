@@ -46,7 +46,11 @@ describe('fake lms: log stream', () => {
     expect(output).toMatch(
       /^\{"timestamp":\d{13},"data":\{"type":"llm\.prediction\.output","output":"Hello from the LM Studio simulator\.","stats":\{"stopReason":"eosFound","tokensPerSecond":[\d.]+,"timeToFirstTokenSec":0\.05,"totalTimeSec":[\d.]+,"promptTokensCount":\d+,"predictedTokensCount":6,"totalTokensCount":\d+\},"modelIdentifier":"qwen\/qwen3-4b"\}\}$/,
     );
-    const stats = events(run)[1]?.data.stats as Record<string, number>;
+    const stats = events(run)[1]?.data.stats as {
+      tokensPerSecond: number;
+      promptTokensCount: number;
+      totalTokensCount: number;
+    };
     expect(stats.tokensPerSecond).toBeCloseTo(60, 5);
     expect(stats.totalTokensCount).toBe(stats.promptTokensCount + 6);
     // The HTTP answer carries the same text and counts.
