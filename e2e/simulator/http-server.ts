@@ -11,6 +11,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { maxTokens, requestMessages, templatePrompt } from './predictions';
+import { runtimeEngine } from './resources';
 import {
   modelNotFoundBody,
   NO_MODELS_LOADED_BODY,
@@ -60,6 +61,7 @@ interface Reply {
 const ok = (body: unknown): Reply => ({ status: 200, body });
 /** The request's answer was cut off: its socket is destroyed. */
 const TERMINATED = Symbol('terminated');
+const INFERENCE_PATHS = new Set(['/v1/responses', '/v1/chat/completions', '/api/v0/chat/completions']);
 
 export class LmStudioHttpServer {
   private server: http.Server | null = null;
@@ -199,7 +201,7 @@ export class LmStudioHttpServer {
     if (method === 'GET' && path === '/v1/models') {
       return ok(openAiModelList(this.state.models, this.state.instances, config.jit));
     }
-    if (method === 'POST' && (path === '/v1/responses' || path === '/v1/chat/completions')) {
+    if (method === 'POST' && INFERENCE_PATHS.has(path)) {
       return this.infer(path, body, res);
     }
     if (method === 'GET' && path === '/api/v0/models') {
@@ -321,7 +323,7 @@ export class LmStudioHttpServer {
     res.off('close', onClose);
     this.held.delete(res);
     if (result === null || res.destroyed) return TERMINATED;
-    const { plan } = result;
+    const { plan, stats } = result;
     const created = Math.floor(Date.now() / 1000);
     const text = plan.output;
     const finished = plan.stopReason === 'eosFound' ? 'stop' : 'length';
@@ -349,7 +351,7 @@ export class LmStudioHttpServer {
         usage,
       });
     }
-    return ok({
+    const completion = {
       id: `chatcmpl-${created.toString(16)}`,
       object: 'chat.completion',
       created,
@@ -360,9 +362,28 @@ export class LmStudioHttpServer {
         completion_tokens: plan.predictedTokens,
         total_tokens: plan.promptTokens + plan.predictedTokens,
       },
-      stats: {},
-      system_fingerprint: instance.identifier,
-    });
+    };
+    if (path === '/api/v0/chat/completions') {
+      // The native v0 answer carries the prediction's stats (lmstudio-protocol-2.md §8).
+      return ok({
+        ...completion,
+        stats: {
+          tokens_per_second: stats.tokensPerSecond,
+          time_to_first_token: stats.timeToFirstTokenSec,
+          generation_time: stats.totalTimeSec,
+          stop_reason: stats.stopReason,
+        },
+        model_info: {
+          arch: model?.architecture ?? null,
+          quant: model?.quantization ?? null,
+          format: model?.format ?? 'gguf',
+          context_length: instance.contextLength,
+        },
+        runtime: { ...runtimeEngine(this.state.config), supported_formats: ['gguf'] },
+      });
+    }
+    // The OpenAI-compatible answer's `stats` is always empty.
+    return ok({ ...completion, stats: {}, system_fingerprint: instance.identifier });
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

@@ -80,6 +80,30 @@ describe('fake lms: log stream', () => {
     });
   });
 
+  it('answers /api/v0/chat/completions with the same stats, in its own shape', async () => {
+    const sim = await simulator({ loaded: ['qwen/qwen3-4b'] });
+    sim.configure({ generationMs: 200 });
+    const run = await startStream(sim);
+    const answer = await request(sim, 'POST', '/api/v0/chat/completions', {
+      body: { model: 'qwen/qwen3-4b', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    await vi.waitFor(() => expect(events(run)).toHaveLength(2));
+    const stats = events(run)[1]?.data.stats as { tokensPerSecond: number; promptTokensCount: number };
+    expect(stats.tokensPerSecond).toBeCloseTo(30, 5); // 6 tokens in 200 ms
+    expect(answer.json).toMatchObject({
+      object: 'chat.completion',
+      usage: { prompt_tokens: stats.promptTokensCount, completion_tokens: 6 },
+      stats: {
+        tokens_per_second: stats.tokensPerSecond,
+        time_to_first_token: 0.05,
+        generation_time: 0.2,
+        stop_reason: 'eosFound',
+      },
+      model_info: { arch: 'qwen3', quant: 'Q4_K_M', format: 'gguf', context_length: 4096 },
+      runtime: { name: 'llama.cpp-linux-x86_64-nvidia-cuda12-avx2', version: '1.52.1', supported_formats: ['gguf'] },
+    });
+  });
+
   it('lets concurrent requests finish out of order (no request id)', async () => {
     const sim = await simulator({ loaded: ['qwen/qwen3-4b'] });
     sim.configure({ tokensPerSecond: 10 });
