@@ -3,7 +3,8 @@
  * request per call, `POST /rpc` on a loopback port, authorised by a secret baked into `bin/lms`.
  * Standing in for the WebSocket the real `lms` uses to reach LM Studio.
  */
-import type { SimGeneration, SimModel } from './types';
+import type { SimLogEvent } from './predictions';
+import type { SimGeneration, SimLogStreamBuild, SimModel } from './types';
 
 export const CONTROL_ENV = {
   url: 'LMS_SIM_CONTROL',
@@ -18,7 +19,13 @@ export interface RpcInstance {
   ttlMs: number | null;
   lastUsedTime: number | null;
   parallel: number | null;
+  /** `getInstanceProcessingState` (lmstudio-protocol-2.md §6). */
+  status: InstanceStatus;
+  /** Requests on it, the running ones included. */
+  queued: number;
 }
+
+export type InstanceStatus = 'idle' | 'processingPrompt' | 'generating' | 'computingEmbedding';
 
 export interface RpcDownload {
   id: string;
@@ -57,6 +64,9 @@ export interface RpcMethods {
       pid: number;
       /** false: an lms from before LM Studio 0.3.27 (no `--estimate-only`). */
       estimateOnlySupported: boolean;
+      logStreamBuild: SimLogStreamBuild;
+      lmStudioVersion: string;
+      headless: boolean;
     };
   };
   /** Launches the app (counted as a wake, with the waking command's argv), ~300 ms; fails if LM Studio cannot start. */
@@ -89,6 +99,16 @@ export interface RpcMethods {
   searchStaffPicks: { params: { term: string }; result: { key: string; exact: boolean } | null };
   downloadStatus: { params: { id: string }; result: RpcDownload | null };
   cancelDownload: { params: { id: string }; result: Record<string, never> };
+  /** `streamLogs`: where a new stream starts; null when LM Studio is not running. */
+  logSubscribe: { params: Record<string, never>; result: { session: number; seq: number } | null };
+  /**
+   * A long poll: answers once events follow `seq` (or at once when some already do), or with
+   * `closed` when LM Studio quit or crashed since `session`. Nothing runs while it waits.
+   */
+  logNext: {
+    params: { session: number; seq: number };
+    result: { events: SimLogEvent[]; seq: number; closed: boolean };
+  };
 }
 
 export type RpcName = keyof RpcMethods;

@@ -5,9 +5,9 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { RpcDownload, RpcMethods, RpcName } from './control-protocol';
+import type { InstanceStatus, RpcDownload, RpcMethods, RpcName } from './control-protocol';
 import { estimateMemory, runtimeSurvey } from './resources';
-import type { Download, SimState } from './state';
+import type { Download, Instance, SimState } from './state';
 
 /** What the control server needs from the running simulator. */
 export interface SimController {
@@ -24,7 +24,20 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-type Handlers = { [K in RpcName]: (params: RpcMethods[K]['params']) => Promise<RpcMethods[K]['result']> };
+type Handlers = {
+  [K in RpcName]: (params: RpcMethods[K]['params'], signal: AbortSignal) => Promise<RpcMethods[K]['result']>;
+};
+
+/** `lms ps`'s `status` and `queued`: busiest phase of its requests, and how many there are. */
+function processingState(instance: Instance): { status: InstanceStatus; queued: number } {
+  const phases = instance.predictions.map((p) => p.phase);
+  const status = phases.includes('generating')
+    ? 'generating'
+    : phases.includes('processingPrompt')
+      ? 'processingPrompt'
+      : 'idle';
+  return { status, queued: instance.predictions.length };
+}
 
 export async function startControlServer(sim: SimController, secret: string): Promise<ControlServer> {
   const handlers = createHandlers(sim);
@@ -42,6 +55,9 @@ export async function startControlServer(sim: SimController, secret: string): Pr
     }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // A long poll (`logNext`) stops waiting when its stream goes away.
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
     req.on('end', () => {
       void (async () => {
         let reply: unknown;
@@ -50,9 +66,9 @@ export async function startControlServer(sim: SimController, secret: string): Pr
             method: RpcName;
             params: never;
           };
-          const handler = handlers[method] as ((p: never) => Promise<unknown>) | undefined;
+          const handler = handlers[method] as ((p: never, signal: AbortSignal) => Promise<unknown>) | undefined;
           if (!handler) throw new Error(`unknown control method ${String(method)}`);
-          reply = { ok: true, result: await handler(params) };
+          reply = { ok: true, result: await handler(params, gone.signal) };
         } catch (error) {
           reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
         }
@@ -60,6 +76,8 @@ export async function startControlServer(sim: SimController, secret: string): Pr
       })();
     });
   });
+  // A `logNext` long poll may wait for hours: no request timeout on this loopback-only server.
+  server.requestTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('unexpected control server address');
@@ -96,6 +114,9 @@ function createHandlers(sim: SimController): Handlers {
         appRunning: state.appRunning,
         pid: process.pid,
         estimateOnlySupported: state.config.estimateOnlySupported,
+        logStreamBuild: state.config.logStreamBuild,
+        lmStudioVersion: state.config.lmStudioVersion,
+        headless: state.config.headless,
       };
     },
     wake: async ({ argv }) => {
@@ -104,13 +125,14 @@ function createHandlers(sim: SimController): Handlers {
     },
     models: async () => ({
       models: state.models,
-      instances: state.instances.map(({ identifier, modelKey, contextLength, ttlMs, lastUsedTime, parallel }) => ({
-        identifier,
-        modelKey,
-        contextLength,
-        ttlMs,
-        lastUsedTime,
-        parallel,
+      instances: state.instances.map((instance) => ({
+        identifier: instance.identifier,
+        modelKey: instance.modelKey,
+        contextLength: instance.contextLength,
+        ttlMs: instance.ttlMs,
+        lastUsedTime: instance.lastUsedTime,
+        parallel: instance.parallel,
+        ...processingState(instance),
       })),
     }),
     serverStart: ({ port }) => sim.startServerOn(port),
@@ -196,5 +218,7 @@ function createHandlers(sim: SimController): Handlers {
       state.cancelDownload(id);
       return {};
     },
+    logSubscribe: async () => (state.appRunning ? state.logs.cursor() : null),
+    logNext: (cursor, signal) => state.logs.next(cursor, signal),
   };
 }

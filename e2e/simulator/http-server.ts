@@ -10,6 +10,8 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
+import { maxTokens, requestMessages, templatePrompt } from './predictions';
+import { runtimeEngine } from './resources';
 import {
   modelNotFoundBody,
   NO_MODELS_LOADED_BODY,
@@ -57,6 +59,9 @@ interface Reply {
   body: unknown;
 }
 const ok = (body: unknown): Reply => ({ status: 200, body });
+/** The request's answer was cut off: its socket is destroyed. */
+const TERMINATED = Symbol('terminated');
+const INFERENCE_PATHS = new Set(['/v1/responses', '/v1/chat/completions', '/api/v0/chat/completions']);
 
 export class LmStudioHttpServer {
   private server: http.Server | null = null;
@@ -157,11 +162,22 @@ export class LmStudioHttpServer {
     if (config.latencyMs > 0) await delay(config.latencyMs);
     if (res.destroyed) return;
 
-    const reply = await this.route(method, path, req, raw);
+    const reply = await this.route(method, path, req, raw, res);
+    // A prediction stopped under it (the model unloaded, the app or its server stopped): the request is terminated.
+    if (reply === TERMINATED) {
+      res.socket?.destroy();
+      return;
+    }
     this.send(res, reply.status, reply.body);
   }
 
-  private async route(method: string, path: string, req: IncomingMessage, raw: string): Promise<Reply> {
+  private async route(
+    method: string,
+    path: string,
+    req: IncomingMessage,
+    raw: string,
+    res: ServerResponse,
+  ): Promise<Reply | typeof TERMINATED> {
     const { config } = this.state;
     const greeting = method === 'GET' && path === '/lmstudio-greeting';
     if (greeting && !config.greetingNeedsToken) return ok({ lmstudio: true });
@@ -185,8 +201,8 @@ export class LmStudioHttpServer {
     if (method === 'GET' && path === '/v1/models') {
       return ok(openAiModelList(this.state.models, this.state.instances, config.jit));
     }
-    if (method === 'POST' && (path === '/v1/responses' || path === '/v1/chat/completions')) {
-      return this.infer(path, body);
+    if (method === 'POST' && INFERENCE_PATHS.has(path)) {
+      return this.infer(path, body, res);
     }
     if (method === 'GET' && path === '/api/v0/models') {
       return ok({ object: 'list', data: this.state.models.map((m) => v0Model(m, this.state.instances)) });
@@ -280,7 +296,7 @@ export class LmStudioHttpServer {
   }
 
   /** `/v1/responses` and `/v1/chat/completions`: JIT-load the model if needed, answer briefly. */
-  private async infer(path: string, body: Json): Promise<Reply> {
+  private async infer(path: string, body: Json, res: ServerResponse): Promise<Reply | typeof TERMINATED> {
     const { state } = this;
     const requested = typeof body.model === 'string' ? body.model : '';
     let instance = state.findInstance(requested);
@@ -296,10 +312,26 @@ export class LmStudioHttpServer {
       if (!outcome.ok) return { status: 500, body: { error: { message: outcome.message } } };
       instance = outcome.instance;
     }
-    instance.lastUsedTime = Date.now();
+    const model = state.findModel(instance.modelKey);
+    const prompt = model ? templatePrompt(model, requestMessages(body)) : '';
+    const prediction = state.predict(instance, prompt, maxTokens(body));
+    // Held like `hang`'s requests: a server stop or crash terminates it ("Any active request will be terminated").
+    this.held.add(res);
+    const onClose = () => prediction.clientLeft();
+    res.on('close', onClose);
+    const result = await prediction.done;
+    res.off('close', onClose);
+    this.held.delete(res);
+    if (result === null || res.destroyed) return TERMINATED;
+    const { plan, stats } = result;
     const created = Math.floor(Date.now() / 1000);
-    const text = 'Hello from the LM Studio simulator.';
-    const usage = { input_tokens: 8, output_tokens: 7, total_tokens: 15 };
+    const text = plan.output;
+    const finished = plan.stopReason === 'eosFound' ? 'stop' : 'length';
+    const usage = {
+      input_tokens: plan.promptTokens,
+      output_tokens: plan.predictedTokens,
+      total_tokens: plan.promptTokens + plan.predictedTokens,
+    };
     if (path === '/v1/responses') {
       return ok({
         id: `resp_${created.toString(16)}`,
@@ -319,16 +351,39 @@ export class LmStudioHttpServer {
         usage,
       });
     }
-    return ok({
+    const completion = {
       id: `chatcmpl-${created.toString(16)}`,
       object: 'chat.completion',
       created,
       model: instance.identifier,
-      choices: [{ index: 0, logprobs: null, finish_reason: 'stop', message: { role: 'assistant', content: text } }],
-      usage: { prompt_tokens: 8, completion_tokens: 7, total_tokens: 15 },
-      stats: {},
-      system_fingerprint: instance.identifier,
-    });
+      choices: [{ index: 0, logprobs: null, finish_reason: finished, message: { role: 'assistant', content: text } }],
+      usage: {
+        prompt_tokens: plan.promptTokens,
+        completion_tokens: plan.predictedTokens,
+        total_tokens: plan.promptTokens + plan.predictedTokens,
+      },
+    };
+    if (path === '/api/v0/chat/completions') {
+      // The native v0 answer carries the prediction's stats (lmstudio-protocol-2.md §8).
+      return ok({
+        ...completion,
+        stats: {
+          tokens_per_second: stats.tokensPerSecond,
+          time_to_first_token: stats.timeToFirstTokenSec,
+          generation_time: stats.totalTimeSec,
+          stop_reason: stats.stopReason,
+        },
+        model_info: {
+          arch: model?.architecture ?? null,
+          quant: model?.quantization ?? null,
+          format: model?.format ?? 'gguf',
+          context_length: instance.contextLength,
+        },
+        runtime: { ...runtimeEngine(this.state.config), supported_formats: ['gguf'] },
+      });
+    }
+    // The OpenAI-compatible answer's `stats` is always empty.
+    return ok({ ...completion, stats: {}, system_fingerprint: instance.identifier });
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {

@@ -112,11 +112,7 @@ export function runtimeSurvey(config: SimConfig) {
     status: capitalised ? 'OK' : 'ok',
     engines: [
       {
-        name:
-          gpu?.detectionPlatform === 'CUDA'
-            ? 'llama.cpp-linux-x86_64-nvidia-cuda12-avx2'
-            : 'llama.cpp-linux-x86_64-avx2',
-        version: '1.52.1',
+        ...runtimeEngine(config),
         engine: 'llama.cpp',
         platform: 'linux',
         compatibility: { status: e('compatible') },
@@ -151,5 +147,14 @@ export function runtimeSurvey(config: SimConfig) {
         memoryInfo: { ramCapacity: config.ramBytes, vramCapacity, totalMemory: config.ramBytes + vramCapacity },
       },
     ],
+  };
+}
+
+/** The llama.cpp engine the simulated machine runs (`runtime survey`, v0 inference's `runtime`). */
+export function runtimeEngine(config: SimConfig): { name: string; version: string } {
+  const cuda = config.gpu?.detectionPlatform === 'CUDA';
+  return {
+    name: cuda ? 'llama.cpp-linux-x86_64-nvidia-cuda12-avx2' : 'llama.cpp-linux-x86_64-avx2',
+    version: '1.52.1',
   };
 }

@@ -3,6 +3,7 @@
  * real captures where the protocol file has one (it is not a contract, but faithful is kinder to
  * anyone reading a diff of recorded output).
  */
+import type { InstanceStatus } from './control-protocol';
 import type { Download, Instance } from './state';
 import type { SimGeneration, SimModel } from './types';
 
@@ -169,7 +170,10 @@ export function lmsModelInfo(model: SimModel, generation: SimGeneration) {
 /** One `lms ps --json` entry, in the key order of a real capture. */
 export function lmsInstanceInfo(
   model: SimModel,
-  instance: Pick<Instance, 'identifier' | 'ttlMs' | 'lastUsedTime' | 'contextLength' | 'parallel'>,
+  instance: Pick<Instance, 'identifier' | 'ttlMs' | 'lastUsedTime' | 'contextLength' | 'parallel'> & {
+    status: InstanceStatus;
+    queued: number;
+  },
   generation: SimGeneration,
 ) {
   return {
@@ -180,8 +184,8 @@ export function lmsInstanceInfo(
     ...llmFlags(model),
     maxContextLength: model.maxContextLength,
     contextLength: instance.contextLength,
-    status: 'idle',
-    queued: 0,
+    status: instance.status,
+    queued: instance.queued,
     parallel: instance.parallel,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_CATALOG, DEFAULT_DOWNLOAD_BYTES_PER_SECOND, DEFAULT_MODELS } from './defaults';
+import { LogHub, type PredictionPlan, type PredictionStats, planPrediction, predictionStats } from './predictions';
 import { DEFAULT_GPU, DEFAULT_RAM_BYTES, defaultContextLength, estimateMemory, guardrailRefusal } from './resources';
 import type {
   SimCatalogEntry,
@@ -54,6 +55,31 @@ export interface Instance extends SimLoadedInstance {
   jit: boolean;
   parallel: number | null;
   loadedAt: number;
+  /** Its inference requests, running and queued, in arrival order (`lms ps`'s `status` and `queued`). */
+  predictions: Prediction[];
+}
+
+/** One inference request on an instance (predictions.ts has the events it publishes). */
+export interface Prediction {
+  phase: 'queued' | 'processingPrompt' | 'generating';
+  /** Accepted but never answered (`hangInference`): stuck until its model unloads or the app stops. */
+  hung: boolean;
+  /** Resolves with the answer, or null when it was stopped (the client left, the model unloaded, the app stopped). */
+  readonly done: Promise<{ plan: PredictionPlan; stats: PredictionStats } | null>;
+  /** The client went away: LM Studio stops generating ("Client disconnected. Stopping generation..."). */
+  clientLeft(): void;
+}
+
+type StopReason = 'userStopped' | 'modelUnloaded' | 'appStopped';
+
+interface RunningPrediction extends Prediction {
+  instance: Instance;
+  plan: PredictionPlan;
+  startedAt: number;
+  generatingAt: number;
+  timer: NodeJS.Timeout | null;
+  settle(result: { plan: PredictionPlan; stats: PredictionStats } | null): void;
+  start(): void;
 }
 
 export interface Download {
@@ -138,6 +164,9 @@ export class SimState {
   private readonly historyKept: number;
   private ticker: NodeJS.Timeout | null = null;
   private readonly loadTimers = new Set<NodeJS.Timeout>();
+  private readonly predictionTimers = new Set<NodeJS.Timeout>();
+  /** What `lms log stream` follows: the app's prediction events. */
+  readonly logs = new LogHub();
 
   constructor(options: SimulatorOptions) {
     this.config = {
@@ -168,6 +197,14 @@ export class SimState {
       diskCapacityBytes: DEFAULT_DISK_CAPACITY_BYTES,
       launchFailsWhenDiskFull: true,
       restartDownloadsFromZero: false,
+      tokensPerSecond: 60,
+      timeToFirstTokenMs: 50,
+      generationMs: null,
+      generationJitter: 0,
+      hangInference: false,
+      logStreamBuild: 'current',
+      lmStudioVersion: options.generation === '0.3' ? '0.3.31' : '0.4.2',
+      headless: false,
     };
     this.historyKept = options.historyKept ?? HISTORY_KEPT;
     this.appRunning = options.appRunning ?? true;
@@ -204,7 +241,7 @@ export class SimState {
   addInstance(request: LoadRequest): Instance {
     const model = this.findModel(request.modelKey);
     if (!model) throw new Error(`unknown model ${request.modelKey}`);
-    if (request.jit) this.instances = this.instances.filter((i) => !i.jit);
+    if (request.jit) this.removeInstances((i) => i.jit);
     const instance: Instance = {
       identifier: request.identifier ?? this.nextIdentifier(model.key),
       modelKey: model.key,
@@ -214,21 +251,157 @@ export class SimState {
       jit: request.jit ?? false,
       parallel: model.type === 'embedding' ? null : 4,
       loadedAt: Date.now(),
+      predictions: [],
     };
     this.instances.push(instance);
     return instance;
   }
 
   unload(identifier: string): boolean {
-    const before = this.instances.length;
-    this.instances = this.instances.filter((i) => i.identifier !== identifier);
-    return this.instances.length !== before;
+    return this.removeInstances((i) => i.identifier === identifier) > 0;
   }
 
   unloadAll(): string[] {
     const identifiers = this.instances.map((i) => i.identifier);
-    this.instances = [];
+    this.removeInstances(() => true);
     return identifiers;
+  }
+
+  /** Unloads the matching instances; their predictions end with `modelUnloaded`. Returns how many. */
+  private removeInstances(match: (instance: Instance) => boolean, reason: StopReason = 'modelUnloaded'): number {
+    const removed = this.instances.filter(match);
+    this.instances = this.instances.filter((i) => !match(i));
+    for (const instance of removed) for (const p of [...instance.predictions]) this.stopPrediction(p, reason);
+    return removed.length;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Predictions (inference requests) and the log stream's events
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Runs an inference request on `instance`: it waits for one of the instance's `parallel` slots,
+   * publishes its input event, processes the prompt for `timeToFirstTokenMs`, generates for the
+   * plan's time, then publishes its output event with stats. `hangInference` (read as it starts)
+   * keeps it generating forever.
+   */
+  predict(instance: Instance, prompt: string, limit: number | null): Prediction {
+    const model = this.findModel(instance.modelKey);
+    const plan = planPrediction(this.config, prompt, limit);
+    let settle!: (result: { plan: PredictionPlan; stats: PredictionStats } | null) => void;
+    const done = new Promise<{ plan: PredictionPlan; stats: PredictionStats } | null>((resolve) => {
+      settle = resolve;
+    });
+    const run: RunningPrediction = {
+      phase: 'queued',
+      hung: false,
+      done,
+      clientLeft: () => {
+        if (!run.hung) this.stopPrediction(run, 'userStopped');
+      },
+      instance,
+      plan,
+      startedAt: 0,
+      generatingAt: 0,
+      timer: null,
+      settle,
+      start: () => {
+        run.phase = 'processingPrompt';
+        run.hung = this.config.hangInference;
+        run.startedAt = Date.now();
+        instance.lastUsedTime = run.startedAt;
+        this.logs.publish({
+          timestamp: run.startedAt,
+          data: {
+            type: 'llm.prediction.input',
+            input: prompt,
+            modelPath: model?.path ?? instance.modelKey,
+            modelIdentifier: instance.identifier,
+          },
+        });
+        run.timer = this.predictionTimer(plan.timeToFirstTokenMs, () => {
+          run.phase = 'generating';
+          run.generatingAt = Date.now();
+          if (!run.hung) {
+            run.timer = this.predictionTimer(plan.generationMs, () => this.finishPrediction(run, plan.stopReason));
+          }
+        });
+      },
+    };
+    instance.predictions.push(run);
+    this.admit(instance);
+    return run;
+  }
+
+  /** Starts queued predictions while the instance has free slots (LM Studio's parallel predictions). */
+  private admit(instance: Instance): void {
+    // An unloaded instance starts nothing more (its queued requests are dropped with it).
+    if (!this.instances.includes(instance)) return;
+    const slots = instance.parallel ?? 1;
+    for (const p of instance.predictions as RunningPrediction[]) {
+      if (instance.predictions.filter((q) => q.phase !== 'queued').length >= slots) return;
+      if (p.phase === 'queued') p.start();
+    }
+  }
+
+  private predictionTimer(ms: number, fire: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.predictionTimers.delete(timer);
+      fire();
+    }, ms);
+    this.predictionTimers.add(timer);
+    return timer;
+  }
+
+  /** Ends a running prediction with its output event (stats from the tokens generated so far). */
+  private finishPrediction(run: RunningPrediction, stopReason: PredictionStats['stopReason']): void {
+    const { instance, plan } = run;
+    instance.predictions = instance.predictions.filter((p) => p !== run);
+    if (run.timer) clearTimeout(run.timer);
+    this.predictionTimers.delete(run.timer as NodeJS.Timeout);
+    const now = Date.now();
+    const complete = stopReason === plan.stopReason;
+    const generatedMs = complete ? plan.generationMs : run.generatingAt > 0 ? now - run.generatingAt : 0;
+    const tokens = complete
+      ? plan.predictedTokens
+      : Math.min(
+          plan.predictedTokens,
+          Math.floor((generatedMs / Math.max(1, plan.generationMs)) * plan.predictedTokens),
+        );
+    const stats = predictionStats(
+      plan,
+      stopReason,
+      tokens,
+      generatedMs,
+      this.findModel(instance.modelKey)?.format !== 'mlx',
+    );
+    instance.lastUsedTime = now;
+    this.logs.publish({
+      timestamp: now,
+      data: {
+        type: 'llm.prediction.output',
+        output: plan.output.split(' ').slice(0, tokens).join(' '),
+        stats,
+        modelIdentifier: instance.identifier,
+      },
+    });
+    run.settle(complete ? { plan, stats } : null);
+    this.admit(instance);
+  }
+
+  /** Stops a prediction early: a running one still reports its output (LM Studio logs what it generated), unless the app is gone. */
+  private stopPrediction(run: Prediction, reason: StopReason): void {
+    const r = run as RunningPrediction;
+    if (!r.instance.predictions.includes(r)) return;
+    if (r.phase !== 'queued' && !r.hung && reason !== 'appStopped') {
+      this.finishPrediction(r, reason);
+      return;
+    }
+    r.instance.predictions = r.instance.predictions.filter((p) => p !== r);
+    if (r.timer) clearTimeout(r.timer);
+    this.predictionTimers.delete(r.timer as NodeJS.Timeout);
+    r.settle(null);
+    if (reason !== 'appStopped') this.admit(r.instance);
   }
 
   /** Starts a load that completes after `durationMs` (a failNextLoad match fails it instead). */
@@ -297,7 +470,7 @@ export class SimState {
   deleteModel(key: string): boolean {
     const before = this.models.length;
     this.models = this.models.filter((m) => m.key !== key);
-    this.instances = this.instances.filter((i) => i.modelKey !== key);
+    this.removeInstances((i) => i.modelKey === key);
     return this.models.length !== before;
   }
 
@@ -519,7 +692,8 @@ export class SimState {
    */
   appStopped(reason: string): void {
     this.appRunning = false;
-    this.instances = [];
+    this.removeInstances(() => true, 'appStopped');
+    this.logs.appStopped();
     for (const load of this.pendingLoads.values()) load.cancel('LM Studio quit while the model was loading.');
     this.tick();
     for (const d of this.downloads) {
@@ -571,6 +745,10 @@ export class SimState {
 
   dispose(): void {
     this.stopTicker();
+    this.removeInstances(() => true, 'appStopped');
+    for (const timer of this.predictionTimers) clearTimeout(timer);
+    this.predictionTimers.clear();
+    this.logs.dispose();
     for (const timer of this.loadTimers) clearTimeout(timer);
     this.loadTimers.clear();
   }

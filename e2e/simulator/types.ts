@@ -150,7 +150,31 @@ export interface SimConfig {
   launchFailsWhenDiskFull: boolean;
   /** A download LM Studio restarts after a quit starts again from zero instead of its partial file. */
   restartDownloadsFromZero: boolean;
+  /** Generation speed of every answer (default 60 tokens/s). */
+  tokensPerSecond: number;
+  /** Prompt processing before the first token (`processingPrompt` in `lms ps`; default 50 ms). */
+  timeToFirstTokenMs: number;
+  /** When set, every answer's generation takes this long whatever its length (ms; default null: by tokensPerSecond). */
+  generationMs: number | null;
+  /** Each request's times × a random factor in [1 − j, 1 + j], so concurrent answers finish out of order (default 0). */
+  generationJitter: number;
+  /** Inference requests are accepted (input event, `generating`) and never answered. */
+  hangInference: boolean;
+  /** Which `lms log stream` the fake lms is (see the README's table; default `current`). */
+  logStreamBuild: SimLogStreamBuild;
+  /** LM Studio's version, as the plain `lms daemon status` prints it (default 0.4.2; 0.3.31 for generation 0.3). */
+  lmStudioVersion: string;
+  /** The headless daemon (llmster) runs instead of the app: `daemon status` says `llmster v…`, `isDaemon: true`. */
+  headless: boolean;
 }
+
+/**
+ * `lms log stream` through its history (lmstudio-protocol-2.md §1): `current` since lms 6efe6ab
+ * (2026-01, ≈0.4.0); `input-default` 7144400..6efe6ab (inputs only without `--filter`, with a
+ * warning); `early-exit` f13588d..7144400 (exits at once); `no-signal-handlers` b4542ca..f13588d
+ * (0.3.26 on: input default, no `-s runtime`, a signal kills it); `no-source` before 0.3.26.
+ */
+export type SimLogStreamBuild = 'current' | 'input-default' | 'early-exit' | 'no-signal-handlers' | 'no-source';
 
 export type SimConfigPatch = Partial<Omit<SimConfig, 'generation'>>;
 

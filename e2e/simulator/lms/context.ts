@@ -4,7 +4,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTROL_ENV } from '../control-protocol';
-import type { SimGeneration } from '../types';
+import type { SimGeneration, SimLogStreamBuild } from '../types';
 import { exit, log } from './output';
 import { ControlLostError, rpc } from './rpc';
 
@@ -15,6 +15,12 @@ export interface Context {
   pid: number;
   /** false: an lms from before LM Studio 0.3.27, without `load --estimate-only`. */
   estimateOnlySupported: boolean;
+  /** Which `lms log stream` this lms is. */
+  logStreamBuild: SimLogStreamBuild;
+  /** LM Studio's version (`system.getInfo`), for `daemon status`. */
+  lmStudioVersion: string;
+  /** The headless daemon (llmster) runs rather than the app. */
+  headless: boolean;
 }
 
 /**

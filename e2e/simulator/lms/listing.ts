@@ -70,7 +70,7 @@ export async function ps(ctx: Context, args: string[]): Promise<number> {
     rows.map(({ model, instance }) => [
       instance.identifier,
       model.key,
-      'IDLE',
+      instance.status.toUpperCase(),
       formatSizeBytes1000(model.sizeBytes),
       String(instance.contextLength),
       instance.parallel === null ? '' : String(instance.parallel),

@@ -9,6 +9,7 @@ import type { Context } from './context';
 import { get } from './get';
 import { ls, ps } from './listing';
 import { load } from './load';
+import { logStream } from './log';
 import { Exit, log } from './output';
 import { ControlLostError, rpc } from './rpc';
 import { survey } from './runtime';
@@ -28,6 +29,7 @@ Commands:
   load            Load a model
   unload          Unload a model
   daemon          Commands for managing the LM Studio daemon
+  log             Log incoming and outgoing messages
   runtime         Manage runtime engines
   version         Prints the version of the CLI
 `;
@@ -40,6 +42,9 @@ async function run(argv: string[]): Promise<number> {
     appRunning: hello.appRunning,
     pid: hello.pid,
     estimateOnlySupported: hello.estimateOnlySupported,
+    logStreamBuild: hello.logStreamBuild,
+    lmStudioVersion: hello.lmStudioVersion,
+    headless: hello.headless,
   };
   const [command, ...rest] = argv;
   const sub = rest[0];
@@ -71,6 +76,9 @@ async function run(argv: string[]): Promise<number> {
       return get(ctx, rest);
     case 'runtime':
       if (sub === 'survey') return survey(ctx, rest.slice(1));
+      break;
+    case 'log':
+      if (sub === 'stream') return logStream(ctx, rest.slice(1));
       break;
     case undefined:
       process.stderr.write(USAGE);

@@ -66,10 +66,15 @@ export async function serverStop(ctx: Context, args: string[]): Promise<number> 
 export async function daemonStatus(ctx: Context, args: string[]): Promise<number> {
   const { values } = parseCommand(args, { json: { type: 'boolean' } });
   if (values.json) {
-    const status = ctx.appRunning ? { status: 'running', pid: ctx.pid, isDaemon: false } : { status: 'not-running' };
+    const status = ctx.appRunning
+      ? { status: 'running', pid: ctx.pid, isDaemon: ctx.headless }
+      : { status: 'not-running' };
     printLine(JSON.stringify(status));
+  } else if (ctx.appRunning) {
+    // `system.getInfo`'s version: the only place a client reads LM Studio's version without waking it (§9).
+    printLine(`${ctx.headless ? 'llmster' : 'LM Studio'} v${ctx.lmStudioVersion} is running (PID: ${ctx.pid})`);
   } else {
-    log.info(ctx.appRunning ? `LM Studio is running (PID: ${ctx.pid}).` : 'LM Studio is not running.');
+    printLine('LM Studio is not running');
   }
   return 0;
 }
