@@ -160,6 +160,11 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   let settleTimer: unknown = null;
   let started = false;
   let stopped = false;
+  /**
+   * Set when quitting ends every child: a check already under way (the health monitor's, asked
+   * for by the activity stream's exit) must not spawn an lms that would outlive the app.
+   */
+  let childrenEnded = false;
   const unsubscribers: Array<() => void> = [];
 
   /** The local lms, only for a local server. */
@@ -477,7 +482,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     lmsCli = discovery.path
       ? createLmsCli({
           path: discovery.path,
-          spawn: deps.spawn,
+          spawn: (command, args, spawnOptions) => {
+            if (childrenEnded) throw new Error('LM Studio Tray is quitting');
+            return deps.spawn(command, args, spawnOptions);
+          },
           registry,
           clock,
           logger,
@@ -717,6 +725,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         await downloads.shutdown(cancel ? 'cancel' : 'leave-running');
       } finally {
         await activityStopped;
+        childrenEnded = true;
         await registry.endAll();
         for (const unsubscribe of unsubscribers) unsubscribe();
         listeners.clear();
