@@ -4,7 +4,8 @@
  *
  *   settings ─┬─> client (base URL, token) ──┬─> health monitor ──> policy ──> notifier
  *             └─> lms discovery ─> lms cli ──┼─> model service ──> keep-ready (kept models)
- *                                            └─> download manager <── download supervisor
+ *                                            ├─> download manager <── download supervisor
+ *                                            └─> activity monitor (lms log stream) ──> policy
  *
  * - The client, `lms` and the poll interval are read through getters, so `settings:update`
  *   applies at once without a restart.
@@ -21,6 +22,10 @@
  *   with a local `lms`, the lists are read through it on entering the state (a stopped server
  *   after ONLINE_SETTLE_MS: a quitting LM Studio stops its server first, and `lms` must not wake
  *   it), when the popup opens and after actions. Never on a timer.
+ * - Activity (`lms log stream`) follows the status as shown: it runs while LM Studio is up on
+ *   this machine; its exit and its closed socket make the health monitor look at once; a
+ *   possibly stuck request becomes a `request-stuck` notification; a model that unloads has its
+ *   counts reset.
  */
 import { LMS_ONLY_STATES } from '../shared/availability';
 import {
@@ -37,6 +42,7 @@ import {
   type ValidCommandRequest,
 } from '../shared/contract';
 import { parseCommand } from '../shared/contract-schemas';
+import { createActivityMonitor } from './activity/monitor';
 import { createOutageHistory, OUTAGE_DAYS } from './diagnostics/outages';
 import { createPageLog } from './diagnostics/page-log';
 import { buildDiagnosticsReport, currentSystem, REPORT_LOG_LINES } from './diagnostics/report';
@@ -158,6 +164,11 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
   let settleTimer: unknown = null;
   let started = false;
   let stopped = false;
+  /**
+   * Set when quitting ends every child: a check already under way (the health monitor's, asked
+   * for by the activity stream's exit) must not spawn an lms that would outlive the app.
+   */
+  let childrenEnded = false;
   const unsubscribers: Array<() => void> = [];
 
   /** The local lms, only for a local server. */
@@ -192,6 +203,16 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     systemMemory,
     enabled: () => settings.get().estimateMemory,
     logger,
+  });
+  /** What is generating, how fast, and what may be stuck, from `lms log stream` while LM Studio runs here. */
+  const activity = createActivityMonitor({
+    lms,
+    clock,
+    logger,
+    // The stream ended or lost its socket: LM Studio may have quit, so look now.
+    evidence: () => {
+      if (!stopped) void monitor.checkNow().catch(() => undefined);
+    },
   });
   /** Whether LM Studio ran at the last status that could tell; a change is a new LM Studio session. */
   let lmStudioRan: boolean | null = null;
@@ -353,6 +374,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
         lmStudioRan = runs;
       }
       downloads.serverChanged(status);
+      activity.serverChanged(status);
       const wasOnline = previous.state === 'online';
       const isOnline = status.state === 'online';
       if (isOnline && !wasOnline) {
@@ -406,12 +428,18 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       if (loaded !== loadedSet) {
         loadedSet = loaded;
         estimator.loadedChanged();
+        // Inputs and outputs cannot be paired across an unload: its counts start afresh.
+        activity.loadedChanged(snapshot.loaded);
       }
       emit({ name: 'models:changed', payload: snapshot });
     }),
     models.onLoadingChange((loading) => emit({ name: 'loads:changed', payload: loading })),
     keepReady.onChange((kept) => emit({ name: 'kept:changed', payload: kept })),
     downloads.onChange((list) => emit({ name: 'downloads:changed', payload: list })),
+    activity.onChange((payload) => emit({ name: 'activity:changed', payload })),
+    activity.onStuck((modelIdentifier, runningForMs) =>
+      notify({ type: 'request-stuck', modelIdentifier, runningForMs }),
+    ),
     // `Load when done`: loads a finished download's model; a model it cannot tell or load notifies once.
     startThenLoad({ downloads, models, notify, logger }),
     // Only a download's final outcome arrives here (not an attempt the supervisor retries).
@@ -466,7 +494,10 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     lmsCli = discovery.path
       ? createLmsCli({
           path: discovery.path,
-          spawn: deps.spawn,
+          spawn: (command, args, spawnOptions) => {
+            if (childrenEnded) throw new Error('LM Studio Tray is quitting');
+            return deps.spawn(command, args, spawnOptions);
+          },
           registry,
           clock,
           logger,
@@ -530,7 +561,7 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
     downloads: downloads.list(),
     loading: models.loading(),
     kept: keepReady.list(),
-    activity: { state: 'unavailable', message: 'Not wired yet.', models: [] }, // WIRING(issue 10): activity.snapshot()
+    activity: activity.snapshot(),
     settings: settingsView(),
     app: {
       version: deps.appVersion,
@@ -734,9 +765,15 @@ export function createTrayCore(deps: TrayCoreDeps, options: TrayCoreOptions = {}
       cancelModelsRefresh();
       if (followPortTimer !== null) clock.clearTimeout(followPortTimer);
       const cancel = shutdownOptions?.cancelDownloads ?? settings.get().quitBehaviour === 'cancel-downloads';
+      // The stream is asked to stop (SIGINT: it unsubscribes) before the registry ends what is left.
+      const activityStopped = activity
+        .stop()
+        .catch((error: unknown) => logger.warn('Stopping the activity stream failed', error));
       try {
         await downloads.shutdown(cancel ? 'cancel' : 'leave-running');
       } finally {
+        await activityStopped;
+        childrenEnded = true;
         await registry.endAll();
         await outageWrites;
         for (const unsubscribe of unsubscribers) unsubscribe();

@@ -8,10 +8,20 @@ import type { ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import type { LoadOptions } from '../../../shared/contract';
 import { CoreError } from '../../errors';
-import type { LmsCli, LmsEstimate, LmsGetEvent, LmsGetOutcome, LmsGetProcess, ProcessRegistry } from '../../interfaces';
+import type {
+  LmsCli,
+  LmsEstimate,
+  LmsGetEvent,
+  LmsGetOutcome,
+  LmsGetProcess,
+  LmsLogStream,
+  LogStreamEvent,
+  ProcessRegistry,
+} from '../../interfaces';
 import type { Clock, Logger, SpawnFn } from '../../ports';
 import { guardrailRefusalMessage } from '../guardrails';
 import { isEstimateUnsupported, parseEstimateOutput, parseRuntimeSurveyJson } from './estimate-parsers';
+import { createLogStreamReader } from './log-stream-parser';
 import {
   cleanLine,
   createGetOutputParser,
@@ -54,6 +64,8 @@ const PROMPT_WAIT_MS = 1_500;
 const ANSWER_EXIT_WAIT_MS = 5_000;
 /** After `exit`, how long to wait for the pipes to drain (a detached grandchild may hold them). */
 const DRAIN_WAIT_MS = 1_000;
+/** After SIGINT, how long `lms log stream` may take to unsubscribe and exit before it is killed. */
+const STREAM_STOP_GRACE_MS = 2_000;
 const MAX_STDOUT_CHARS = 32 * 1024 * 1024;
 const STDERR_TAIL_CHARS = 64 * 1024;
 
@@ -560,6 +572,71 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     };
   }
 
+  /**
+   * `lms log stream --source model --filter input,output --json`: the explicit filter because
+   * builds from 0.3.26 to early 0.4 stream inputs only by default. stdout is read line by line
+   * by the parser (the text never leaves it), stderr is passed on line by line.
+   */
+  function logStream(handlers: {
+    onEvent(event: LogStreamEvent): void;
+    onStderrLine(line: string): void;
+  }): LmsLogStream {
+    const reader = createLogStreamReader();
+    const deliver = <T>(items: T[], to: (item: T) => void, what: string) => {
+      for (const item of items) {
+        try {
+          to(item);
+        } catch (error) {
+          logger.error(`lms log stream ${what} listener failed`, error);
+        }
+      }
+    };
+    const events = (list: LogStreamEvent[]) => deliver(list, (event) => handlers.onEvent(event), 'event');
+    const lines = (list: string[]) => deliver(list, (line) => handlers.onStderrLine(line), 'stderr');
+    const running = execute(['log', 'stream', '--source', 'model', '--filter', 'input,output', '--json'], {
+      onStdout: (chunk) => events(reader.stdout(chunk)),
+      onStderr: (chunk) => lines(reader.stderr(chunk)),
+    });
+    const { child } = running;
+    let ended = false;
+    const exited = running.result.then((result) => {
+      ended = true;
+      if (result.spawnError) logger.warn(spawnFailure(result.spawnError).message);
+      const rest = reader.end();
+      events(rest.events);
+      lines(rest.stderrLines);
+      return { code: result.code, signal: result.signal };
+    });
+
+    let stopping: Promise<void> | null = null;
+    /** SIGINT (lms unsubscribes and exits 0), then SIGKILL after a grace (builds without the handler may hang). */
+    async function interrupt(stream: ChildProcess): Promise<void> {
+      stream.kill('SIGINT');
+      const grace = sleep(STREAM_STOP_GRACE_MS);
+      const outcome = await Promise.race([exited.then(() => 'exited' as const), grace.promise]);
+      grace.cancel();
+      if (outcome === 'timeout' && stream.exitCode === null && stream.signalCode === null) {
+        logger.warn(`lms log stream (pid ${stream.pid}) did not exit after SIGINT; killing it`);
+        stream.kill('SIGKILL');
+      }
+      await exited;
+    }
+
+    return {
+      get pid() {
+        return child?.pid;
+      },
+      exited,
+      stop() {
+        if (child === null || ended || child.exitCode !== null || child.signalCode !== null) {
+          return exited.then(() => undefined);
+        }
+        stopping ??= interrupt(child);
+        return stopping;
+      },
+    };
+  }
+
   return {
     path,
     serverStatus: () => runJson(['server', 'status', '--json'], QUICK_TIMEOUT_MS, parseServerStatusJson),
@@ -579,10 +656,7 @@ export function createLmsCli(options: LmsCliOptions): LmsCli {
     lsPaths: () => runJson(['ls', '--json'], timeoutMs, parseLsPathsJson),
     estimate,
     runtimeSurvey: () => runJson(['runtime', 'survey', '--json'], timeoutMs, parseRuntimeSurveyJson),
-    // WIRING(issue 10): logStream and lmStudioVersion are built in the activity and diagnostics parts.
-    logStream: () => {
-      throw new CoreError('unavailable', 'Not wired yet.');
-    },
+    logStream,
     async lmStudioVersion() {
       // The plain form (the JSON one has no version); like `--json`, it looks for a running app and never wakes it.
       const result = await run(['daemon', 'status'], QUICK_TIMEOUT_MS);
