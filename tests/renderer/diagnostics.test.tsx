@@ -70,6 +70,11 @@ describe('browserName', () => {
         'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
       ),
     ).toBe('Safari 18.1');
+    expect(
+      browserName(
+        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/150.0.7871.100 Safari/537.36',
+      ),
+    ).toBe('Headless Chrome 150.0.7871.100');
   });
 });
 

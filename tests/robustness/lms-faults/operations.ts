@@ -124,7 +124,12 @@ export const NORMAL_OUTCOMES: Record<string, Outcome> = {
   // An Apple Silicon Mac: its GPU's memory is the RAM it shares (runtime-survey-integrated).
   'runtime survey': {
     ok: true,
-    value: { ramBytes: null, vramBytes: 51_539_607_552, gpus: [{ name: 'Apple M2 Max', vramBytes: 51_539_607_552 }] },
+    value: {
+      ramBytes: null,
+      vramBytes: 51_539_607_552,
+      totalMemoryBytes: null,
+      gpus: [{ name: 'Apple M2 Max', vramBytes: 51_539_607_552 }],
+    },
   },
   'ls (paths)': { ok: true, value: [{ modelKey: 'qwen/qwen3-4b', path: null }] },
   unload: { ok: true, value: undefined },

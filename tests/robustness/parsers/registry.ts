@@ -503,6 +503,7 @@ export const PARSERS: readonly ParserEntry[] = [
     result: v.strictObject({
       ramBytes: v.nullable(v.pipe(Bytes, v.minValue(1))),
       vramBytes: v.nullable(v.pipe(v.number(), v.finite(), v.minValue(1))),
+      totalMemoryBytes: v.nullable(v.pipe(Bytes, v.minValue(1))),
       gpus: v.array(v.strictObject({ name: v.pipe(Name, v.maxLength(120)), vramBytes: v.pipe(Bytes, v.minValue(1)) })),
     }),
     throws: ['lms-failed'],
