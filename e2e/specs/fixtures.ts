@@ -18,6 +18,8 @@ export interface WebMode {
   url: string;
   origin: string;
   token: string;
+  /** Its `--config-dir` (settings, state, `logs/web.log`), removed after the test. */
+  configDir: string;
   process: ChildProcess;
   output: () => string;
 }
@@ -37,8 +39,8 @@ interface Fixtures {
 const OPEN_LINE = /^Open (http:\/\/[^\s]+\/\?token=([^\s]+))$/m;
 
 /** Starts web mode as `npm run web` does (the same launcher and bundle) and waits for its Open line. */
-async function startWebMode(args: string[], env: NodeJS.ProcessEnv): Promise<WebMode> {
-  const child = spawn(process.execPath, ['electron/web/launch.mjs', '--no-open', ...args], {
+async function startWebMode(configDir: string, args: string[], env: NodeJS.ProcessEnv): Promise<WebMode> {
+  const child = spawn(process.execPath, ['electron/web/launch.mjs', '--no-open', '--config-dir', configDir, ...args], {
     cwd: process.cwd(),
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,7 +73,7 @@ async function startWebMode(args: string[], env: NodeJS.ProcessEnv): Promise<Web
   const token = decodeURIComponent(match[2]!);
   // The secret scan after `npm test` looks for this token everywhere but the Open line.
   noteSecret(token);
-  return { url, origin: new URL(url).origin, token, process: child, output: () => output };
+  return { url, origin: new URL(url).origin, token, configDir, process: child, output: () => output };
 }
 
 /** SIGINT, then the exit code; web mode must leave nothing behind and exit 0. */
@@ -102,7 +104,8 @@ export const test = base.extend<Fixtures>({
     delete env.LM_API_TOKEN;
     delete env.LMSTUDIO_TRAY_TOKEN;
     const web = await startWebMode(
-      ['--port', '0', '--base-url', sim.baseUrl, '--lms', sim.lmsPath, '--config-dir', configDir, ...webArgs],
+      configDir,
+      ['--port', '0', '--base-url', sim.baseUrl, '--lms', sim.lmsPath, ...webArgs],
       env,
     );
     await use(web);

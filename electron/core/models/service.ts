@@ -441,7 +441,8 @@ export function createModelService(options: ModelServiceOptions): ModelService {
       try {
         await unloadInstance(identifier);
       } finally {
-        await refresh({ instanceDetails: true }).catch((error: unknown) =>
+        // Lists read after the unload: a refresh already running read them before it.
+        await refresh({ instanceDetails: true, fresh: true }).catch((error: unknown) =>
           logger.warn('Refresh after unload failed', error),
         );
       }
@@ -460,7 +461,7 @@ export function createModelService(options: ModelServiceOptions): ModelService {
           count = identifiers.length;
         }
       } finally {
-        await refresh({ instanceDetails: true }).catch((error: unknown) =>
+        await refresh({ instanceDetails: true, fresh: true }).catch((error: unknown) =>
           logger.warn('Refresh after unload failed', error),
         );
       }

@@ -575,6 +575,33 @@ describe('model service: unloading', () => {
     expect(await old.service.unloadAll()).toBe(1);
     expect(old.calls).toContain('lms:unload-all');
   });
+
+  it.each([
+    ['one over REST', 'v1', (w: ReturnType<typeof world>) => w.service.unload('qwen/qwen3-4b')],
+    ['all through lms', 'v0', (w: ReturnType<typeof world>) => w.service.unloadAll()],
+  ] as const)(
+    'unload %s reads the lists again rather than join a refresh read before it',
+    async (_, generation, unload) => {
+      const w = world({ generation });
+      w.preload(instance('qwen/qwen3-4b', 'qwen/qwen3-4b'));
+      // A refresh (a periodic one, a page's) has read the list, model still loaded, and not yet answered.
+      let answer!: () => void;
+      const listed = vi.mocked(w.client.listModels);
+      const real = listed.getMockImplementation()!;
+      listed.mockImplementationOnce(async () => {
+        const result = await real();
+        await new Promise<void>((resolve) => (answer = resolve));
+        return result;
+      });
+      const before = w.service.refresh({ instanceDetails: true });
+      await vi.waitFor(() => expect(answer).toBeDefined());
+      const unloaded = unload(w);
+      answer();
+      await before;
+      await unloaded;
+      expect(w.service.snapshot().loaded).toEqual([]);
+    },
+  );
 });
 
 describe('fuzzyMatches', () => {
