@@ -2,8 +2,9 @@
  * Chromium (as e2e/find-chromium.ts finds it) through Playwright, and an observer installed in
  * every page before its own scripts run, so times are taken in the page: the `Server status`
  * text and every progress bar's `aria-valuenow` (Date.now(), to compare with the bench's
- * Date.now() at the event), the first row of `Downloaded models` (performance.now(), i.e. since
- * navigation start), and how long the list takes to change after a key is pressed.
+ * Date.now() at the event), the text of the `Activity` region (Date.now()), the first row of
+ * `Downloaded models` (performance.now(), i.e. since navigation start), and how long the list
+ * takes to change after a key is pressed.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
 import { chromiumOrExit, machineLookup } from '../../e2e/find-chromium';
@@ -24,6 +25,7 @@ export async function launchChromium(): Promise<Browser> {
 export interface PageLog {
   status: Array<{ text: string; at: number }>;
   progress: Array<{ value: string | null; at: number }>;
+  activity: Array<{ text: string; at: number }>;
   firstRowAt: number | null;
   /** Key press -> first change of the list, ms (performance.now()). */
   filterMs: number[];
@@ -34,9 +36,10 @@ export interface PageLog {
  * tsx's transform, which adds helpers (`__name`) the page does not have.
  */
 const OBSERVER_SOURCE = `(() => {
-  const log = { status: [], progress: [], firstRowAt: null, filterMs: [] };
+  const log = { status: [], progress: [], activity: [], firstRowAt: null, filterMs: [] };
   window.__bench = log;
   let lastStatus = null;
+  let lastActivity = null;
   const lastProgress = new Map();
   let keyAt = null;
 
@@ -66,6 +69,12 @@ const OBSERVER_SOURCE = `(() => {
         lastProgress.set(bar, value);
         log.progress.push({ value, at });
       }
+    }
+    const activity = namedRegion('Activity');
+    const activityText = activity ? activity.textContent : null;
+    if (activityText !== null && activityText !== lastActivity) {
+      lastActivity = activityText;
+      log.activity.push({ text: activityText, at });
     }
     const downloaded = namedRegion('Downloaded models');
     if (log.firstRowAt === null && downloaded?.querySelector('li, [role="listitem"]')) log.firstRowAt = now;

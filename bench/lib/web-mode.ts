@@ -1,11 +1,12 @@
 /**
  * Web mode as a user starts it: exactly what package.json's `web` script runs (read at run time,
  * so the bench follows changes to it), with `--no-open` and the simulator's address, timed from
- * spawn to the `Open` line. Also what /proc says about a process: CPU ticks and resident memory.
+ * spawn to the `Open` line. Also what /proc says about a process: CPU ticks, resident memory and
+ * its `lms log stream` child.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,4 +138,28 @@ export async function residentMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
   return kb / 1024;
+}
+
+/** The children of every thread of `pid` (/proc/PID/task/TID/children). */
+async function childPids(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`);
+  const lists = await Promise.all(
+    tasks.map((tid) => readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '')),
+  );
+  return lists.flatMap((list) => list.trim().split(/\s+/).filter(Boolean).map(Number));
+}
+
+/**
+ * The `lms log stream` child web mode (`webPid`) runs while LM Studio runs, found as its child
+ * whose command line holds `log stream` and the simulator's home (where its fake lms lives):
+ * undefined when there is none.
+ */
+export async function logStreamChildPid(webPid: number, simHomeDir: string): Promise<number | undefined> {
+  for (const pid of await childPids(webPid)) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const args = cmdline.split('\0');
+    const streaming = args.some((arg, i) => arg === 'log' && args[i + 1] === 'stream');
+    if (streaming && args.some((arg) => arg.startsWith(`${simHomeDir}${path.sep}`))) return pid;
+  }
+  return undefined;
 }
