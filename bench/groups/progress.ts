@@ -22,7 +22,7 @@ import { build } from 'esbuild';
 import type { Page } from 'playwright';
 import { WebSocketServer } from 'ws';
 import { type Simulator, startSimulator } from '../../e2e/simulator/index';
-import { currentStatus, isOnline, newObservedPage, pageLog } from '../lib/browser';
+import { currentStatus, isOnline, newObservedPage, pageLog, waitUntilLive } from '../lib/browser';
 import type { BenchContext, BenchGroup } from '../lib/group';
 import { none, type Row, samples, value, verdict } from '../lib/report';
 import { pollUntil, sleep } from '../lib/stats';
@@ -270,6 +270,8 @@ async function downloadFigures(ctx: BenchContext): Promise<{ rows: Row[]; floor:
   try {
     await page.goto(web.url);
     await pollUntil(async () => (isOnline(await currentStatus(page)) ? true : undefined), 30_000);
+    // Online is in the server's markup already: the click must wait for the page to be live.
+    await waitUntilLive(page);
     await page.getByRole('textbox', { name: 'Model to download', exact: true }).fill(MODEL);
     await page.getByRole('button', { name: 'Download', exact: true }).click();
     const standIn = await Promise.race([standInConnected, sleep(15_000).then(() => null)]);

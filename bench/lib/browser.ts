@@ -102,6 +102,11 @@ export async function newObservedPage(browser: Browser): Promise<Page> {
   return (await newObservedContext(browser)).newPage();
 }
 
+/** Waits until React has adopted the page (main.tsx marks <html data-live>): a click before it is held. */
+export async function waitUntilLive(page: Page): Promise<void> {
+  await page.locator('html[data-live]').waitFor({ state: 'attached', timeout: 30_000 });
+}
+
 export function pageLog(page: Page): Promise<PageLog> {
   return page.evaluate(() => (globalThis as unknown as { __bench: PageLog }).__bench);
 }

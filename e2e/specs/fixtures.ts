@@ -133,6 +133,8 @@ export const test = base.extend<Fixtures>({
       window.Notification = RecordingNotification as typeof Notification;
     });
     await page.goto(web.url);
+    // Live: React has adopted the server's markup, so a click reaches its handlers.
+    await page.locator('html[data-live]').waitFor({ state: 'attached' });
     await expect(serverStatus(page)).not.toHaveText(/^Checking/);
     await use(page);
   },

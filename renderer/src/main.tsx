@@ -2,7 +2,7 @@
  * Start-up: find the Bridge (preload or WebSocket), build the one store on it, subscribe once,
  * and render. Nothing below this file knows which transport it has.
  */
-import { StrictMode } from 'react';
+import { type ReactNode, StrictMode, useEffect } from 'react';
 import { flushSync } from 'react-dom';
 import { createRoot, hydrateRoot } from 'react-dom/client';
 import type { AppNotification } from '../../electron/shared/contract';
@@ -27,6 +27,19 @@ void import('./start-later').then(({ startLater }) => {
   stopKeeping();
 });
 
+// Until React has adopted the page, the server's markup has no handlers: a form submitted then
+// would reload the page (a native GET). Submits are held until the page is live, which
+// `data-live` on <html> then says (the bench and the browser journeys wait for it before clicking).
+const holdSubmit = (event: Event) => event.preventDefault();
+document.addEventListener('submit', holdSubmit, true);
+function Live({ children }: { children: ReactNode }) {
+  useEffect(() => {
+    document.removeEventListener('submit', holdSubmit, true);
+    document.documentElement.dataset.live = '';
+  }, []);
+  return children;
+}
+
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element.');
 // Web mode's server sends the first view already rendered from that same snapshot (see
@@ -37,7 +50,9 @@ if (firstSnapshot && root.hasChildNodes() && store.getState().view === 'main') {
     hydrateRoot(
       root,
       <StrictMode>
-        <App store={store} renderedAsOf={firstViewTime(firstSnapshot)} />
+        <Live>
+          <App store={store} renderedAsOf={firstViewTime(firstSnapshot)} />
+        </Live>
       </StrictMode>,
     );
   // The server rendered the parts that load on demand (download rows, a state's fix, a load in
@@ -52,7 +67,9 @@ if (firstSnapshot && root.hasChildNodes() && store.getState().view === 'main') {
   flushSync(() =>
     reactRoot.render(
       <StrictMode>
-        <App store={store} />
+        <Live>
+          <App store={store} />
+        </Live>
       </StrictMode>,
     ),
   );
