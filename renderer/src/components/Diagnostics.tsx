@@ -10,15 +10,16 @@ import { useActions, useTray } from '../context';
 /** `Chrome 131.0.6778.85` from a user agent: the browser that matters for a web-mode report. */
 export function browserName(userAgent: string): string {
   // Order matters: Edge and Opera also say Chrome, Chrome also says Safari.
-  for (const [token, name] of [
-    ['Edg', 'Edge'],
-    ['OPR', 'Opera'],
-    ['Firefox', 'Firefox'],
-    ['Chromium', 'Chromium'],
-    ['Chrome', 'Chrome'],
-    ['Version', 'Safari'],
+  // Literal patterns, so the ReDoS lint (tests/robustness/parsers) can read each one.
+  for (const [pattern, name] of [
+    [/\bEdg\/([\d.]+)/, 'Edge'],
+    [/\bOPR\/([\d.]+)/, 'Opera'],
+    [/\bFirefox\/([\d.]+)/, 'Firefox'],
+    [/\bChromium\/([\d.]+)/, 'Chromium'],
+    [/\bChrome\/([\d.]+)/, 'Chrome'],
+    [/\bVersion\/([\d.]+)/, 'Safari'],
   ] as const) {
-    const version = new RegExp(`\\b${token}/([\\d.]+)`).exec(userAgent)?.[1];
+    const version = pattern.exec(userAgent)?.[1];
     if (version) return `${name} ${version}`;
   }
   return userAgent.slice(0, 200);
