@@ -133,8 +133,13 @@ describe.runIf(canListProcesses())('the activity monitor over a breaking lms log
     );
     run.monitor.serverChanged(ONLINE);
     // Running (started after `daemon status`, which needs no jump of the clock), then stopped.
-    await vi.waitFor(() => expect(processesWithMarker(run.marker).length).toBeGreaterThan(0), { timeout: 15_000 });
-    expect(run.streams()).toBe(1);
+    await vi.waitFor(
+      () => {
+        expect(run.streams()).toBe(1);
+        expect(processesWithMarker(run.marker).length).toBeGreaterThan(0);
+      },
+      { timeout: 15_000 },
+    );
     await settleWithJumps(run.monitor.stop(), run.clock);
     totals.cases += 1;
     expect(left(run.marker)).toBe(0);
