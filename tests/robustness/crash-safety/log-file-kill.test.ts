@@ -23,7 +23,7 @@ const LINES_PER_RUN = 2_000;
 const driver = bundledSettingsDriverForThisFile('log-file-driver.ts');
 
 /** An entry's first line, or its continuation. */
-const WHOLE_LINE = /^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO run \d+ line \d+ x*|    at frame \d+)$/;
+const WHOLE_LINE = /^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO run \d+ line \d+ x*| {4}at frame \d+)$/;
 
 async function logLines(dir: string): Promise<{ files: string[]; lines: string[]; sizes: number[] }> {
   const logs = path.join(dir, 'logs');
@@ -51,16 +51,17 @@ describe('crash safety: the log file', () => {
       try {
         for (const [run, delay] of delays.entries()) {
           // The driver takes its own arguments (`<config folder> <run> <lines>`), not settings-process's.
-          const child = spawn(
-            process.execPath,
-            [driver().file, dir, String(run), String(LINES_PER_RUN)],
-            { env: { ...process.env, [MARKER_VARIABLE]: marker }, stdio: ['ignore', 'pipe', 'pipe'] },
-          );
+          const child = spawn(process.execPath, [driver().file, dir, String(run), String(LINES_PER_RUN)], {
+            env: { ...process.env, [MARKER_VARIABLE]: marker },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
           let out = '';
           child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
             out += chunk;
           });
-          const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_c, signal) => resolve(signal)));
+          const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+            child.once('close', (_c, signal) => resolve(signal)),
+          );
           await new Promise<void>((resolve) => {
             const check = () => (out.includes('writing\n') ? resolve() : setTimeout(check, 5));
             check();
@@ -80,11 +81,10 @@ describe('crash safety: the log file', () => {
         }
 
         // The next start appends: its lines come after every earlier run's.
-        const last = spawn(
-          process.execPath,
-          [driver().file, dir, String(KILLS), '5'],
-          { env: { ...process.env, [MARKER_VARIABLE]: marker }, stdio: 'ignore' },
-        );
+        const last = spawn(process.execPath, [driver().file, dir, String(KILLS), '5'], {
+          env: { ...process.env, [MARKER_VARIABLE]: marker },
+          stdio: 'ignore',
+        });
         await new Promise((resolve) => last.once('close', resolve));
         const { lines } = await logLines(dir);
         const runs = lines.map((line) => Number(/ run (\d+) /.exec(line)?.[1] ?? Number.NaN)).filter(Number.isFinite);
@@ -95,7 +95,9 @@ describe('crash safety: the log file', () => {
         expect(corruptFiles).toBe(0);
         expect(processesLeft).toBe(0);
         expect(killsMidWrite).toBeGreaterThan(0);
-        console.info(`crash safety (log file): ${killsMidWrite} of ${KILLS} kills while writing, ${corruptFiles} broken files`);
+        console.info(
+          `crash safety (log file): ${killsMidWrite} of ${KILLS} kills while writing, ${corruptFiles} broken files`,
+        );
         recordTally({ family: 'crash safety', cases: KILLS, corruptFiles, processesLeft, crashes: 0, hangs: 0 });
       } finally {
         await rm(dir, { recursive: true, force: true });

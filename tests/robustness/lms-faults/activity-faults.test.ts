@@ -40,14 +40,14 @@ const ONLINE: ServerStatus = {
   baseUrl: 'http://127.0.0.1:1234',
   port: 1234,
   remote: false,
-  apiGeneration: '1',
+  apiGeneration: 'v1',
   lmsPath: '/lms',
   lmsSearched: [],
   since: 1,
   checkedAt: 1,
   unstable: false,
   lmStudioClosed: false,
-} as ServerStatus;
+};
 
 let root: string;
 const totals = { cases: 0, processesLeft: 0 };
