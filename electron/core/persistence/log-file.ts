@@ -202,10 +202,13 @@ export function redactLogText(text: string, secrets: Iterable<string> = []): str
   for (const secret of secrets) {
     for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('(secret)');
   }
-  return out
-    .replace(/\b(authorization["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+)?[^\s"',;]+/gi, '$1(secret)')
-    .replace(/\bbearer\s+[^\s"',;]+/gi, 'Bearer (secret)')
-    .replace(/([?&](?:token|signin|api[_-]?key|access_token)=)[^&#\s"']+/gi, '$1(secret)')
-    .replace(/\bsk-lm-[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)?/g, '(secret)')
-    .replace(/("(?:api)?[Tt]oken"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"(secret)"');
+  return (
+    out
+      .replace(/\b(authorization["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+)?[^\s"',;]+/gi, '$1(secret)')
+      .replace(/\bbearer\s+[^\s"',;]+/gi, 'Bearer (secret)')
+      .replace(/([?&](?:token|signin|api[_-]?key|access_token)=)[^&#\s"']+/gi, '$1(secret)')
+      // No word boundary: a token glued to a word (`token_sk-lm-…`) is still one.
+      .replace(/sk-lm-[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)?/g, '(secret)')
+      .replace(/("(?:api)?[Tt]oken"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"(secret)"')
+  );
 }

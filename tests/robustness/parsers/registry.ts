@@ -362,6 +362,8 @@ const LOG_LINES_RECORDED = bytes(
   `2026-12-02T05:00:00.000Z WARN ws /ws?token=${WEB_CANARY}&x=1 refused; settings {"apiToken":"${API_CANARY}"}`,
   `2026-12-02T05:00:00.000Z ERROR \u001b[31mlms: key ${API_CANARY} refused\u001b[0m\r\nforged\u2028line`,
   `2026-12-02T05:00:00.000Z WARN popup: ${'x'.repeat(3000)}`,
+  // A token glued to a word: still a token.
+  `2026-12-02T05:00:00.000Z DEBUG env LM_API_TOKEN_${API_CANARY} key=x${TYPED_CANARY}`,
 );
 
 // ---------------------------------------------------------------------------------------------
