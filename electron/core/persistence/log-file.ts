@@ -10,7 +10,7 @@
  * - Every line goes through `redactLogText`: secrets never reach the disk, nor control characters
  *   (a forged line, a terminal escape) nor a line long enough to fill the file on its own.
  */
-import { closeSync, promises as fsp, fstatSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, promises as fsp, fstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { LogFile } from '../ports';
 
@@ -66,8 +66,14 @@ export function createLogFile(options: LogFileOptions): RotatingLogFile {
 
   function open(): number {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const opened = openSync(file, 'a', 0o600);
+    const opened = openSync(file, 'a+', 0o600);
     size = fstatSync(opened).size;
+    // A process killed mid-write can leave its last line cut short: ours start on a line of their own.
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(opened, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) size += writeSync(opened, '\n');
+    }
     return opened;
   }
 
@@ -202,10 +208,13 @@ export function redactLogText(text: string, secrets: Iterable<string> = []): str
   for (const secret of secrets) {
     for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join('(secret)');
   }
-  return out
-    .replace(/\b(authorization["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+)?[^\s"',;]+/gi, '$1(secret)')
-    .replace(/\bbearer\s+[^\s"',;]+/gi, 'Bearer (secret)')
-    .replace(/([?&](?:token|signin|api[_-]?key|access_token)=)[^&#\s"']+/gi, '$1(secret)')
-    .replace(/\bsk-lm-[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)?/g, '(secret)')
-    .replace(/("(?:api)?[Tt]oken"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"(secret)"');
+  return (
+    out
+      .replace(/\b(authorization["']?\s*[:=]\s*["']?)(?:bearer\s+|basic\s+)?[^\s"',;]+/gi, '$1(secret)')
+      .replace(/\bbearer\s+[^\s"',;]+/gi, 'Bearer (secret)')
+      .replace(/([?&](?:token|signin|api[_-]?key|access_token)=)[^&#\s"']+/gi, '$1(secret)')
+      // No word boundary: a token glued to a word (`token_sk-lm-…`) is still one.
+      .replace(/sk-lm-[A-Za-z0-9_-]+(?::[A-Za-z0-9_-]+)?/g, '(secret)')
+      .replace(/("(?:api)?[Tt]oken"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"(secret)"')
+  );
 }

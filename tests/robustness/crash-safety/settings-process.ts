@@ -18,6 +18,8 @@ import { MARKER_VARIABLE } from '../processes';
 
 /** What journal-driver.ts does once told `go`: each step records an entry, or forgets one by id. */
 export type JournalWork = Array<{ put: JournalEntry } | { remove: string }>;
+/** What outages-driver.ts does once told `go`: each step opens or closes the outage of an address. */
+export type OutageWork = Array<{ open: string; at: number } | { close: string; at: number }>;
 
 export interface BundledDriver {
   file: string;
@@ -58,7 +60,7 @@ export interface DriverRun {
 export function startSettingsDriver(
   driver: BundledDriver,
   configDir: string,
-  work: SettingsPatch[] | JournalWork,
+  work: SettingsPatch[] | JournalWork | OutageWork,
   marker: string,
 ): DriverRun {
   const child = spawn(process.execPath, [driver.file, configDir, JSON.stringify(work)], {

@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const FIXTURES = fileURLToPath(new URL('../../electron/core/lmstudio/lms/fixtures/', import.meta.url));
 
+/** Events in the recording `log stream` prints (log-stream-current.stdout.fixture.txt). */
+export const LOG_STREAM_EVENTS = 14;
+
 /** The model `lms get` downloads until it is interrupted (any other completes at once). */
 export const ENDLESS_MODEL = 'qwen/endless-4b';
 
@@ -34,7 +37,10 @@ answer() {
         start) printf 'Success! Server is now running on port 1234\n' >&2 ;;
         stop) printf 'Stopped the server on port 1234.\n' >&2 ;;
       esac ;;
-    daemon) printf '{"status":"running","pid":4242,"isDaemon":true}\n' ;;
+    daemon)
+      if [ "$3" = --json ]; then printf '{"status":"running","pid":4242,"isDaemon":true}\n'
+      else printf 'LM Studio v0.4.2 is running (PID: 4242)\n'; fi ;;
+    log) log_stream ;;
     version) printf '{"version":"f13588d"}\n' ;;
     ls) printf '${LS_JSON}\n' "$BAD" ;;
     ps) printf '${PS_JSON}\n' "$BAD" ;;
@@ -50,6 +56,15 @@ answer() {
       cat "$FIX/get-completed.stdout.fixture.txt"; cat "$FIX/get-completed.stderr.fixture.txt" >&2 ;;
     *) printf "error: unknown command '%s'\n" "$1" >&2; exit 1 ;;
   esac
+}
+log_stream() {
+  # The banner, then the recorded events (after a line break: a fault's unfinished line before
+  # them stays its own line), then it follows until SIGINT or SIGTERM, and exits 0 (protocol-2 §1).
+  sleep 1000 &
+  trap 'kill $! 2>/dev/null; exit 0' INT TERM
+  cat "$FIX/log-stream-banner.stderr.fixture.txt" >&2
+  printf '\n'; cat "$FIX/log-stream-current.stdout.fixture.txt"; printf '\n'
+  wait $!
 }
 endless_download() {
   trap 'printf "Continue to download in the background? (Y/N): " >&2; read reply
@@ -76,7 +91,7 @@ export const SERVER_STOPPED_VARIABLE = 'FAKE_LMS_SERVER_STOPPED';
 const SERVER_STOPPED = String.raw`
 if [ "$${SERVER_STOPPED_VARIABLE}" = 1 ]; then
   case "$1 $2" in
-    "daemon status") printf '{"status":"running","pid":4242}\n'; exit 0 ;;
+    "daemon status") if [ "$3" = --json ]; then printf '{"status":"running","pid":4242}\n'; else printf 'LM Studio v0.4.2 is running (PID: 4242)\n'; fi; exit 0 ;;
     "server status") printf '{"running":false,"port":1234}\n'; exit 0 ;;
   esac
 fi

@@ -37,11 +37,14 @@ const RUN_COMMANDS: Record<string, string> = {
   ...JSON_COMMANDS,
   'server start': 'lms server start --port 1234',
   'server stop': 'lms server stop',
+  'LM Studio version': 'lms daemon status',
   unload: 'lms unload qwen/qwen3-4b',
   'unload --all': 'lms unload --all',
   'load --estimate-only': 'lms load --estimate-only --yes --context-length 4096 --gpu max qwen/qwen3-4b',
 };
-const QUICK = ['server status', 'daemon status', 'version'];
+const QUICK = ['server status', 'daemon status', 'version', 'LM Studio version'];
+/** What only reads what lms printed, whatever its exit: no version said is an unknown version. */
+const READS_ONLY = ['version', 'LM Studio version'];
 const GETS = ['get', 'get, then cancel', 'get, then detach'];
 
 function failed(code: string, message: string | RegExp): Outcome {
@@ -54,6 +57,11 @@ function failsEverywhere(operation: string, code: string, message: string | RegE
 }
 
 const value = (v: unknown): Outcome => ({ ok: true, value: v });
+/** How `lms log stream` ended, and how many events it gave before that. */
+const streamEnded = (code: number | null, signal: NodeJS.Signals | null, events = 0): Outcome =>
+  value({ events, code, signal });
+/** A stream that could not start: its exit says so (code and signal null), the runner logs why. */
+const STREAM_NOT_STARTED = streamEnded(null, null);
 const normal = (operation: string): Outcome => NORMAL_OUTCOMES[operation]!;
 
 /** A fault that only changes the script's first lines. */
@@ -89,7 +97,10 @@ function garbageFault(seed: number): Fault {
       });
     },
     // What lms said is shown (cleaned); there is nothing truer to say.
-    expected: (operation) => (operation === 'version' ? value(null) : failsEverywhere(operation, 'lms-failed', /\S/)),
+    expected: (operation) => {
+      if (operation === 'log stream') return streamEnded(1, null);
+      return READS_ONLY.includes(operation) ? value(null) : failsEverywhere(operation, 'lms-failed', /\S/);
+    },
     // Garbage can look like a progress frame: the stop may then reach it before it exits on its own.
     alsoTrue: (operation) => {
       if (operation === 'get, then cancel') return value({ kind: 'cancelled' });
@@ -115,12 +126,18 @@ export const FAULTS: readonly Fault[] = [
   {
     name: 'missing',
     install: async (dir) => path.join(dir, 'not-there', 'lms'),
-    expected: (operation) => failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('ENOENT')),
+    expected: (operation) =>
+      operation === 'log stream'
+        ? STREAM_NOT_STARTED
+        : failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('ENOENT')),
   },
   {
     name: 'not executable',
     install: (dir) => writeFakeLms(dir, { prelude: NORMAL_PRELUDE, mode: 0o644 }),
-    expected: (operation) => failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('EACCES')),
+    expected: (operation) =>
+      operation === 'log stream'
+        ? STREAM_NOT_STARTED
+        : failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('EACCES')),
   },
   {
     name: 'a directory',
@@ -128,28 +145,38 @@ export const FAULTS: readonly Fault[] = [
       await mkdir(path.join(dir, 'lms'), { recursive: true });
       return path.join(dir, 'lms');
     },
-    expected: (operation) => failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('EACCES')),
+    expected: (operation) =>
+      operation === 'log stream'
+        ? STREAM_NOT_STARTED
+        : failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('EACCES')),
   },
   {
     // LM Studio updated or uninstalled while lms ran: that run ends normally, the next finds nothing.
     name: 'deleted mid-run',
     install: scripted(`rm -f "$0"\n${NORMAL_PRELUDE}`),
     runs: 2,
-    expected: (operation, run) =>
-      run === 0 ? normal(operation) : failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('ENOENT')),
+    expected: (operation, run) => {
+      if (run === 0) return normal(operation);
+      return operation === 'log stream'
+        ? STREAM_NOT_STARTED
+        : failsEverywhere(operation, 'lms-missing', SPAWN_FAILED('ENOENT'));
+    },
   },
   {
     name: 'exits 1 with Error:',
     install: scripted(`printf 'W Something odd.\\nError: ${LMS_ERROR}\\n    at main (lms.js:1:1)\\n' >&2; exit 1`),
-    expected: (operation) =>
-      operation === 'version' ? value(null) : failsEverywhere(operation, 'lms-failed', LMS_ERROR),
+    expected: (operation) => {
+      if (operation === 'log stream') return streamEnded(1, null);
+      return READS_ONLY.includes(operation) ? value(null) : failsEverywhere(operation, 'lms-failed', LMS_ERROR);
+    },
   },
   {
     // It had said something unrelated first: the signal, not that line, is what happened.
     name: 'killed by a signal',
     install: scripted(`printf 'Waking up LM Studio service...\\n' >&2; kill -KILL $$`),
     expected: (operation) => {
-      if (operation === 'version') return value(null);
+      if (READS_ONLY.includes(operation)) return value(null);
+      if (operation === 'log stream') return streamEnded(null, 'SIGKILL');
       if (GETS.includes(operation)) return failed('get-failed', 'lms get was stopped by SIGKILL.');
       return failed('lms-failed', /^`lms [^`]+` was stopped by SIGKILL\.$/);
     },
@@ -211,6 +238,8 @@ esac`,
           return value('0.0.47');
         case 'daemon status':
           return failed('lms-failed', "error: unknown command 'daemon'");
+        case 'LM Studio version':
+          return value(null);
         case 'server status':
           return failed(
             'lms-failed',
@@ -233,6 +262,8 @@ esac`,
     expected: (operation) => {
       if (operation in RUN_COMMANDS) return deadlineFailure(operation);
       if (operation === 'load') return SILENT_LOAD;
+      // SIGINT ends it (the shell's default): the stop the monitor asked for.
+      if (operation === 'log stream') return streamEnded(null, 'SIGINT');
       // SIGINT ends it (lms's own default), which is the cancel or the letting go asked for.
       return value({ kind: operation === 'get, then cancel' ? 'cancelled' : 'continuing' });
     },
@@ -244,6 +275,8 @@ esac`,
     expected: (operation) => {
       if (operation in RUN_COMMANDS) return deadlineFailure(operation);
       if (operation === 'load') return SILENT_LOAD;
+      // Killed once the grace after SIGINT is over.
+      if (operation === 'log stream') return streamEnded(null, 'SIGKILL');
       // Killed without confirming the cancel: like a second Ctrl+C, the download may go on in LM Studio.
       return value({ kind: 'continuing' });
     },
@@ -251,7 +284,11 @@ esac`,
   {
     name: 'exits 0 but says it failed',
     install: scripted(`printf 'Error: ${LMS_ERROR_ON_SUCCESS}\\n' >&2; exit 0`),
-    expected: (operation) =>
-      operation === 'version' ? value(null) : failsEverywhere(operation, 'lms-failed', LMS_ERROR_ON_SUCCESS),
+    expected: (operation) => {
+      if (operation === 'log stream') return streamEnded(0, null);
+      return READS_ONLY.includes(operation)
+        ? value(null)
+        : failsEverywhere(operation, 'lms-failed', LMS_ERROR_ON_SUCCESS);
+    },
   },
 ];

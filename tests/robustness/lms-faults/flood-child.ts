@@ -1,7 +1,7 @@
 /**
  * Run by flood.test.ts in a node with a small heap: floods the runner with far more output than
- * that heap could hold, through a command whose output is kept (`ls`) and two whose output is
- * only parsed (`load`, `get`), and prints each outcome as one JSON line. Running out of memory
+ * that heap could hold, through a command whose output is kept (`ls`) and three whose output is
+ * only parsed (`load`, `get`, `log stream`: one line far longer than its limit), and prints each outcome as one JSON line. Running out of memory
  * here would kill this process, which is what the test watches for.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { createLmsCli } from '../../../electron/core/lmstudio/lms/cli';
 import { spawnWithoutShell, systemClock } from '../../../electron/core/node-ports';
 import type { Logger } from '../../../electron/core/ports';
 import { createProcessRegistry } from '../../../electron/core/processes';
-import { writeFakeLms } from './fake-lms';
+import { LOG_STREAM_EVENTS, writeFakeLms } from './fake-lms';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const megabytes = Number(process.argv[2] ?? 256);
@@ -41,11 +41,31 @@ const outcome = (work: Promise<unknown>) =>
     (error: Error) => ({ ok: false, message: error.message }),
   );
 
-const [ls, load, get] = await Promise.all([
+/** `lms log stream` after the flood: every recorded event, then stopped as the activity monitor stops it. */
+async function logStream() {
+  let events = 0;
+  let heardAll: () => void = () => {};
+  const all = new Promise<void>((resolve) => {
+    heardAll = resolve;
+  });
+  const stream = lms.logStream({
+    onEvent: () => {
+      events += 1;
+      if (events === LOG_STREAM_EVENTS) heardAll();
+    },
+    onStderrLine: () => {},
+  });
+  await Promise.race([all, stream.exited]);
+  await stream.stop();
+  return { events, exit: await stream.exited };
+}
+
+const [ls, load, get, stream] = await Promise.all([
   outcome(lms.ls()),
   outcome(lms.load('qwen/qwen3-4b', {}, () => {})),
   outcome(lms.get('qwen/qwen3-4b', () => {}).done),
+  outcome(logStream()),
 ]);
-const results = { ls, load, get, running: registry.running().length };
+const results = { ls, load, get, stream, running: registry.running().length };
 await rm(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -5,7 +5,7 @@
 import { expect } from 'vitest';
 import { CoreError } from '../../../electron/core/errors';
 import type { LmsCli, LmsGetEvent, LmsGetOutcome } from '../../../electron/core/interfaces';
-import { ENDLESS_MODEL } from './fake-lms';
+import { ENDLESS_MODEL, LOG_STREAM_EVENTS } from './fake-lms';
 
 /** What one operation came to: a value, or an error with its code and the message the user reads. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
@@ -70,10 +70,49 @@ function getOperation(name: string, model: string, stop: 'cancel' | 'detach' | n
   };
 }
 
+/**
+ * `lms log stream` as the activity monitor runs it: followed until it has said everything it
+ * was going to (the recording's events), it ends on its own, or (when the fault keeps it silent)
+ * a moment passes; then stopped as the monitor stops it (SIGINT, SIGKILL after the grace). Its
+ * outcome: how many events it gave, each of the documented shape, and how it ended.
+ */
+const INPUT_KEYS = 'at,modelIdentifier,type';
+const OUTPUT_KEYS = 'at,modelIdentifier,predictedTokens,promptTokens,timeToFirstTokenSec,tokensPerSecond,type';
+const logStreamOperation: Operation = {
+  name: 'log stream',
+  async run(lms, { hangs }) {
+    return settle(async () => {
+      let events = 0;
+      let misshapen = 0;
+      let heardAll: () => void = () => {};
+      const all = new Promise<void>((resolve) => {
+        heardAll = resolve;
+      });
+      const stream = lms.logStream({
+        onEvent: (event) => {
+          // A listener's throw is caught and logged by the runner: count instead, and fail after.
+          const keys = Object.keys(event).sort().join(',');
+          if (keys !== (event.type === 'input' ? INPUT_KEYS : OUTPUT_KEYS)) misshapen += 1;
+          events += 1;
+          if (events === LOG_STREAM_EVENTS) heardAll();
+        },
+        onStderrLine: () => {},
+      });
+      await Promise.race([all, stream.exited, ...(hangs ? [pause(300)] : [])]);
+      await stream.stop();
+      const { code, signal } = await stream.exited;
+      if (misshapen > 0) throw new Error(`${misshapen} events of lms log stream were not of the documented shape`);
+      return { events, code, signal };
+    });
+  },
+};
+
 export const OPERATIONS: readonly Operation[] = [
   { name: 'server status', run: (lms) => settle(() => lms.serverStatus()) },
   { name: 'daemon status', run: (lms) => settle(() => lms.daemonStatus()) },
   { name: 'version', run: (lms) => settle(() => lms.version()) },
+  { name: 'LM Studio version', run: (lms) => settle(() => lms.lmStudioVersion()) },
+  logStreamOperation,
   { name: 'ls', run: (lms) => settle(() => lms.ls()) },
   { name: 'ps', run: (lms) => settle(() => lms.ps()) },
   { name: 'server start', run: (lms) => settle(() => lms.serverStart({ port: 1234 })) },
@@ -97,6 +136,9 @@ export const NORMAL_OUTCOMES: Record<string, Outcome> = {
   'server status': { ok: true, value: { running: true, port: 1234 } },
   'daemon status': { ok: true, value: { running: true, pid: 4242 } },
   version: { ok: true, value: 'f13588d' },
+  'LM Studio version': { ok: true, value: '0.4.2' },
+  // Every recorded event, then SIGINT: lms unsubscribes and exits 0.
+  'log stream': { ok: true, value: { events: LOG_STREAM_EVENTS, code: 0, signal: null } },
   ls: {
     ok: true,
     value: [expect.objectContaining({ key: 'qwen/qwen3-4b', displayName: 'Qwen3 4B', sizeBytes: 2497280000 })],

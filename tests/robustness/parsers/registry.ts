@@ -9,6 +9,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import * as v from 'valibot';
+import { createOutageHistory } from '../../../electron/core/diagnostics/outages';
+import { pageMessage } from '../../../electron/core/diagnostics/page-log';
 import { classifyDownloadFailure } from '../../../electron/core/downloads/failure-kind';
 import { createDownloadJournal, JournalEntrySchema } from '../../../electron/core/downloads/journal';
 import { CoreError } from '../../../electron/core/errors';
@@ -23,12 +25,18 @@ import {
   parseRuntimeSurveyJson,
 } from '../../../electron/core/lmstudio/lms/estimate-parsers';
 import {
+  classifyLogStreamStderr,
+  createLogStreamReader,
+  parseLogStreamLine,
+} from '../../../electron/core/lmstudio/lms/log-stream-parser';
+import {
   cleanLine,
   createGetOutputParser,
   createLoadOutputParser,
   MAX_MESSAGE_CHARS,
   messageText,
   parseDaemonStatusJson,
+  parseDaemonStatusVersion,
   parseEta,
   parseGetLine,
   parseLoadProgressLine,
@@ -40,11 +48,23 @@ import {
   parseSize,
   parseVersionJson,
 } from '../../../electron/core/lmstudio/lms/parsers';
+import {
+  formatEntry,
+  MAX_ENTRY_LINES,
+  MAX_LOG_LINE_CHARS,
+  redactLogText,
+} from '../../../electron/core/persistence/log-file';
 import type { DiskSpacePort, FileSystem } from '../../../electron/core/ports';
 import { createSettingsStore } from '../../../electron/core/settings/store';
-import { DEFAULT_SETTINGS, DOWNLOAD_FAILURE_KINDS } from '../../../electron/shared/contract';
+import { DEFAULT_SETTINGS, DOWNLOAD_FAILURE_KINDS, SERVER_STATES } from '../../../electron/shared/contract';
 import { SettingsFieldSchemas } from '../../../electron/shared/contract-schemas';
 import { isModelKey } from '../../../electron/shared/model-names';
+import {
+  CANARY_API_TOKEN as API_CANARY,
+  CANARY_TOKENS,
+  CANARY_API_TOKEN_TYPED as TYPED_CANARY,
+  CANARY_WEB_TOKEN as WEB_CANARY,
+} from '../secrets/canaries';
 
 // ---------------------------------------------------------------------------------------------
 // The types results must have
@@ -149,6 +169,49 @@ const Estimate = v.nullable(
     confidence: v.picklist(['high', 'low']),
     passesGuardrails: v.boolean(),
   }),
+);
+/** A model's identifier from `lms log stream`: one clean line, short (a path or a prompt is not one). */
+const StreamIdentifier = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(256),
+  v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'contains a control character'),
+  v.check((text) => text === text.trim(), 'not trimmed'),
+);
+const Timestamp = v.pipe(
+  v.number(),
+  v.finite(),
+  v.check((n) => n > 0, 'not after 1970'),
+);
+const TokenCount = v.nullable(v.pipe(v.number(), v.safeInteger(), v.minValue(0)));
+/** An event of `lms log stream`: counts and timings only, never a text field (issue 10's privacy rule). */
+export const LogStreamEventSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('input'), at: Timestamp, modelIdentifier: StreamIdentifier }),
+  v.strictObject({
+    type: v.literal('output'),
+    at: Timestamp,
+    modelIdentifier: StreamIdentifier,
+    tokensPerSecond: Count,
+    timeToFirstTokenSec: Count,
+    promptTokens: TokenCount,
+    predictedTokens: TokenCount,
+  }),
+]);
+/** A line as the log file writes it: each line capped, no control character, at most MAX_ENTRY_LINES (+1 saying how many more). */
+const LogEntry = v.pipe(
+  v.string(),
+  v.endsWith('\n'),
+  v.check((text) => {
+    const lines = text.slice(0, -1).split('\n');
+    return (
+      lines.length <= MAX_ENTRY_LINES + 1 &&
+      lines.every(
+        // The cap, plus its `… (N more characters)` note.
+        (line) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(line) && line.length <= MAX_LOG_LINE_CHARS + 40,
+      )
+    );
+  }, 'a line too long, too many lines, or a control character'),
+  v.check((text) => CANARY_TOKENS.every((canary) => !text.includes(canary.value)), 'holds a canary'),
 );
 const SettingsView = v.strictObject({
   ...viewFields,
@@ -259,6 +322,48 @@ const LMSTUDIO_SETTINGS_RECORDED = bytes(
   '{"downloadsFolder":"models"}',
   // A folder name may hold any character but `/`: the messages naming it stay one line.
   '{"downloadsFolder":"/mnt/new\\nmodels\\u001b[2J"}',
+);
+
+/** `lms log stream --json` as recorded (protocol-2 §1): whole streams, and each line on its own. */
+export const LOG_STREAM_RECORDED = recordedNamed('log-stream-');
+const LOG_STREAM_STDOUT = readdirSync(FIXTURES)
+  .filter((name) => name.startsWith('log-stream-') && name.endsWith('.stdout.fixture.txt'))
+  .sort()
+  .map((name) => readFileSync(new URL(name, FIXTURES)));
+const LOG_STREAM_LINES = LOG_STREAM_STDOUT.flatMap((bytes) =>
+  bytes
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => Buffer.from(line)),
+);
+/** Plain `lms daemon status` (protocol-2 §9). */
+const DAEMON_STATUS_RECORDED = recordedNamed('daemon-status-');
+
+/** outages.json as the history writes it: one outage over, one still open. */
+const OUTAGES_RECORDED = `${JSON.stringify(
+  {
+    outages: [
+      { from: 1786252600000, to: 1786252670392, state: 'offline', baseUrl: 'http://127.0.0.1:1234' },
+      { from: 1786252700000, to: null, state: 'not-responding', baseUrl: 'http://127.0.0.1:1234' },
+    ],
+  },
+  null,
+  2,
+)}\n`;
+/** "Now" for the outage history: a day after the recorded entries, so they are kept. */
+const OUTAGES_NOW = 1786252700000 + 24 * 60 * 60 * 1000;
+
+/** Log lines with secrets in every shape the log file redacts (the canaries, as the app would meet them). */
+const LOG_LINES_RECORDED = bytes(
+  `2026-12-02T05:00:00.000Z DEBUG GET http://127.0.0.1:1234/v1/models {"authorization":"Bearer ${API_CANARY}"}`,
+  `2026-12-02T05:00:00.000Z INFO Authorization: Bearer ${TYPED_CANARY}\n    at fetch (node:internal)\n    at main`,
+  `2026-12-02T05:00:00.000Z INFO Open http://127.0.0.1:4321/?token=${encodeURIComponent(WEB_CANARY)}`,
+  `2026-12-02T05:00:00.000Z WARN ws /ws?token=${WEB_CANARY}&x=1 refused; settings {"apiToken":"${API_CANARY}"}`,
+  `2026-12-02T05:00:00.000Z ERROR \u001b[31mlms: key ${API_CANARY} refused\u001b[0m\r\nforged\u2028line`,
+  `2026-12-02T05:00:00.000Z WARN popup: ${'x'.repeat(3000)}`,
+  // A token glued to a word: still a token.
+  `2026-12-02T05:00:00.000Z DEBUG env LM_API_TOKEN_${API_CANARY} key=x${TYPED_CANARY}`,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -594,6 +699,114 @@ export const PARSERS: readonly ParserEntry[] = [
         reason: v.pipe(v.string(), v.regex(/^[^\u0000-\u001f\u007f-\u009f]+$/)),
       }),
     }),
+  },
+  {
+    name: 'parseLogStreamLine (`lms log stream --json`, one line)',
+    recorded: LOG_STREAM_LINES,
+    streamed: false,
+    run: ([t]) => parseLogStreamLine(t!),
+    result: v.nullable(LogStreamEventSchema),
+  },
+  {
+    name: 'createLogStreamReader (`lms log stream --json`, stdout and stderr in chunks)',
+    recorded: LOG_STREAM_RECORDED,
+    streamed: true,
+    run: (chunks) => {
+      const reader = createLogStreamReader();
+      const events: unknown[] = [];
+      const stderrLines: string[] = [];
+      for (const [index, chunk] of chunks.entries()) {
+        if (index % 3 === 2) stderrLines.push(...reader.stderr(chunk));
+        else events.push(...reader.stdout(chunk));
+      }
+      const rest = reader.end();
+      return {
+        events: [...events, ...rest.events],
+        stderr: [...stderrLines, ...rest.stderrLines].map((line) => ({ line, kind: classifyLogStreamStderr(line) })),
+        held: reader.heldChars(),
+      };
+    },
+    result: v.strictObject({
+      events: v.array(LogStreamEventSchema),
+      stderr: v.array(
+        v.strictObject({
+          // Classified, not shown (an `Error: ` line is logged through messageText, which caps it).
+          line: v.pipe(
+            v.string(),
+            v.minLength(1),
+            v.maxLength(2048),
+            v.regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'contains a control character'),
+          ),
+          kind: v.picklist(['waking', 'banner', 'socket-closed', 'unsupported', 'error', 'other']),
+        }),
+      ),
+      // Everything was handed over at the end.
+      held: v.literal(0),
+    }),
+  },
+  {
+    name: 'parseDaemonStatusVersion (plain `lms daemon status`)',
+    recorded: DAEMON_STATUS_RECORDED,
+    streamed: false,
+    run: ([t]) => parseDaemonStatusVersion(t!),
+    result: v.nullable(v.pipe(v.string(), v.regex(/^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/), v.maxLength(200))),
+  },
+  {
+    name: 'outages.json (the outage history, on read)',
+    recorded: bytes(OUTAGES_RECORDED, '{"outages":[]}', '\uFEFF{"outages":[{"from":1}]}'),
+    streamed: false,
+    run: ([t]) =>
+      createOutageHistory({
+        fs: memoryFs({ '/config/outages.json': t! }),
+        configDir: '/config',
+        logger: silent,
+        now: () => OUTAGES_NOW,
+      }).list(0),
+    // Each entry exactly what the history promises, oldest first, at most 500.
+    result: v.pipe(
+      v.array(
+        v.pipe(
+          v.strictObject({
+            from: v.pipe(v.number(), v.finite(), v.minValue(0)),
+            to: v.nullable(v.pipe(v.number(), v.finite(), v.minValue(0))),
+            state: v.picklist(SERVER_STATES),
+            baseUrl: v.pipe(v.string(), v.maxLength(2048)),
+          }),
+          v.check((entry) => entry.to === null || entry.to >= entry.from, 'ends before it begins'),
+        ),
+      ),
+      v.maxLength(500),
+      v.check((entries) => entries.every((entry, i) => i === 0 || entries[i - 1]!.from <= entry.from), 'not in order'),
+    ),
+  },
+  {
+    name: "formatEntry (the log file's lines: redacted, capped, one line each)",
+    recorded: LOG_LINES_RECORDED,
+    streamed: false,
+    // Web mode hands its token to the log file; the API tokens are caught by their shape.
+    run: ([t]) => formatEntry(t!, [WEB_CANARY]),
+    result: LogEntry,
+  },
+  {
+    name: 'redactLogText (what the report and the log file redact)',
+    recorded: LOG_LINES_RECORDED,
+    streamed: false,
+    run: ([t]) => redactLogText(t!, [WEB_CANARY]),
+    result: v.pipe(
+      v.string(),
+      v.check((text) => CANARY_TOKENS.every((canary) => !text.includes(canary.value)), 'holds a canary'),
+    ),
+  },
+  {
+    name: "pageMessage (the page's warnings in the log: app:log)",
+    recorded: LOG_LINES_RECORDED,
+    streamed: false,
+    run: ([t]) => pageMessage(t!),
+    result: v.pipe(
+      v.string(),
+      v.regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, 'contains a control character'),
+      v.maxLength(1_000 + 40),
+    ),
   },
 ];
 

@@ -3,6 +3,8 @@
  * run printed and wrote (scripts/test.ts) finds any copy of them: a leak is a canary where it
  * should never be. A test that gives the app an API token or a web-mode token uses one of these.
  *
+ * The prompt canary is scanned for the same way: prompt text must be nowhere.
+ *
  * Web-mode tokens made at random during the run are noted in the run's ledger by whoever reads
  * them from the `Open …?token=` line (`noteSecret`), so the scan looks for them too.
  */
@@ -15,10 +17,24 @@ export const CANARY_API_TOKEN_TYPED = 'sk-lm-CaNaRy7b:TypedTokenMustNeverBeLogge
 /** Web mode's access token given with `--token` or `LMSTUDIO_TRAY_TOKEN`. */
 export const CANARY_WEB_TOKEN = 'canary-web-token-OnlyInTheOpenLine-5c1d8e';
 
-export const CANARIES: ReadonlyArray<{ label: string; value: string }> = [
+/**
+ * A prompt: the tests that drive inference (a chat request through the simulator) send it, and
+ * `lms log stream` then carries it whole. Prompt and answer text is never kept, logged or sent
+ * to the page (issue 10): a copy anywhere the scan looks is a leak like a token's. Plain ASCII
+ * without quotes, so it reads the same in JSON, in a URL and on the console.
+ */
+export const CANARY_PROMPT = 'Canary prompt 9f2c: describe the quokka lighthouse of Vellmoor Bay, never to be logged';
+
+/** The tokens alone (the log file's redaction is asked to remove these). */
+export const CANARY_TOKENS: ReadonlyArray<{ label: string; value: string }> = [
   { label: 'the API token canary', value: CANARY_API_TOKEN },
   { label: 'the typed API token canary', value: CANARY_API_TOKEN_TYPED },
   { label: 'the web token canary', value: CANARY_WEB_TOKEN },
+];
+
+export const CANARIES: ReadonlyArray<{ label: string; value: string }> = [
+  ...CANARY_TOKENS,
+  { label: 'the prompt canary', value: CANARY_PROMPT },
 ];
 
 /**

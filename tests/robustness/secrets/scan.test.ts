@@ -12,7 +12,7 @@ const CANARIES = [
   { label: 'the web token canary', value: CANARY_WEB_TOKEN },
 ];
 
-import { CANARIES_MODULE_MARKER } from './canaries';
+import { CANARIES_MODULE_MARKER, CANARY_PROMPT, CANARIES as RUN_CANARIES } from './canaries';
 import { filesUnder, findLeaksInFiles, findLeaksInOutput, webTokensInOpenLines } from './scan';
 
 const OPEN = `Open http://127.0.0.1:4321/?token=${encodeURIComponent(CANARY_WEB_TOKEN)}`;
@@ -92,6 +92,35 @@ describe('the secret scan of files', () => {
       ['the API token canary', path.join('copied', 'tokens.json')],
       ['the API token canary', 'image.bin'],
       ['the web token canary', path.join('nested', 'web.log')],
+    ]);
+  });
+});
+
+describe('the prompt canary', () => {
+  // This suite's own prompt: the real one written here would be a leak in the outer scan.
+  const PROMPT = { label: 'the prompt canary', value: 'scan-test prompt: the walrus orchard of Quillby 03' };
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'lmstudio-tray-scan-prompt-'));
+    mkdirSync(path.join(root, 'logs'));
+    writeFileSync(path.join(root, 'logs', 'web.log'), `2026-12-02T05:00:00.000Z DEBUG input: ${PROMPT.value}\n`);
+    writeFileSync(path.join(root, 'logs', 'desktop.log.1'), `{"input":"${PROMPT.value}"}`);
+    writeFileSync(path.join(root, 'outages.json'), '{"outages":[]}');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is one of the secrets every run scans for', () => {
+    expect(RUN_CANARIES.map((canary) => canary.value)).toContain(CANARY_PROMPT);
+  });
+
+  it('is found in the log files and in the console output, like a token', () => {
+    const leaks = findLeaksInFiles(filesUnder([root]), [PROMPT]);
+    expect(leaks.map((leak) => path.relative(root, leak.place)).sort()).toEqual([
+      path.join('logs', 'desktop.log.1'),
+      path.join('logs', 'web.log'),
+    ]);
+    expect(findLeaksInOutput(`ok\nprompt: ${encodeURIComponent(PROMPT.value)}\n`, [PROMPT], 'out')).toEqual([
+      { label: 'the prompt canary', place: 'out:2' },
     ]);
   });
 });

@@ -16,6 +16,7 @@ import { createTrayCore } from '../../../../electron/core/app';
 import { nodeFileSystem, spawnWithoutShell, systemClock } from '../../../../electron/core/node-ports';
 import type { Logger } from '../../../../electron/core/ports';
 import type { AppEvent } from '../../../../electron/shared/contract';
+import { CANARY_PROMPT } from '../../../robustness/secrets/canaries';
 
 const WAIT = { timeout: 15_000, interval: 25 };
 const KEY = 'qwen/qwen3-4b';
@@ -86,7 +87,8 @@ describe('activity against the simulator', () => {
     await h.core.start();
     await following(h);
     h.sim.configure({ generationMs: 1_500 });
-    const answered = h.chat(`Tell me about the ${SECRET_WORDS.join(' and the ')}.`);
+    // The prompt canary too: the end-of-run scan looks for it in every file and all the output.
+    const answered = h.chat(`${CANARY_PROMPT}. Tell me about the ${SECRET_WORDS.join(' and the ')}.`);
     await expect.poll(() => h.model()?.inProgress, WAIT).toBe(1);
     expect(await answered).toBe(200);
     await expect.poll(() => h.model()?.inProgress, WAIT).toBe(0);
@@ -95,7 +97,7 @@ describe('activity against the simulator', () => {
     const activityEvents = h.events.filter((event) => event.name === 'activity:changed');
     expect(activityEvents.some((event) => event.payload.models.some((m) => m.inProgress === 1))).toBe(true);
     const everything = JSON.stringify({ events: h.events, logged: h.logged, snapshot: h.core.snapshot() });
-    for (const word of SECRET_WORDS) expect(everything).not.toContain(word);
+    for (const word of [...SECRET_WORDS, CANARY_PROMPT]) expect(everything).not.toContain(word);
     expect(h.sim.state.wakeCount()).toBe(0);
   });
 
