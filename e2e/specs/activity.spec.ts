@@ -160,8 +160,8 @@ test.describe('with an API token', () => {
     const report = await readFile((await download.path())!, 'utf8');
     expect(report).toContain('LM Studio version: 0.4.7');
     expect(report).toMatch(/^LM Studio Tray: \S+ \(web mode\)$/m);
-    // The page's browser (headless Chromium is named by its whole user agent: no `Chrome/` token of its own).
-    expect(report).toMatch(/^Browser: .*Chrom(e|ium)\/[\d.]+/m);
+    // The page's browser, by name and version (headless Chromium says HeadlessChrome in its user agent).
+    expect(report).toMatch(/^Browser: (Headless )?Chrom(e|ium) [\d.]+$/m);
     // The token is said to be there, never shown.
     expect(report).toMatch(/^apiToken: \(set\)$/m);
     expect(report).not.toContain(CANARY_API_TOKEN);
