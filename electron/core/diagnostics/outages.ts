@@ -16,6 +16,7 @@ import path from 'node:path';
 import * as v from 'valibot';
 import { SERVER_STATES } from '../../shared/contract';
 import type { OutageEntry, OutageHistory } from '../interfaces';
+import { readListDocument } from '../persistence/list-document';
 import { createSharedFile, type LockedFile } from '../persistence/shared-file';
 import type { FileSystem, Logger } from '../ports';
 
@@ -48,7 +49,7 @@ export function createOutageHistory(options: OutageHistoryOptions): OutageHistor
   const shared = createSharedFile({ fs, file, logger });
 
   function entriesIn(text: string): OutageEntry[] | undefined {
-    const list = parseDocument(text);
+    const list = readListDocument(text, 'outages', MAX_OUTAGES_CHARS);
     if (list === undefined) return undefined;
     const entries: OutageEntry[] = [];
     let dropped = 0;
@@ -143,16 +144,4 @@ export function createOutageHistory(options: OutageHistoryOptions): OutageHistor
       return pruned(entries).filter((entry) => (entry.to ?? Number.POSITIVE_INFINITY) >= sinceMs);
     },
   };
-}
-
-function parseDocument(text: string): unknown[] | undefined {
-  if (text.length > MAX_OUTAGES_CHARS) return undefined;
-  try {
-    const raw: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-    const list = (raw as { outages?: unknown }).outages;
-    return Array.isArray(list) ? list : undefined;
-  } catch {
-    return undefined;
-  }
 }

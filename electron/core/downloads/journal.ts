@@ -17,6 +17,7 @@ import * as v from 'valibot';
 import { DOWNLOAD_FAILURE_KINDS } from '../../shared/contract';
 import { DownloadIdSchema, DownloadTargetSchema } from '../../shared/contract-schemas';
 import type { DownloadJournal, JournalEntry } from '../interfaces';
+import { readListDocument } from '../persistence/list-document';
 import { createSharedFile, type LockedFile } from '../persistence/shared-file';
 import type { FileSystem, Logger } from '../ports';
 
@@ -56,7 +57,7 @@ export function createDownloadJournal(options: DownloadJournalOptions): Download
 
   /** The entries in the file's text, each checked on its own; undefined for a damaged file. */
   function entriesIn(text: string): JournalEntry[] | undefined {
-    const list = parseDocument(text);
+    const list = readListDocument(text, 'downloads', MAX_JOURNAL_CHARS);
     if (list === undefined) return undefined;
     const entries = new Map<string, JournalEntry>();
     for (const [index, raw] of list.entries()) {
@@ -160,18 +161,4 @@ export function createDownloadJournal(options: DownloadJournalOptions): Download
       );
     },
   };
-}
-
-/** The `downloads` array of the file's JSON, or undefined when it is not a journal. */
-function parseDocument(text: string): unknown[] | undefined {
-  if (text.length > MAX_JOURNAL_CHARS) return undefined;
-  try {
-    // Windows editors (Notepad) may start the file with a byte-order mark, which JSON.parse refuses.
-    const raw: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-    const list = (raw as { downloads?: unknown }).downloads;
-    return Array.isArray(list) ? list : undefined;
-  } catch {
-    return undefined;
-  }
 }
