@@ -5,11 +5,8 @@
  * the disk journey mounts a real 3 GiB tmpfs on the simulator's models folder; it runs only where
  * a tmpfs can be mounted (root on Linux, as CI runs) and is reported skipped elsewhere.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MODEL_SUGGESTIONS } from '../../electron/shared/suggestions';
+import { mountTmpfs, tmpfsProbe, unmount } from '../../tests/electron/core/fit/tmpfs';
 import { DEFAULT_MODELS } from '../simulator/index';
 import { DOWNLOAD_OPTIONS, TYPED_MODEL } from './catalog';
 import { expect, snap, test } from './fixtures';
@@ -82,30 +79,6 @@ test.describe('with a model loaded as on a typical day', () => {
 /** 3 GiB: 3.2 GB free, as LM Studio counts (1000^3). */
 const SMALL_DISK_SIZE = '3g';
 const QWEN = MODEL_SUGGESTIONS.find((s) => s.key === 'qwen/qwen3-4b')!;
-
-/** Mounts a tmpfs of `size` on `dir`; the error in words when the system refuses. */
-function mountTmpfs(dir: string, size: string): string | null {
-  const run = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (run.error) return run.error.message;
-  if (run.status === 0) return null;
-  // The first line says why (`permission denied.`); the next only points at dmesg.
-  return run.stderr.trim().split('\n')[0] || `mount exited with ${run.status}`;
-}
-
-function unmount(dir: string): void {
-  spawnSync('umount', [dir]);
-}
-
-/** Whether this machine lets the test mount a tmpfs, tried once with a tiny one; else why not. */
-function tmpfsProbe(): { ok: true } | { ok: false; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'tmpfs is Linux only' };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'mounting a tmpfs needs root' };
-  const dir = mkdtempSync(join(tmpdir(), 'tmpfs-probe-'));
-  const refused = mountTmpfs(dir, '1m');
-  if (refused === null) unmount(dir);
-  rmdirSync(dir);
-  return refused === null ? { ok: true } : { ok: false, reason: `mount was refused: ${refused}` };
-}
 
 /**
  * The simulator's models folder (settings.json's `downloadsFolder`) becomes a small tmpfs before

@@ -5,8 +5,6 @@
  * refused with the figures statfs gives (and would indeed have failed with ENOSPC), and filling
  * the filesystem wakes `watch`.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmdirSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,35 +14,12 @@ import type { DiskGuard } from '../../../../electron/core/interfaces';
 import { nodeDiskSpace, nodeFileSystem, systemClock } from '../../../../electron/core/node-ports';
 import type { Logger } from '../../../../electron/core/ports';
 import type { DiskSpace } from '../../../../electron/shared/contract';
+import { mountTmpfs, tmpfsProbe, unmount } from './tmpfs';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const TMPFS_BYTES = 64 * 1024 * 1024;
 const FLOOR_BYTES = 16_000_000;
 const MIN_MARGIN_BYTES = 8_000_000;
-
-/** Mounts a tmpfs of `size` on `dir`; the error in words when the system refuses. */
-function mountTmpfs(dir: string, size: string): string | null {
-  const run = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (run.error) return run.error.message;
-  if (run.status === 0) return null;
-  // The first line says why (`permission denied.`); the next only points at dmesg.
-  return run.stderr.trim().split('\n')[0] || `mount exited with ${run.status}`;
-}
-
-function unmount(dir: string): void {
-  spawnSync('umount', [dir]);
-}
-
-/** Whether this machine lets the test mount a tmpfs, tried once with a tiny one; else why not. */
-function tmpfsProbe(): { ok: true } | { ok: false; reason: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'tmpfs is Linux only' };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'mounting a tmpfs needs root' };
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'tmpfs-probe-'));
-  const refused = mountTmpfs(dir, '1m');
-  if (refused === null) unmount(dir);
-  rmdirSync(dir);
-  return refused === null ? { ok: true } : { ok: false, reason: `mount was refused: ${refused}` };
-}
 
 const probe = tmpfsProbe();
 const title = 'the disk guard on a 64 MB tmpfs';
