@@ -32,6 +32,8 @@ afterEach(async () => {
   }
 });
 
+// Runs only on Linux (as CI): the lookup reads a process's children and command lines from /proc,
+// which other systems do not have; the bench's idle group itself needs /proc the same way.
 describe.runIf(process.platform === 'linux')('logStreamChildPid', () => {
   it("finds the child running the home's lms log stream, not its other lms children nor another home's (even one whose path starts the same)", async () => {
     idleChild(['ps', '--json']);

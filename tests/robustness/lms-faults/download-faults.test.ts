@@ -338,6 +338,7 @@ async function runSupervisedCase(fault: Fault, scenario: SupervisedScenario): Pr
   return problems;
 }
 
+// Runs only where /proc lists processes (Linux, as CI): the no-process-left check reads /proc/*/environ.
 describe.runIf(canListProcesses())("lms faults under the supervisor's retries", () => {
   for (const fault of FAULTS) {
     it(`lms ${fault.name}: retried to a final row that says why, no process left, none started after quitting`, async () => {

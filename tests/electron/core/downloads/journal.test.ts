@@ -74,6 +74,7 @@ describe('download journal: a real file', () => {
     expect(await readdir(dir)).toEqual([DOWNLOADS_FILE_NAME]);
   });
 
+  // Windows has no permission bits for group and others to check: only POSIX systems run it.
   it.runIf(POSIX)('creates the file 0600 (POSIX modes)', async () => {
     await journal().put(entry('dl-1'));
     expect((await stat(file)).mode & 0o777).toBe(0o600);
