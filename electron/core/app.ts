@@ -27,7 +27,7 @@
  *   possibly stuck request becomes a `request-stuck` notification; a model that unloads has its
  *   counts reset.
  */
-import { LMS_ONLY_STATES } from '../shared/availability';
+import { LMS_ONLY_STATES, lmStudioRuns } from '../shared/availability';
 import {
   type AppEvent,
   type AppNotification,
@@ -36,7 +36,6 @@ import {
   type CommandResponse,
   isCommandName,
   type Result,
-  type ServerStatus,
   type Settings,
   type SettingsView,
   type ValidCommandRequest,
@@ -92,12 +91,6 @@ export const ONLINE_SETTLE_MS = 2_000;
  * than the health monitor's grace after waking, which can hold the "down" back that long.
  */
 export const USER_STOP_WINDOW_MS = 30_000;
-
-/** Whether LM Studio runs, as far as the status can tell (null: it cannot, e.g. while checking). */
-function lmStudioRuns(status: ServerStatus): boolean | null {
-  if (status.state === 'offline' || status.lmStudioClosed) return false;
-  return LMS_ONLY_STATES.includes(status.state) || status.state === 'online' ? true : null;
-}
 
 type Handlers = {
   [C in CommandName]: (payload: ValidCommandRequest<C>) => Promise<CommandResponse<C>>;

@@ -33,6 +33,16 @@ export interface Availability {
 /** States in which LM Studio runs but its HTTP API will not serve us, so a local `lms` is the way in. */
 export const LMS_ONLY_STATES: readonly ServerState[] = ['server-stopped', 'unauthorized'];
 
+/**
+ * Whether LM Studio itself runs, as far as the status can tell: true while its server answers or
+ * refuses us, false when it is not running, null when the status cannot say (checking, not
+ * responding, another program on the port). What automatic `lms` work asks before it runs.
+ */
+export function lmStudioRuns(status: ServerStatus): boolean | null {
+  if (status.state === 'offline' || status.lmStudioClosed) return false;
+  return LMS_ONLY_STATES.includes(status.state) || status.state === 'online' ? true : null;
+}
+
 /** True when this tray may drive LM Studio with the local `lms` (never for a remote server). */
 export function hasLocalLms(status: ServerStatus): boolean {
   return status.lmsPath !== null && !status.remote;

@@ -17,6 +17,7 @@
  *   is the statistics' next change (a request that may turn stuck, a window letting go of an
  *   entry): none once everything has been quiet for 10 minutes.
  */
+import { lmStudioRuns } from '../../shared/availability';
 import type { ActivitySnapshot, LoadedInstance, ServerStatus } from '../../shared/contract';
 import { createCoalescer } from '../coalesce';
 import type { ActivityMonitor, LmsCli, LmsLogStream, LogStreamEvent } from '../interfaces';
@@ -51,11 +52,9 @@ export interface ActivityMonitorOptions {
   earlyExitMs?: number;
 }
 
-/** The states in which LM Studio itself runs (its HTTP API may still refuse us). */
-const UP_STATES: ReadonlyArray<ServerStatus['state']> = ['online', 'server-stopped', 'unauthorized'];
-
+/** LM Studio itself runs (its HTTP API may still refuse us). */
 function lmStudioUp(status: ServerStatus): boolean {
-  return UP_STATES.includes(status.state) && !status.lmStudioClosed;
+  return lmStudioRuns(status) === true;
 }
 
 /** One child, from its start to its exit. */

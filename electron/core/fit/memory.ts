@@ -16,7 +16,7 @@
  *   Studio session (`sessionEnded`). The memory meter reads the same survey (`runtimeSurvey`).
  * Every answer without an estimate says why in one line (`unavailableReason`).
  */
-import { fuzzyMatches } from '../../shared/availability';
+import { fuzzyMatches, lmStudioRuns } from '../../shared/availability';
 import type { EstimateAnswer, LoadOptions, MemoryEstimate, ServerStatus, SystemMemory } from '../../shared/contract';
 import { isModelKey } from '../../shared/model-names';
 import { CoreError } from '../errors';
@@ -249,7 +249,7 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
       if (!lms) return unavailable(LMS_NOT_FOUND);
       use(lms);
       if (unsupported) return unavailable(TOO_OLD);
-      if (status.state === 'offline' || status.lmStudioClosed) return unavailable(NOT_RUNNING);
+      if (lmStudioRuns(status) === false) return unavailable(NOT_RUNNING);
 
       const key = cacheKey(modelKey, loadOptions);
       const cached = cache.get(key);
@@ -279,7 +279,7 @@ export function createMemoryEstimator(options: MemoryEstimatorOptions): MemoryEs
       if (status.remote || !lms) return null;
       use(lms);
       // Closed as far as the status knows: what this session surveyed still holds, nothing runs.
-      if (status.state === 'offline' || status.lmStudioClosed) return survey;
+      if (lmStudioRuns(status) === false) return survey;
       await ensureSurvey(lms);
       return survey;
     },
